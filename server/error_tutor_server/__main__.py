@@ -1,0 +1,3 @@
+from error_tutor_server.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,129 @@
+"""A knowledge base of the errors novices meet, per compiler.
+
+``classify(diagnostic)`` finds the rule whose pattern matches the compiler's message and
+returns a :class:`Classification`: the category, the concept behind it, the offending token
+and texts (what it means, why it happens, a hint, and a fix for self-study). The texts are
+templates over the regex's named groups plus ``{token}`` and ``{line}``. The rule-based
+explanation is built from these texts, and the model is given them as facts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from error_tutor_server.diagnostics import CompilerDiagnostic
+
+TEXT_FIELDS = ("meaning", "why", "hint", "fix")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One kind of error: how to recognise it and what to say about it."""
+
+    id: str  # "<language>.<kebab-case-name>", unique, e.g. "c.missing-semicolon"
+    language: str  # "c" | "python" | "java"
+    patterns: tuple[str, ...]  # regexes searched in the message; named groups feed the texts
+    concept: str  # the idea a student must grasp, e.g. "statement terminators"
+    meaning: str  # what the message means, in plain words
+    why: str  # why it happens: the usual novice cause
+    hint: str  # a nudge toward the fix that contains no corrected code
+    fix: str = ""  # how to fix it (only shown at hint level "fix", still no full line of code)
+    translations: dict = field(default_factory=dict)  # {"ja": {"meaning": ..., "why": ..., ...}}
+
+    @property
+    def compiled(self) -> tuple[re.Pattern, ...]:
+        return _compile(self.patterns)
+
+
+@lru_cache(maxsize=None)
+def _compile(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """A diagnostic understood: category, concept, offending token and the texts."""
+
+    rule_id: str
+    category: str  # the rule id without the language prefix, e.g. "missing-semicolon"
+    concept: str
+    token: str  # the offending token in the student's code ("" when unknown)
+    meaning: str
+    why: str
+    hint: str
+    fix: str
+    matched: bool  # False when only the language's generic fallback applied
+
+    def facts(self) -> str:
+        """The grounding facts handed to the model."""
+        parts = [f"Category: {self.category}", f"Concept: {self.concept}"]
+        if self.token:
+            parts.append(f"Offending token: {self.token}")
+        parts.append(f"Likely cause: {self.why}")
+        return "\n".join(parts)
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+_QUOTED = re.compile(r"[‘'`\"]([^‘’'`\"]{1,60})[’'`\"]")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\S")
+
+
+def token_at(source_line: str, column: int) -> str:
+    """The token that starts at (or covers) the 1-based ``column`` of ``source_line``."""
+    index = max(column - 1, 0)
+    for match in _WORD.finditer(source_line):
+        if match.start() <= index < match.end() or match.start() >= index:
+            return match.group(0)
+    return ""
+
+
+def offending_token(diagnostic: CompilerDiagnostic, groups: dict[str, str]) -> str:
+    """The token to name: the rule's ``token`` group, a quoted name, or the one at the column."""
+    if groups.get("token"):
+        return groups["token"].strip()
+    quoted = _QUOTED.search(diagnostic.message)
+    if quoted and quoted.group(1).strip() and quoted.group(1) in diagnostic.source_line:
+        return quoted.group(1).strip()
+    return token_at(diagnostic.source_line, diagnostic.column)
+
+
+def rules_for(language: str) -> tuple[Rule, ...]:
+    from error_tutor_server.knowledge import c_rules, java_rules, python_rules
+
+    table = {"c": c_rules.RULES, "python": python_rules.RULES, "java": java_rules.RULES}
+    return tuple(table.get(language, ()))
+
+
+def _texts(rule: Rule, locale: str) -> dict[str, str]:
+    texts = {name: getattr(rule, name) for name in TEXT_FIELDS}
+    texts.update(rule.translations.get(locale, {}))
+    return texts
+
+
+def classify(diagnostic: CompilerDiagnostic, locale: str = "en") -> Classification:
+    """Match the message (then its notes) against the language's rules; the last is the fallback."""
+    rules = rules_for(diagnostic.language)
+    if not rules:
+        raise ValueError(f"no knowledge base for language {diagnostic.language!r}")
+    text = "\n".join((diagnostic.message, *diagnostic.notes))
+    for rule in rules:
+        for pattern in rule.compiled:
+            match = pattern.search(text)
+            if match:
+                return _fill(rule, diagnostic, match.groupdict(default=""), locale, True)
+    return _fill(rules[-1], diagnostic, {}, locale, False)
+
+
+def _fill(rule: Rule, diagnostic: CompilerDiagnostic, groups: dict, locale: str,
+          matched: bool) -> Classification:
+    token = offending_token(diagnostic, groups)
+    values = _Blank(groups, token=token, line=str(diagnostic.line), message=diagnostic.message)
+    texts = {k: v.format_map(values).strip() for k, v in _texts(rule, locale).items()}
+    return Classification(rule_id=rule.id, category=rule.id.split(".", 1)[1], concept=rule.concept,
+                          token=token, matched=matched, **texts)

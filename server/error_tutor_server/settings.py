@@ -1,0 +1,129 @@
+"""One typed, fully defaulted settings object.
+
+Clients send camelCase keys (``errorTutor.hintLevel`` in VS Code, ``hintLevel`` in
+``initializationOptions``); Python uses snake_case. Every field has a default; an invalid
+value produces a warning and falls back to the default, never an exception. The VS Code
+extension's ``package.json`` mirrors these fields one for one (a test checks it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+from dataclasses import dataclass
+
+HINT_LEVELS = ("explain", "hint", "fix")
+C_COMPILERS = ("gcc", "clang", "auto")
+BACKENDS = ("local", "remote", "none")
+LOCALES = ("auto", "en", "ja")
+
+
+@dataclass(frozen=True)
+class TutorSettings:
+    """Everything a student, an instructor or a lab can set."""
+
+    enabled_languages: tuple[str, ...] = ("c", "python", "java")
+    c_compiler: str = "gcc"  # gcc | clang | auto (clang when installed, else gcc)
+    c_flags: tuple[str, ...] = ("-std=gnu11", "-Wall")
+    python_command: str = "python3"
+    javac_command: str = "javac"
+    compile_timeout_s: float = 10.0
+    hint_level: str = "hint"  # explain | hint | fix
+    exam_mode: bool = False  # no explanations at all, only the compiler's diagnostics
+    locale: str = "auto"  # auto (from the client) | en | ja
+    backend: str = "local"  # local llama.cpp | remote OpenAI-compatible server | none (rules only)
+    model_path: str = ""  # a GGUF file; empty means the embedded SmolLM2-135M-Instruct
+    adapter_path: str = ""  # optional GGUF LoRA adapter applied over the model
+    remote_url: str = ""  # e.g. http://lab-server:8000/v1
+    remote_model: str = ""
+    remote_api_key_env: str = "ERROR_TUTOR_API_KEY"  # name of the env var holding the bearer token
+    threads: int = 0  # 0 = adapt to the machine's load
+    gpu_layers: int = 0
+    max_tokens: int = 160
+    hover_budget_ms: int = 250  # past this a hover shows the rule-based text
+    debounce_ms: int = 350
+    cache_dir: str = ""  # empty = ~/.cache/error-tutor
+
+    def replace(self, **changes: Any) -> "TutorSettings":
+        return dataclasses.replace(self, **changes)
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+_CHOICES = {
+    "hint_level": HINT_LEVELS,
+    "c_compiler": C_COMPILERS,
+    "backend": BACKENDS,
+    "locale": LOCALES,
+}
+_MINIMUM = {"compile_timeout_s": 0.5, "threads": 0, "gpu_layers": -1, "max_tokens": 16,
+            "hover_budget_ms": 0, "debounce_ms": 0}
+
+
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    """Convert one raw value to the field's type or raise ValueError."""
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+            return value.lower() in ("true", "1", "yes")
+        raise ValueError("expected true or false")
+    if isinstance(default, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError("expected a number")
+        number = type(default)(float(value)) if isinstance(default, int) else float(value)
+        if number < _MINIMUM.get(name, float("-inf")):
+            raise ValueError(f"must be at least {_MINIMUM[name]}")
+        return number
+    if isinstance(default, tuple):
+        if isinstance(value, str):
+            value = value.split()
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ValueError("expected a list of strings")
+        if name == "enabled_languages" and not set(value) <= {"c", "python", "java"}:
+            raise ValueError("languages are c, python and java")
+        return tuple(value)
+    if not isinstance(value, str):
+        raise ValueError("expected a string")
+    if name in _CHOICES and value not in _CHOICES[name]:
+        raise ValueError("expected one of " + ", ".join(_CHOICES[name]))
+    return value
+
+
+def parse_settings(raw: dict | None, base: TutorSettings | None = None) -> tuple[TutorSettings, list[str]]:
+    """Merge ``raw`` (camelCase or snake_case keys) over ``base``; return settings and warnings."""
+    base = base or TutorSettings()
+    if raw is None:
+        return base, []
+    if not isinstance(raw, dict):
+        return base, [f"Error Tutor settings must be an object, got {type(raw).__name__}; using defaults."]
+    raw = raw.get("errorTutor", raw) if isinstance(raw.get("errorTutor"), dict) else raw
+    defaults = TutorSettings()
+    known = {f.name for f in dataclasses.fields(TutorSettings)}
+    changes, warnings = {}, []
+    for key, value in raw.items():
+        name = snake(key)
+        if name not in known:
+            warnings.append(f"Unknown Error Tutor setting '{key}' was ignored.")
+            continue
+        try:
+            changes[name] = _coerce(name, value, getattr(defaults, name))
+        except (ValueError, TypeError) as exc:
+            warnings.append(f"Setting '{camel(name)}' = {value!r} is invalid ({exc}); "
+                            f"using {camel(name)} = {getattr(defaults, name)!r}.")
+            changes[name] = getattr(defaults, name)
+    return dataclasses.replace(base, **changes), warnings
+
+
+def settings_schema() -> dict[str, Any]:
+    """camelCase name -> default, for mirroring in the editor extension."""
+    return {camel(f.name): (list(f.default) if isinstance(f.default, tuple) else f.default)
+            for f in dataclasses.fields(TutorSettings)}
