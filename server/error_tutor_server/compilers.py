@@ -1,0 +1,261 @@
+"""Run the real compilers and turn what they print into ``CompilerDiagnostic`` objects.
+
+The student's program is never executed: C is only syntax- and type-checked
+(``-fsyntax-only``), Python is only compiled (``compile()`` in a child process), Java is
+compiled into a throw-away directory. Every run has a time limit, an output limit and a
+memory limit, and runs in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import resource
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from error_tutor_server.diagnostics import CompilerDiagnostic
+from error_tutor_server.errors import TutorError
+from error_tutor_server.settings import TutorSettings
+
+log = logging.getLogger("error_tutor.compilers")
+
+MAX_SOURCE_BYTES = 1_000_000
+MAX_OUTPUT_BYTES = 1_000_000
+MAX_DIAGNOSTICS = 50
+MEMORY_LIMIT_BYTES = {"c": 1 << 30, "python": 1 << 30, "java": 6 << 30}
+
+# Python is compiled, never run: this child reads the program on stdin and prints JSON.
+_PY_CHECKER = r"""
+import json, sys, warnings
+src = sys.stdin.buffer.read()
+out = []
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    try:
+        compile(src, sys.argv[1], "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as e:
+        out.append({"severity": "error", "type": type(e).__name__, "msg": getattr(e, "msg", str(e)),
+                    "line": getattr(e, "lineno", None) or 1, "col": getattr(e, "offset", None) or 1,
+                    "end_line": getattr(e, "end_lineno", None), "end_col": getattr(e, "end_offset", None)})
+for w in caught:
+    out.append({"severity": "warning", "type": w.category.__name__, "msg": str(w.message),
+                "line": w.lineno or 1, "col": 1, "end_line": None, "end_col": None})
+print(json.dumps(out))
+"""
+
+
+@dataclass(frozen=True)
+class CompilerRun:
+    argv: list[str]
+    stdin: bytes | None
+    workdir: str
+
+
+def _limit_resources(language: str):
+    def apply() -> None:  # runs in the child before exec
+        limit = MEMORY_LIMIT_BYTES[language]
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        os.setsid()
+    return apply
+
+
+def resolve_c_compiler(settings: TutorSettings) -> str:
+    if settings.c_compiler == "auto":
+        return "clang" if shutil.which("clang") else "gcc"
+    return settings.c_compiler
+
+
+def _require(command: str, setting: str) -> str:
+    found = shutil.which(command)
+    if not found:
+        raise TutorError(f"The compiler '{command}' is not on PATH.",
+                         f"Install it, or set '{setting}' to its full path.")
+    return found
+
+
+def build_run(language: str, text: str, settings: TutorSettings, workdir: str,
+              filename: str, include_dir: str | None) -> CompilerRun:
+    """The command line for one check of ``text`` (written to ``workdir/filename``)."""
+    path = Path(workdir) / filename
+    if language == "c":
+        compiler = resolve_c_compiler(settings)
+        argv = [_require(compiler, "cCompiler"), "-fsyntax-only", "-fdiagnostics-color=never", *settings.c_flags]
+        # gcc prints no JSON at all when -fmax-errors stops it, so only clang gets an error limit
+        argv += ["-fdiagnostics-format=json"] if compiler == "gcc" else ["-ferror-limit=50", "-fno-caret-diagnostics"]
+        if include_dir:
+            argv += ["-iquote", include_dir]
+        path.write_text(text, encoding="utf-8")
+        return CompilerRun(argv + [filename], None, workdir)
+    if language == "python":
+        argv = [_require(settings.python_command, "pythonCommand"), "-I", "-X", "utf8", "-c", _PY_CHECKER, filename]
+        return CompilerRun(argv, text.encode("utf-8"), workdir)
+    if language == "java":
+        path.write_text(text, encoding="utf-8")
+        argv = [_require(settings.javac_command, "javacCommand"), "-J-Xmx256m", "-J-Duser.language=en",
+                "-J-XX:TieredStopAtLevel=1", "-encoding", "UTF-8", "-proc:none", "-implicit:none",
+                "-Xmaxerrs", str(MAX_DIAGNOSTICS), "-d", str(Path(workdir) / "classes"),
+                "-sourcepath", include_dir or workdir, filename]
+        return CompilerRun(argv, None, workdir)
+    raise TutorError(f"Unsupported language '{language}'.", "Use c, python or java.")
+
+
+async def _execute(run: CompilerRun, language: str, timeout_s: float) -> str:
+    """Run the compiler; return its diagnostics output. Kills it on timeout or cancellation."""
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
+    env.pop("JAVA_TOOL_OPTIONS", None)
+    proc = await asyncio.create_subprocess_exec(
+        *run.argv, cwd=run.workdir, env=env, preexec_fn=_limit_resources(language),
+        stdin=asyncio.subprocess.PIPE if run.stdin is not None else asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, limit=MAX_OUTPUT_BYTES)
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(run.stdin), timeout_s)
+    except asyncio.TimeoutError:
+        raise TutorError(f"The {language} compiler took longer than {timeout_s:g} s and was stopped.",
+                         "Check for an #include of the file itself or a huge generated file; raise compileTimeoutS if needed.") from None
+    finally:
+        if proc.returncode is None:
+            try:
+                os.killpg(proc.pid, 9)
+            except ProcessLookupError:
+                pass
+            await proc.wait()
+    stream = out if language == "python" else err + out
+    return stream[:MAX_OUTPUT_BYTES].decode("utf-8", "replace")
+
+
+def check_source(text: str) -> None:
+    """Refuse what no compiler should be given, with a message that says why."""
+    size = len(text.encode("utf-8", "replace"))
+    if size > MAX_SOURCE_BYTES:
+        raise TutorError(f"This file is {size / 1e6:.1f} MB; Error Tutor checks files up to {MAX_SOURCE_BYTES / 1e6:.0f} MB.",
+                         "Split it into smaller files to get explanations.")
+    if "\x00" in text:
+        raise TutorError("This file contains NUL bytes and looks binary, so it was not compiled.",
+                         "Open the program's source file instead.")
+
+
+async def diagnose(language: str, text: str, settings: TutorSettings, filename: str | None = None,
+                   include_dir: str | None = None) -> list[CompilerDiagnostic]:
+    """Compile ``text`` with the real compiler for ``language``; return its diagnostics."""
+    check_source(text)
+    filename = Path(filename or {"c": "main.c", "python": "main.py", "java": "Main.java"}[language]).name
+    with tempfile.TemporaryDirectory(prefix="error-tutor-") as workdir:
+        run = build_run(language, text, settings, workdir, filename, include_dir)
+        output = await _execute(run, language, settings.compile_timeout_s)
+    parse = {"c": parse_c_output, "python": parse_python_output, "java": parse_javac_output}[language]
+    diagnostics = parse(output, filename)
+    return [d.with_source(text) for d in diagnostics[:MAX_DIAGNOSTICS]]
+
+
+def diagnose_sync(language: str, text: str, settings: TutorSettings, **kwargs) -> list[CompilerDiagnostic]:
+    return asyncio.run(diagnose(language, text, settings, **kwargs))
+
+
+_SEVERITIES = {"error": "error", "fatal error": "error", "warning": "warning", "note": "note"}
+_OPTION_SUFFIX = re.compile(r"\s*\[-W[^\]]*\]$")
+
+
+def parse_c_output(output: str, filename: str) -> list[CompilerDiagnostic]:
+    """gcc's JSON diagnostics, or clang's ``file:line:col: severity: message`` lines."""
+    stripped = output.strip()
+    if stripped.startswith("["):
+        try:
+            return _parse_gcc_json(json.loads(stripped), filename)
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("unreadable gcc JSON output (%s); falling back to text", exc)
+    return _parse_c_text(output, filename)
+
+
+def _parse_gcc_json(items: list, filename: str) -> list[CompilerDiagnostic]:
+    result = []
+    for item in items:
+        location = next((loc for loc in item.get("locations", [])
+                         if Path(loc.get("caret", {}).get("file", "")).name == filename), None)
+        if location is None:
+            continue  # in a header or elsewhere: not the student's file
+        caret, finish = location["caret"], location.get("finish", location["caret"])
+        notes = tuple(child.get("message", "") for child in item.get("children", []))
+        result.append(CompilerDiagnostic(
+            language="c", line=caret["line"], column=caret.get("column", 1), end_line=finish["line"],
+            end_column=finish.get("column", caret.get("column", 1)) + 1,
+            severity=_SEVERITIES.get(item.get("kind", "error"), "error"),
+            message=item.get("message", "").strip(), code=item.get("option", ""), notes=notes))
+    return [d for d in result if d.severity != "note"]
+
+
+_C_LINE = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>fatal error|error|warning|note): (?P<msg>.*)$",
+                     re.MULTILINE)
+
+
+def _parse_c_text(output: str, filename: str) -> list[CompilerDiagnostic]:
+    result: list[CompilerDiagnostic] = []
+    for m in _C_LINE.finditer(output):
+        if Path(m["file"]).name != filename:
+            continue
+        line, col = int(m["line"]), int(m["col"])
+        option = re.search(r"\[(-W[^\]]*)\]$", m["msg"])
+        diagnostic = CompilerDiagnostic(
+            language="c", line=line, column=col, end_line=line, end_column=col + 1,
+            severity=_SEVERITIES[m["sev"]], message=_OPTION_SUFFIX.sub("", m["msg"]).strip(),
+            code=option.group(1) if option else "")
+        if diagnostic.severity == "note" and result:
+            last = result[-1]
+            result[-1] = CompilerDiagnostic(**{**last.to_dict(), "notes": (*last.notes, diagnostic.message)})
+        elif diagnostic.severity != "note":
+            result.append(diagnostic)
+    return result
+
+
+def parse_python_output(output: str, filename: str) -> list[CompilerDiagnostic]:
+    """The JSON printed by the compile-only child process."""
+    try:
+        items = json.loads(output.strip().splitlines()[-1]) if output.strip() else []
+    except ValueError:
+        raise TutorError("Python's compile check printed something unexpected.",
+                         "Check that 'pythonCommand' points to a Python 3 interpreter.") from None
+    result = []
+    for item in items:
+        line, col = int(item["line"]), max(int(item["col"]), 1)
+        end_line = int(item["end_line"] or line)
+        end_col = int(item["end_col"] or col + 1)
+        if (end_line, end_col) <= (line, col):
+            end_line, end_col = line, col + 1
+        result.append(CompilerDiagnostic(
+            language="python", line=line, column=col, end_line=end_line, end_column=end_col,
+            severity=item["severity"], message=f"{item['type']}: {item['msg']}", code=item["type"]))
+    return result
+
+
+_JAVAC_HEAD = re.compile(r"^(?P<file>[^\n]+?\.java):(?P<line>\d+): (?P<sev>error|warning): (?P<msg>.*)$")
+
+
+def parse_javac_output(output: str, filename: str) -> list[CompilerDiagnostic]:
+    """javac's text: a head line, the source line, a caret line, then indented details."""
+    result, lines, i = [], output.splitlines(), 0
+    while i < len(lines):
+        head = _JAVAC_HEAD.match(lines[i])
+        i += 1
+        if not head:
+            continue
+        body = []
+        while i < len(lines) and not _JAVAC_HEAD.match(lines[i]) and not re.match(r"^\d+ (error|warning)", lines[i]):
+            body.append(lines[i])
+            i += 1
+        caret = next((k for k, text in enumerate(body) if text.strip() == "^"), None)
+        column = body[caret].index("^") + 1 if caret is not None else 1
+        notes = tuple(text.strip() for text in body[(caret + 1 if caret is not None else 0):] if text.strip())
+        if Path(head["file"]).name != filename:
+            continue
+        line = int(head["line"])
+        result.append(CompilerDiagnostic(
+            language="java", line=line, column=column, end_line=line, end_column=column + 1,
+            severity=head["sev"], message=head["msg"].strip(), notes=notes))
+    return result

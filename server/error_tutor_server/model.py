@@ -1,0 +1,159 @@
+"""The model runtime: one llama.cpp model behind one lock, with a thread policy for busy labs.
+
+A ``Llama`` object is not thread-safe, so every call takes ``self.lock``. Generation streams
+token by token and stops as soon as its ``cancel`` event is set (hover cancelled, document
+changed). Loading never writes to stdout: llama.cpp's logs are silenced and the stdio
+language server keeps its protocol stream on a private file descriptor (see ``lsp.serve_stdio``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from error_tutor_server.errors import TutorError
+from error_tutor_server.paths import default_model_path
+
+log = logging.getLogger("error_tutor.model")
+
+GGUF_MAGIC = b"GGUF"
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    finish_reason: str  # "stop" | "length" | "cancelled"
+    tokens: int
+    seconds: float
+    threads: int
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens / self.seconds if self.seconds > 0 else 0.0
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def busy_processes() -> int:
+    """Other runnable tasks right now (from /proc/loadavg), not counting this one."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as handle:
+            running = int(handle.read().split()[3].split("/")[0])
+        return max(running - 1, 0)
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def choose_threads(setting: int, cores: int | None = None, busy: int | None = None) -> int:
+    """Threads for the next generation.
+
+    llama.cpp's worker threads wait for each other at every layer: when another process holds
+    a core, a thread that is descheduled stalls all of them (2 threads beside 2 busy processes
+    fall from ~80 to ~1 token/s on 2 cores, while 1 thread keeps ~7). So use only the cores
+    nobody else is using, and never more than 4 (more gives little for a model this small).
+    """
+    if setting > 0:
+        return setting
+    cores = cpu_count() if cores is None else cores
+    busy = busy_processes() if busy is None else busy
+    return max(1, min(cores - busy, cores, 4))
+
+
+def validate_gguf(path: Path, what: str = "model") -> Path:
+    """Fail with a clear message unless ``path`` is a readable GGUF file."""
+    setting = "modelPath" if what == "model" else "adapterPath"
+    if not path.is_file():
+        raise TutorError(f"The {what} file '{path}' does not exist.", f"Fix '{setting}', or leave it empty for the default.")
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+    except OSError as exc:
+        raise TutorError(f"The {what} file '{path}' cannot be read ({exc.strerror}).", "Check its permissions.") from None
+    if magic != GGUF_MAGIC:
+        raise TutorError(f"'{path}' is not a GGUF file.", f"Point '{setting}' at a .gguf {what} (convert others with `error-tutor export`).")
+    return path
+
+
+class LocalModel:
+    """A GGUF model run in-process by llama.cpp."""
+
+    def __init__(self, model_path: str = "", adapter_path: str = "", threads: int = 0,
+                 gpu_layers: int = 0, n_ctx: int = 2048, seed: int = 0):
+        self.path = validate_gguf(Path(model_path)) if model_path else default_model_path()
+        self.adapter = validate_gguf(Path(adapter_path), "adapter") if adapter_path else None
+        self.threads_setting = threads
+        self.gpu_layers = gpu_layers
+        self.n_ctx = n_ctx
+        self.seed = seed
+        self.lock = threading.Lock()
+        self._llama = None
+
+    @property
+    def name(self) -> str:
+        return self.path.name + (f" + {self.adapter.name}" if self.adapter else "")
+
+    @property
+    def loaded(self) -> bool:
+        return self._llama is not None
+
+    def load(self) -> "LocalModel":
+        """Load the weights (seconds; call it off the event loop). Idempotent."""
+        with self.lock:
+            if self._llama is None:
+                self._llama = self._create()
+        return self
+
+    def _create(self):
+        import llama_cpp
+
+        started = time.perf_counter()
+        threads = choose_threads(self.threads_setting)
+        try:
+            llama = llama_cpp.Llama(
+                model_path=str(self.path), lora_path=str(self.adapter) if self.adapter else None,
+                n_ctx=self.n_ctx, n_threads=threads, n_threads_batch=threads, n_gpu_layers=self.gpu_layers,
+                seed=self.seed, verbose=False)
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise TutorError(f"llama.cpp could not load '{self.path}' ({exc}).",
+                             "The file may be corrupt or truncated: re-export or re-install it, or clear 'modelPath'.") from None
+        log.info("loaded %s in %.2f s (%d threads)", self.name, time.perf_counter() - started, threads)
+        return llama
+
+    def _apply_threads(self) -> int:
+        import llama_cpp
+
+        threads = choose_threads(self.threads_setting)
+        llama_cpp.llama_set_n_threads(self._llama.ctx, threads, threads)
+        return threads
+
+    def generate(self, messages: list[dict], max_tokens: int = 160,
+                 cancel: threading.Event | None = None) -> Generation:
+        """Greedy chat completion; stops early when ``cancel`` is set."""
+        self.load()
+        with self.lock:
+            threads = self._apply_threads()
+            started = time.perf_counter()
+            pieces, finish, tokens = [], "stop", 0
+            stream = self._llama.create_chat_completion(
+                messages=messages, max_tokens=max_tokens, temperature=0.0, top_k=1, stream=True)
+            for chunk in stream:
+                if cancel is not None and cancel.is_set():
+                    finish = "cancelled"
+                    break
+                choice = chunk["choices"][0]
+                piece = choice.get("delta", {}).get("content")
+                if piece:
+                    pieces.append(piece)
+                    tokens += 1
+                finish = choice.get("finish_reason") or finish
+            stream.close()
+            return Generation("".join(pieces), finish, tokens, time.perf_counter() - started, threads)

@@ -1,0 +1,109 @@
+"""The explanation pipeline shared by the language server, the CLI and the evaluation.
+
+classify (knowledge base) -> prompt with the facts -> model (cached) -> checks -> the model's
+text if it passed, else the rule-based explanation with the reasons in its footer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from error_tutor_server.cache import GenerationCache, cache_key
+from error_tutor_server.checks import check_explanation
+from error_tutor_server.diagnostics import CompilerDiagnostic
+from error_tutor_server.errors import TutorError
+from error_tutor_server.explain import (Explanation, build_messages, likely_lines, model_explanation,
+                                        rule_explanation)
+from error_tutor_server.knowledge import Classification, classify
+from error_tutor_server.paths import cache_dir
+from error_tutor_server.settings import TutorSettings
+
+log = logging.getLogger("error_tutor.tutor")
+
+
+def make_backend(settings: TutorSettings):
+    """The generation backend the settings ask for (not yet loaded), or None for rules only."""
+    if settings.backend == "none":
+        return None
+    if settings.backend == "remote":
+        from error_tutor_server.remote import RemoteModel
+
+        return RemoteModel.from_settings(settings)
+    from error_tutor_server.model import LocalModel
+
+    return LocalModel(settings.model_path, settings.adapter_path, settings.threads, settings.gpu_layers)
+
+
+def resolve_locale(setting: str, client_locale: str = "") -> str:
+    if setting in ("en", "ja"):
+        return setting
+    return "ja" if (client_locale or "").lower().startswith("ja") else "en"
+
+
+class Tutor:
+    """Explains diagnostics; thread-safe (the backend has its own lock)."""
+
+    def __init__(self, settings: TutorSettings, backend=None, use_backend: bool = True,
+                 client_locale: str = "", disk_cache: bool = True):
+        self.settings = settings
+        self.backend = backend if backend is not None or not use_backend else make_backend(settings)
+        self.client_locale = client_locale
+        self.cache = GenerationCache(cache_dir(settings.cache_dir) / "generations" if disk_cache else None)
+        self._lock = threading.Lock()
+
+    @property
+    def locale(self) -> str:
+        return resolve_locale(self.settings.locale, self.client_locale)
+
+    def classify(self, diagnostic: CompilerDiagnostic) -> Classification:
+        return classify(diagnostic, self.locale)
+
+    def rules(self, diagnostic: CompilerDiagnostic, program_text: str, note_key: str = "rules") -> Explanation:
+        return rule_explanation(diagnostic, self.classify(diagnostic), program_text,
+                                self.settings.hint_level, self.locale, note_key)
+
+    def _request(self, diagnostic: CompilerDiagnostic, program_text: str) -> tuple[list[dict], str]:
+        messages = build_messages(diagnostic, self.classify(diagnostic), program_text, self.locale)
+        return messages, cache_key(self.backend.name, messages, self.settings.max_tokens)
+
+    def cached(self, diagnostic: CompilerDiagnostic, program_text: str) -> Explanation | None:
+        """The model's explanation if it was generated before (instant), else None."""
+        if self.backend is None:
+            return None
+        _, key = self._request(diagnostic, program_text)
+        hit = self.cache.get(key)
+        return self.judge(diagnostic, program_text, *hit) if hit else None
+
+    def explain(self, diagnostic: CompilerDiagnostic, program_text: str,
+                cancel: threading.Event | None = None) -> Explanation:
+        """The best explanation, generating with the model when needed (blocking)."""
+        if self.backend is None:
+            return self.rules(diagnostic, program_text)
+        messages, key = self._request(diagnostic, program_text)
+        hit = self.cache.get(key)
+        if hit is None:
+            try:
+                generation = self.backend.generate(messages, self.settings.max_tokens, cancel)
+            except TutorError as exc:
+                log.warning("%s", exc)
+                return self.rules(diagnostic, program_text, "rules_backend_down")
+            if generation.finish_reason == "cancelled":
+                return self.rules(diagnostic, program_text, "rules_pending")
+            hit = (generation.text, generation.finish_reason)
+            self.cache.put(key, *hit)
+        return self.judge(diagnostic, program_text, *hit)
+
+    def judge(self, diagnostic: CompilerDiagnostic, program_text: str, text: str, finish: str,
+              fixed_line: str = "") -> Explanation:
+        """Show the model's text only if every check passes."""
+        classification = self.classify(diagnostic)
+        result = check_explanation(text, diagnostic, program_text, finish_reason=finish,
+                                   allowed_lines=set(likely_lines(diagnostic, program_text)),
+                                   locale=self.locale, hint_level=self.settings.hint_level, fixed_line=fixed_line)
+        if result.ok:
+            return model_explanation(diagnostic, classification, program_text, text,
+                                     self.settings.hint_level, self.locale)
+        log.debug("model text rejected (%s): %r", "; ".join(result.reasons), text[:200])
+        return rule_explanation(diagnostic, classification, program_text, self.settings.hint_level,
+                                self.locale, "rules_rejected", "; ".join(result.reasons[:2]))

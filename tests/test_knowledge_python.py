@@ -1,0 +1,197 @@
+"""The Python knowledge base against the friendly-traceback corpus of beginner syntax errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from error_tutor_server.diagnostics import CompilerDiagnostic
+from error_tutor_server.knowledge import TEXT_FIELDS, classify, python_rules
+
+CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+CORPUS = CORPORA / "python_friendly_syntax.jsonl"
+RULES = python_rules.RULES
+
+
+def _cases() -> list[dict]:
+    if not CORPUS.exists():
+        pytest.skip(f"corpus not found: {CORPUS}")
+    return [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _diagnostic(case: dict) -> CompilerDiagnostic:
+    """Message from the corpus; line and column from compiling the source here."""
+    line, column = 1, 1
+    try:
+        compile(case["source"], "x.py", "exec")
+    except SyntaxError as error:  # the corpus holds syntax errors; a few compile differently here
+        line, column = error.lineno or 1, error.offset or 1
+    except ValueError:
+        pass
+    diagnostic = CompilerDiagnostic(language="python", line=line, column=column, end_line=line,
+                                    end_column=column + 1, severity="error", message=case["python_error"],
+                                    code=case["python_error"].split(":", 1)[0])
+    return diagnostic.with_source(case["source"])
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_rule_ids_unique_prefixed_and_fallback_last():
+    ids = [rule.id for rule in RULES]
+    assert len(ids) == len(set(ids))
+    assert all(rule.id.startswith("python.") and rule.language == "python" for rule in RULES)
+    assert all(re.fullmatch(r"python\.[a-z0-9]+(?:-[a-z0-9]+)*", rule.id) for rule in RULES)
+    assert RULES[-1].id == "python.other" and RULES[-1].patterns == ()
+    assert all(rule.patterns for rule in RULES[:-1])
+    for rule in RULES:
+        rule.compiled  # every pattern compiles
+        assert rule.meaning and rule.why and rule.hint and rule.concept
+
+
+def test_templates_are_well_formed_and_translations_match():
+    for rule in RULES:
+        groups = {name for pattern in rule.compiled for name in pattern.groupindex}
+        allowed = groups | {"token", "line", "message"}
+        for name in TEXT_FIELDS:
+            english = getattr(rule, name)
+            assert _placeholders(english) <= allowed, (rule.id, name)
+            for locale, texts in rule.translations.items():
+                if name in texts:
+                    assert _placeholders(texts[name]) <= _placeholders(english), (rule.id, locale, name)
+    translated = sum(1 for rule in RULES if "ja" in rule.translations)
+    assert translated >= 10
+
+
+def test_corpus_coverage_at_least_98_percent():
+    cases = _cases()
+    missed = [case["python_error"] for case in cases if not classify(_diagnostic(case)).matched]
+    coverage = 1 - len(missed) / len(cases)
+    assert coverage >= 0.98, missed
+
+
+def test_every_distinct_message_kind_has_its_own_rule():
+    # Messages other than the bare "invalid syntax" are specific enough for a specific rule.
+    for case in _cases():
+        result = classify(_diagnostic(case))
+        if case["python_error"] != "SyntaxError: invalid syntax":
+            assert result.rule_id != "python.invalid-syntax", case["python_error"]
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("SyntaxError: expected ':'", "python.missing-colon"),
+    ("IndentationError: expected an indented block after 'if' statement on line 3",
+     "python.expected-indented-block"),
+    ("IndentationError: expected an indented block", "python.expected-indented-block"),
+    ("IndentationError: unexpected indent", "python.unexpected-indent"),
+    ("IndentationError: unindent does not match any outer indentation level", "python.unindent-mismatch"),
+    ("TabError: inconsistent use of tabs and spaces in indentation", "python.tabs-and-spaces"),
+    ("SyntaxError: '(' was never closed", "python.unclosed-bracket"),
+    ("SyntaxError: unexpected EOF while parsing", "python.unclosed-bracket"),
+    ("SyntaxError: unmatched ')'", "python.unmatched-bracket"),
+    ("SyntaxError: invalid syntax. Perhaps you forgot a comma?", "python.missing-comma"),
+    ("SyntaxError: invalid syntax. Maybe you meant '==' or ':=' instead of '='?", "python.equals-in-condition"),
+    ("SyntaxError: cannot assign to function call here. Maybe you meant '==' instead of '='?",
+     "python.assignment-target"),
+    ("SyntaxError: can't assign to function call", "python.assignment-target"),
+    ("SyntaxError: 'tuple' is an illegal expression for augmented assignment", "python.assignment-target"),
+    ("SyntaxError: cannot assign to True", "python.assign-to-keyword"),
+    ("SyntaxError: unterminated string literal (detected at line 1)", "python.unterminated-string"),
+    ("SyntaxError: EOL while scanning string literal", "python.unterminated-string"),
+    ("SyntaxError: unterminated f-string literal (detected at line 1)", "python.unterminated-string"),
+    ("SyntaxError: unterminated triple-quoted string literal (detected at line 9)",
+     "python.unterminated-triple-quote"),
+    ("SyntaxError: f-string: expecting '}'", "python.fstring-braces"),
+    ("SyntaxError: f-string: single '}' is not allowed", "python.fstring-braces"),
+    ("SyntaxError: f-string: valid expression required before '}'", "python.fstring-braces"),
+    ("SyntaxError: f-string: invalid syntax. Perhaps you forgot a comma?", "python.fstring-expression"),
+    ("SyntaxError: f-string expression part cannot include a backslash", "python.fstring-expression"),
+    ("SyntaxError: invalid character '“' (U+201C)", "python.invalid-character"),
+    ("SyntaxError: invalid non-printable character U+00A0", "python.non-printable-character"),
+    ("SyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?", "python.print-statement"),
+    ("SyntaxError: 'return' outside function", "python.outside-function"),
+    ("SyntaxError: 'await' outside async function", "python.outside-function"),
+    ("SyntaxError: 'continue' not properly in loop", "python.outside-loop"),
+    ("SyntaxError: name 'x' is assigned to before global declaration", "python.global-declaration"),
+    ("SyntaxError: no binding for nonlocal 'x' found", "python.nonlocal-declaration"),
+    ("SyntaxError: invalid decimal literal", "python.invalid-decimal-literal"),
+    ("SyntaxError: leading zeros in decimal integer literals are not permitted; "
+     "use an 0o prefix for octal integers", "python.leading-zeros"),
+    ("SyntaxError: cannot use assignment expressions with attribute", "python.walrus-target"),
+    ("SyntaxError: can't use starred expression here", "python.star-expression"),
+    ("SyntaxError: non-default argument follows default argument", "python.parameter-list"),
+    ("SyntaxError: parameter without a default follows parameter with a default", "python.parameter-list"),
+    ("SyntaxError: expected 'else' after 'if' expression", "python.conditional-expression"),
+    ("SyntaxError: invalid syntax. Did you mean 'for'?", "python.misspelled-keyword"),
+    ("SyntaxWarning: \"is\" with a literal. Did you mean \"==\"?", "python.is-literal"),
+    ("SyntaxWarning: \"is\" with 'int' literal. Did you mean \"==\"?", "python.is-literal"),
+    ("SyntaxWarning: invalid escape sequence '\\d'", "python.invalid-escape"),
+    ("SyntaxWarning: 'tuple' object is not callable; perhaps you missed a comma?", "python.missing-comma"),
+    ("SyntaxError: invalid syntax", "python.invalid-syntax"),
+    ("SyntaxError: something entirely new", "python.other"),
+])
+def test_messages_from_several_python_versions(message, expected):
+    diagnostic = CompilerDiagnostic(language="python", line=1, column=1, end_line=1, end_column=2,
+                                    severity="error", message=message, source_line="x = 1")
+    assert classify(diagnostic).rule_id == expected
+
+
+def test_tokens_and_texts_are_filled():
+    for case in _cases():
+        diagnostic = _diagnostic(case)
+        for locale in ("en", "ja"):
+            result = classify(diagnostic, locale)
+            for name in TEXT_FIELDS:
+                text = getattr(result, name)
+                assert not re.search(r"\{[a-z_]+\}", text), (result.rule_id, name, text)
+                assert "``" not in text, (result.rule_id, name, text)
+                assert "()" not in text.replace("print(...)", ""), (result.rule_id, name, text)
+
+
+def test_named_tokens_come_from_the_message():
+    def token(message: str, source_line: str, column: int = 1) -> str:
+        diagnostic = CompilerDiagnostic(language="python", line=1, column=column, end_line=1,
+                                        end_column=column + 1, severity="error", message=message,
+                                        source_line=source_line)
+        return classify(diagnostic).token
+
+    assert token("SyntaxError: '[' was never closed", "x = [1, 2", 5) == "["
+    assert token("SyntaxError: unmatched ')'", "x = 1)", 6) == ")"
+    assert token("SyntaxError: invalid character '“' (U+201C)", "print(“hi”)", 7) == "“"
+    assert token("SyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?",
+                 "print 'hi'") == "print"
+    assert token("SyntaxError: 'break' outside loop", "break") == "break"
+
+
+_CODE_IN_BACKTICKS = re.compile(r"`([^`]+)`")
+
+
+def _suggested_lines(case: dict) -> set[str]:
+    """Lines of code the expert explanation proposes that the student's program does not contain."""
+    source = case["source"]
+    candidates = set()
+    for line in case["friendly_output"].splitlines():
+        if line.startswith("    ") and not re.match(r"\s*(?:-->)?\d+[|:]", line):
+            candidates.add(line.strip())
+        candidates.update(span.strip() for span in _CODE_IN_BACKTICKS.findall(line))
+    return {c for c in candidates if len(c) >= 6 and " " in c and c not in source}
+
+
+def test_hints_and_fixes_hold_no_corrected_code():
+    for case in _cases():
+        suggestions = _suggested_lines(case)
+        for locale in ("en", "ja"):
+            result = classify(_diagnostic(case), locale)
+            for text in (result.hint, result.fix):
+                for line in suggestions:
+                    assert line not in text, (case["title"], line, text)
+    for rule in RULES:  # only single symbols or words in backticks, never a statement
+        texts = [rule.hint, rule.fix] + [t.get(k, "") for t in rule.translations.values() for k in ("hint", "fix")]
+        for text in texts:
+            for span in _CODE_IN_BACKTICKS.findall(text):
+                assert len(span) <= 12 and span.count(" ") <= 1, (rule.id, span)
