@@ -86,6 +86,7 @@ class TutorServerState:
         self.model_detail = ""
         self._shown: set[str] = set()
         self._load_task: asyncio.Task | None = None
+        self.stopping = False
 
     # -- settings and start-up -------------------------------------------------------------
     def configure_from_initialize(self, options, locale: str) -> None:
@@ -158,7 +159,7 @@ class TutorServerState:
             self._set_status("error", message)
             self.show(f"{message} Explanations will be rule-based.", types.MessageType.Warning)
         finally:
-            if progress:
+            if progress and not self.stopping:
                 self.ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=self.model_state))
 
     async def _begin_progress(self, token: str, title: str) -> bool:
@@ -175,7 +176,8 @@ class TutorServerState:
     def _set_status(self, state: str, detail: str = "") -> None:
         self.model_state, self.model_detail = state, detail
         log.info("model %s: %s", state, detail)
-        self.ls.protocol.notify(STATUS_NOTIFICATION, {"state": state, "detail": detail})
+        if not self.stopping:
+            self.ls.protocol.notify(STATUS_NOTIFICATION, {"state": state, "detail": detail})
 
     def status(self) -> dict:
         return {"state": self.model_state, "detail": self.model_detail,
@@ -286,6 +288,9 @@ class TutorServerState:
         return record_rating(self.settings, self.tutor, doc.diagnostics[index], doc.text, helpful)
 
     async def stop(self) -> None:
+        self.stopping = True
+        if self._load_task is not None:
+            self._load_task.cancel()
         if self.jobs is not None:
             await self.jobs.close()
         for doc in self.documents.values():

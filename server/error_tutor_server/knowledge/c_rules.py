@@ -362,7 +362,8 @@ RULES: list[Rule] = [
     Rule(
         id="c.implicit-declaration", language="c",
         patterns=(rf"implicit(?:ly)? declar\w+ (?:of )?(?:library )?function {NAME}",
-                  rf"incompatible implicit declaration of built-in function {NAME}"),
+                  rf"incompatible implicit declaration of built-in function {NAME}",
+                  rf"call to undeclared (?:library )?function {NAME}"),
         concept="declaring functions before use",
         meaning="The function `{token}` is called before any declaration of it is visible.",
         why="A library function needs its header included at the top of the file, and your own function must be defined or declared (with a prototype) above the first call; a typo in the name also causes this.",

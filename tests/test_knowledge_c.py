@@ -1,0 +1,309 @@
+"""The C knowledge base against real student programs (TRACER), with gcc 12 and clang messages."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from error_tutor_server.diagnostics import CompilerDiagnostic
+from error_tutor_server.knowledge import TEXT_FIELDS, classify, c_rules
+
+CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+CORPUS = CORPORA / "c_tracer.jsonl"
+RULES = c_rules.RULES
+COMPILERS = ("gcc12_message", "compiler_message")  # gcc 12.2 and clang, as recorded
+
+_LINE = re.compile(r"^[^:\n]+\.c:(?P<line>\d+):(?P<col>\d+): (?P<sev>fatal error|error|warning): (?P<msg>.*)$",
+                   re.MULTILINE)
+_SUFFIX = re.compile(r"\s*\[(?:-W[^\]]*|enabled by default)\]$")
+
+
+@lru_cache(maxsize=None)
+def _cases() -> tuple[dict, ...]:
+    if not CORPUS.exists():
+        pytest.skip(f"corpus not found: {CORPUS}")
+    return tuple(json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip())
+
+
+@lru_cache(maxsize=None)
+def _diagnostics(compiler: str) -> tuple[tuple[dict, CompilerDiagnostic], ...]:
+    """Every error and warning of every case, as the server would hand it to classify()."""
+    result = []
+    for case in _cases():
+        for m in _LINE.finditer(case[compiler]):
+            line, col = int(m["line"]), int(m["col"])
+            diagnostic = CompilerDiagnostic(
+                language="c", line=line, column=col, end_line=line, end_column=col + 1,
+                severity="warning" if m["sev"] == "warning" else "error", message=_SUFFIX.sub("", m["msg"]).strip())
+            result.append((case, diagnostic.with_source(case["source"])))
+    return tuple(result)
+
+
+def _errors(compiler: str) -> list[CompilerDiagnostic]:
+    return [d for _, d in _diagnostics(compiler) if d.severity == "error"]
+
+
+def _first_errors(compiler: str) -> list[tuple[dict, CompilerDiagnostic]]:
+    seen, result = set(), []
+    for case, diagnostic in _diagnostics(compiler):
+        if diagnostic.severity == "error" and case["id"] not in seen:
+            seen.add(case["id"])
+            result.append((case, diagnostic))
+    return result
+
+
+def _kind(message: str) -> str:
+    """A message with names, quoted text and numbers blanked out, to count kinds of error."""
+    message = re.sub(r"[‘'][^’'\n]*[’']", "Q", message)
+    return re.sub(r"\b\d+\b", "N", message)
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_rule_ids_unique_prefixed_and_fallback_last():
+    ids = [rule.id for rule in RULES]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"c\.[a-z0-9]+(?:-[a-z0-9]+)*", i) for i in ids)
+    assert all(rule.language == "c" for rule in RULES)
+    assert RULES[-1].id == "c.other" and RULES[-1].patterns == ()
+    assert all(rule.patterns for rule in RULES[:-1])
+    for rule in RULES:
+        rule.compiled  # every pattern compiles
+        assert rule.meaning and rule.why and rule.hint and rule.concept
+        assert rule.fix or rule.id == "c.other"
+
+
+def test_templates_are_well_formed_and_translations_match():
+    for rule in RULES:
+        groups = {name for pattern in rule.compiled for name in pattern.groupindex}
+        allowed = groups | {"token", "line", "message"}
+        for name in TEXT_FIELDS:
+            english = getattr(rule, name)
+            assert _placeholders(english) <= allowed, (rule.id, name)
+            for locale, texts in rule.translations.items():
+                assert set(texts) <= set(TEXT_FIELDS), (rule.id, locale)
+                if name in texts:
+                    assert _placeholders(texts[name]) <= _placeholders(english), (rule.id, locale, name)
+    assert sum(1 for rule in RULES if "ja" in rule.translations) >= 15
+
+
+def test_the_most_frequent_rules_are_translated():
+    counts = Counter(classify(d).rule_id for compiler in COMPILERS for _, d in _first_errors(compiler))
+    top = [rule_id for rule_id, _ in counts.most_common() if rule_id != "c.other"][:15]
+    by_id = {rule.id: rule for rule in RULES}
+    missing = [rule_id for rule_id in top if set(by_id[rule_id].translations.get("ja", {})) < {"meaning", "why", "hint"}]
+    assert not missing
+
+
+@pytest.mark.parametrize("compiler", COMPILERS)
+def test_first_errors_are_matched_by_a_specific_rule(compiler):
+    firsts = _first_errors(compiler)
+    assert len(firsts) > 900
+    missed = [d.message for _, d in firsts if not classify(d).matched]
+    assert 1 - len(missed) / len(firsts) >= 0.98, missed
+
+
+@pytest.mark.parametrize("compiler, top", [("gcc12_message", 40), ("compiler_message", 30)])
+def test_every_frequent_kind_of_error_is_matched(compiler, top):
+    errors = _errors(compiler)
+    kinds = [kind for kind, _ in Counter(_kind(d.message) for d in errors).most_common(top)]
+    assert len(kinds) == top
+    missed = {_kind(d.message) for d in errors if _kind(d.message) in kinds and not classify(d).matched}
+    assert not missed
+
+
+@pytest.mark.parametrize("compiler", COMPILERS)
+def test_tokens_come_from_the_source_line(compiler):
+    firsts = _first_errors(compiler)
+    found = sum(1 for _, d in firsts if (token := classify(d).token) and token in d.source_line)
+    assert found / len(firsts) >= 0.75
+
+
+def _fixed_lines(case: dict) -> set[str]:
+    """The student's own corrected line, exactly and with spacing removed (single symbols aside)."""
+    fixed, broken = case["student_fixed_line"].strip(), case["source_error_line"].strip()
+    if not fixed or fixed == broken or len(fixed.split()) < 2:
+        return set()
+    return {fixed, re.sub(r"\s+", "", fixed)}
+
+
+def test_hints_and_fixes_never_contain_the_students_fixed_line():
+    for compiler in COMPILERS:
+        for case, diagnostic in _diagnostics(compiler):
+            lines = _fixed_lines(case)
+            if not lines:
+                continue
+            for locale in ("en", "ja"):
+                result = classify(diagnostic, locale)
+                for text in (result.hint, result.fix):
+                    for line in lines:
+                        assert line not in text and line not in re.sub(r"\s+", "", text), (case["id"], line, text)
+
+
+_CODE_IN_BACKTICKS = re.compile(r"`([^`]+)`")
+
+
+def test_hints_and_fixes_name_single_symbols_only():
+    for rule in RULES:
+        texts = [rule.hint, rule.fix] + [t.get(k, "") for t in rule.translations.values() for k in ("hint", "fix")]
+        for text in texts:
+            for span in _CODE_IN_BACKTICKS.findall(text):
+                assert len(span) <= 12 and span.count(" ") <= 1, (rule.id, span)
+
+
+def test_texts_are_filled_for_every_corpus_message():
+    for compiler in COMPILERS:
+        for _, diagnostic in _diagnostics(compiler):
+            for locale in ("en", "ja"):
+                result = classify(diagnostic, locale)
+                for name in TEXT_FIELDS:
+                    text = getattr(result, name)
+                    assert not re.search(r"\{[a-z_]+\}", text), (result.rule_id, name, text)
+                    if diagnostic.source_line.strip():
+                        assert "``" not in text, (result.rule_id, name, diagnostic.message, diagnostic.source_line)
+
+
+def test_ascii_quotes_classify_like_typographic_ones():
+    # The server runs gcc with LC_ALL=C, which prints 'x' where the corpus has ‘x’.
+    for _, diagnostic in _diagnostics("gcc12_message"):
+        if "‘" not in diagnostic.message:
+            continue
+        ascii_message = diagnostic.message.replace("‘", "'").replace("’", "'")
+        plain = classify(CompilerDiagnostic(**{**diagnostic.to_dict(), "message": ascii_message}))
+        fancy = classify(diagnostic)
+        assert (plain.rule_id, plain.token) == (fancy.rule_id, fancy.token), diagnostic.message
+
+
+def _classify(message: str, source_line: str = "x = y;", column: int = 1, notes: tuple[str, ...] = ()):
+    return classify(CompilerDiagnostic(language="c", line=3, column=column, end_line=3, end_column=column + 1,
+                                       severity="error", message=message, source_line=source_line, notes=notes))
+
+
+@pytest.mark.parametrize("message, expected", [
+    # gcc (LC_ALL=C quoting)
+    ("expected ';' before '}' token", "c.missing-semicolon"),
+    ("expected ',' or ';' before 'int'", "c.missing-semicolon"),
+    ("expected ';' before ')' token", "c.extra-closing-paren"),
+    ("expected ')' before ';' token", "c.missing-closing-paren"),
+    ("expected declaration or statement at end of input", "c.unclosed-brace"),
+    ("expected identifier or '(' before '}' token", "c.extra-closing-brace"),
+    ("expected identifier or '(' before 'return'", "c.code-outside-function"),
+    ("expected expression before ')' token", "c.expected-expression"),
+    ("'count' undeclared (first use in this function)", "c.undeclared-identifier"),
+    ("'cout' undeclared (first use in this function); did you mean 'count'?", "c.undeclared-did-you-mean"),
+    ("stray '\\302' in program", "c.stray-character"),
+    ("stray '#' in program", "c.stray-character"),
+    ("lvalue required as left operand of assignment", "c.lvalue-required"),
+    ("lvalue required as increment operand", "c.lvalue-required"),
+    ("too few arguments to function 'sum'", "c.too-few-arguments"),
+    ("too many arguments to function 'sum'", "c.too-many-arguments"),
+    ("conflicting types for 'f'; have 'int(int)'", "c.conflicting-types"),
+    ("redefinition of 'i'", "c.redefinition"),
+    ("redeclaration of 'n' with no linkage", "c.redefinition"),
+    ("'else' without a previous 'if'", "c.else-without-if"),
+    ("expected '=', ',', ';', 'asm' or '__attribute__' before '{' token", "c.bad-function-header"),
+    ("invalid operands to binary & (have 'char *' and 'int')", "c.missing-comma-before-ampersand"),
+    ("invalid operands to binary ^ (have 'double' and 'int')", "c.caret-not-power"),
+    ("invalid operands to binary % (have 'double' and 'int')", "c.invalid-operands"),
+    ("subscripted value is neither array nor pointer nor vector", "c.subscript-not-array"),
+    ("missing terminating \" character", "c.unterminated-string"),
+    ("stdioh: No such file or directory", "c.missing-header"),
+    ("unknown type name 'string'", "c.unknown-type"),
+    ("break statement not within loop or switch", "c.jump-outside-loop"),
+    # gcc warnings novices should read
+    ("suggest parentheses around assignment used as truth value", "c.assignment-as-condition"),
+    ("format '%d' expects argument of type 'int *', but argument 2 has type 'int'", "c.format-mismatch"),
+    ("format '%f' expects a matching 'double' argument", "c.format-missing-argument"),
+    ("too many arguments for format", "c.format-extra-arguments"),
+    ("'sum' is used uninitialized", "c.uninitialized"),
+    ("'sum' may be used uninitialized", "c.uninitialized"),
+    ("'sum' may be used uninitialized in this function", "c.uninitialized"),
+    ("control reaches end of non-void function", "c.missing-return"),
+    ("ignoring return value of 'scanf' declared with attribute 'warn_unused_result'", "c.unused-result"),
+    ("implicit declaration of function 'sqrt'", "c.implicit-declaration"),
+    ("implicit declaration of function 'prinf'; did you mean 'printf'?", "c.implicit-declaration"),
+    ("incompatible implicit declaration of built-in function 'strlen'", "c.implicit-declaration"),
+    ("assignment to 'int' from 'int *' makes integer from pointer without a cast", "c.int-pointer-conversion"),
+    ("passing argument 1 of 'f' from incompatible pointer type", "c.incompatible-pointers"),
+    ("unused variable 'k'", "c.unused-variable"),
+    ("variable 'k' set but not used", "c.unused-variable"),
+    ("comparison between pointer and integer", "c.pointer-integer-comparison"),
+    ("array subscript 10 is above array bounds of 'int[10]'", "c.array-bounds"),
+    ("array subscript has type 'char'", "c.char-subscript"),
+    ("'return' with no value, in function returning non-void", "c.return-missing-value"),
+    ("'return' with a value, in function returning void", "c.return-value-in-void"),
+    ("comparisons like 'X<=Y<=Z' do not have their mathematical meaning", "c.chained-comparison"),
+    ("this 'if' clause does not guard...", "c.misleading-indentation"),
+    ("statement with no effect", "c.no-effect"),
+    ("left-hand operand of comma expression has no effect", "c.comma-expression"),
+    ("multi-character character constant", "c.multichar-constant"),
+    # clang
+    ("expected ';' after expression", "c.missing-semicolon"),
+    ("expected ';' at end of declaration", "c.missing-semicolon"),
+    ("expected ';' in 'for' statement specifier", "c.for-header-separator"),
+    ("expected ';' after struct", "c.struct-missing-semicolon"),
+    ("expected ')'", "c.missing-closing-paren"),
+    ("expected '}'", "c.unclosed-brace"),
+    ("extraneous closing brace ('}')", "c.extra-closing-brace"),
+    ("extraneous ')' before ';'", "c.extra-closing-paren"),
+    ("expected expression", "c.expected-expression"),
+    ("expected identifier or '('", "c.code-outside-function"),
+    ("use of undeclared identifier 'count'", "c.undeclared-identifier"),
+    ("use of undeclared identifier 'cout'; did you mean 'count'?", "c.undeclared-did-you-mean"),
+    ("expression is not assignable", "c.lvalue-required"),
+    ("invalid operands to binary expression ('char *' and 'int')", "c.missing-comma-before-ampersand"),
+    ("called object type 'int' is not a function or function pointer", "c.not-a-function"),
+    ("too few arguments to function call, expected 3, have 2", "c.too-few-arguments"),
+    ("redefinition of 'x' with a different type: 'char' vs 'int'", "c.conflicting-types"),
+    ("using the result of an assignment as a condition without parentheses", "c.assignment-as-condition"),
+    ("format specifies type 'int *' but the argument has type 'int'", "c.format-mismatch"),
+    ("variable 'sum' is uninitialized when used here", "c.uninitialized"),
+    ("variable 'sum' may be uninitialized when used here", "c.uninitialized"),
+    ("variable 'sum' is used uninitialized whenever 'if' condition is false", "c.uninitialized"),
+    ("non-void function 'f' should return a value", "c.return-missing-value"),
+    ("control may reach end of non-void function", "c.missing-return"),
+    ("ignoring return value of function declared with 'warn_unused_result' attribute", "c.unused-result"),
+    ("implicit declaration of function 'sqrt' is invalid in C99", "c.implicit-declaration"),
+    ("call to undeclared function 'sqrt'; ISO C99 and later do not support implicit function declarations",
+     "c.implicit-declaration"),
+    ("incompatible integer to pointer conversion passing 'int' to parameter of type 'int *'", "c.int-pointer-conversion"),
+    ("ordered comparison between pointer and integer ('int' and 'int *')", "c.pointer-integer-comparison"),
+    ("array index 5 is past the end of the array (which contains 5 elements)", "c.array-bounds"),
+    ("'stlib.h' file not found", "c.missing-header"),
+    ("something no rule knows about", "c.other"),
+])
+def test_messages_from_gcc_and_clang(message, expected):
+    assert _classify(message).rule_id == expected
+
+
+def test_named_tokens_come_from_the_message():
+    assert _classify("'cnt' undeclared (first use in this function)", "cnt = cnt + 1;").token == "cnt"
+    assert _classify("use of undeclared identifier 'cnt'", "cnt = cnt + 1;").token == "cnt"
+    assert _classify("expected ')' before 'is'", "printf(\"%d\", a is b);", 15).token == "is"
+    assert _classify("stray '\\302' in program", "x = 1;").token == "\\302"
+    assert _classify("too few arguments to function 'sum'", "s = sum(a);").token == "sum"
+    result = _classify("'cout' undeclared (first use in this function); did you mean 'count'?", "cout++;")
+    assert (result.token, result.rule_id) == ("cout", "c.undeclared-did-you-mean")
+    assert "count" in result.hint
+    format_result = _classify("format '%d' expects argument of type 'int *', but argument 2 has type 'int'",
+                              "scanf(\"%d\", n);")
+    assert "int *" in format_result.meaning and "`int`" in format_result.meaning
+
+
+def test_notes_do_not_hijack_the_message():
+    result = _classify("using the result of an assignment as a condition without parentheses", "if (a = b)",
+                       notes=("place parentheses around the assignment to silence this warning",
+                              "use '==' to turn this assignment into an equality comparison"))
+    assert result.rule_id == "c.assignment-as-condition"
+    result = _classify("implicit declaration of function 'malloc'", "p = malloc(8);",
+                       notes=("include '<stdlib.h>' or provide a declaration of 'malloc'",))
+    assert (result.rule_id, result.token) == ("c.implicit-declaration", "malloc")
+    assert _classify("expected '}'", "}", notes=("to match this '{'",)).rule_id == "c.unclosed-brace"
