@@ -59,8 +59,9 @@ def _first_errors(compiler: str) -> list[tuple[dict, CompilerDiagnostic]]:
 
 
 def _kind(message: str) -> str:
-    """A message with names, quoted text and numbers blanked out, to count kinds of error."""
-    message = re.sub(r"[‘'][^’'\n]*[’']", "Q", message)
+    """A message with quoted names and numbers blanked out (quoted symbols kept), to count kinds of error."""
+    message = re.sub(r"'([^'\n]*)'", lambda m: "Q" if re.search(r"\w", m[1]) else m[0],
+                     message.replace("‘", "'").replace("’", "'"))
     return re.sub(r"\b\d+\b", "N", message)
 
 

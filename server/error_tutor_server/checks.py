@@ -14,6 +14,11 @@ from error_tutor_server.diagnostics import CompilerDiagnostic
 
 _CODE_FENCE = re.compile(r"```|~~~")
 _BACKTICK = re.compile(r"`([^`\n]+)`")
+_QUOTED_CODE = re.compile(r"`([^`\n]+)`|\"([^\"\n]{3,})\"|“([^”\n]{3,})”")
+_PRESCRIBES = re.compile(r"\b(correct|change|rewrite|replace|fix|modify|update)\b[^.\n]{0,60}\b(to|with|as|into)\s*[:\"`“']",
+                         re.IGNORECASE)
+_META = re.compile(r"\bthe student\b|\bas an ai\b|\bI am\b|\bI'm\b|\blanguage model\b|\bassistant\b", re.IGNORECASE)
+MAX_CHARS, MAX_SENTENCES = 700, 5
 _LINE_REF = re.compile(r"\b(?:line|ligne|行)\s*(\d+)|(\d+)\s*行目", re.IGNORECASE)
 _CODE_LIKE = re.compile(r"[;{}]|\w\s*\(.*\)|\w\s*=\s*\S|\bprint\s*\(|#include|\breturn\b.*;")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -34,7 +39,7 @@ def normalize_code(text: str) -> str:
 def introduced_code(text: str, program_text: str, hint_level: str = "hint") -> list[str]:
     """Code-like spans in ``text`` that the student did not write (a possible fix)."""
     program = normalize_code(program_text)
-    spans = [m.group(1) for m in _BACKTICK.finditer(text)]
+    spans = [next(g for g in m.groups() if g) for m in _QUOTED_CODE.finditer(text)]
     spans += [line for line in text.splitlines() if _CODE_LIKE.search(line) and len(line.split()) <= 12]
     leaks = []
     for span in spans:
@@ -56,6 +61,8 @@ def leaks_fix(text: str, program_text: str, fixed_line: str = "", hint_level: st
     fixed = normalize_code(fixed_line)
     if fixed and len(fixed) > 3 and fixed not in normalize_code(program_text) and fixed in normalize_code(text):
         reasons.append("contains the fixed line")
+    if _PRESCRIBES.search(text):
+        reasons.append("tells the student what to write")
     reasons += [f"introduces code `{span}`" for span in introduced_code(text, program_text, hint_level)]
     return reasons
 
@@ -71,6 +78,13 @@ def wrong_location(text: str, allowed_lines: set[int], program_text: str, messag
         name = span.strip()
         if _IDENTIFIER.match(name) and name not in program_text and name not in message and len(name) > 2:
             reasons.append(f"names `{name}`, which is not in the code")
+    lines = program_text.splitlines()
+    nearby = normalize_code("".join(lines[n - 1] for n in allowed_lines if 0 < n <= len(lines)))
+    for match in _QUOTED_CODE.finditer(text):
+        compact = normalize_code(next(g for g in match.groups() if g))
+        if len(compact) > 3 and _CODE_LIKE.search(compact) and compact in normalize_code(program_text) \
+                and compact not in nearby and compact not in normalize_code(message):
+            reasons.append("quotes code from another line")
     return reasons
 
 
@@ -84,6 +98,10 @@ def is_garbled(text: str) -> list[str]:
         reasons.append("mostly symbols")
     if any(ord(ch) < 32 and ch not in "\n\t" for ch in stripped) or "\ufffd" in stripped:
         reasons.append("control characters")
+    if len(stripped) > MAX_CHARS or len(re.findall(r"[.!?。](\s|$)", stripped)) > MAX_SENTENCES:
+        reasons.append("too long")
+    if _META.search(stripped):
+        reasons.append("talks about itself or the student instead of to the student")
     words = stripped.lower().split()
     trigrams = [tuple(words[i:i + 3]) for i in range(len(words) - 2)]
     if len(trigrams) >= 6 and len(set(trigrams)) / len(trigrams) < 0.7:
@@ -108,12 +126,21 @@ def wrong_language(text: str, locale: str) -> list[str]:
     return []
 
 
+def off_topic(text: str, anchors: set[str]) -> list[str]:
+    """The text must mention the error's subject: its token or a word of its category/concept."""
+    lowered = text.lower()
+    if anchors and not any(anchor.lower() in lowered for anchor in anchors if anchor):
+        return ["does not mention the error's subject"]
+    return []
+
+
 def check_explanation(text: str, diagnostic: CompilerDiagnostic, program_text: str, *,
                       allowed_lines: set[int] | None = None, finish_reason: str = "stop",
-                      locale: str = "en", hint_level: str = "hint", fixed_line: str = "") -> CheckResult:
+                      locale: str = "en", hint_level: str = "hint", fixed_line: str = "",
+                      anchors: set[str] | None = None) -> CheckResult:
     """All checks; ``ok`` only when no reason was found."""
     allowed = allowed_lines or {diagnostic.line}
-    reasons = (is_garbled(text) + is_truncated(text, finish_reason)
+    reasons = (is_garbled(text) + is_truncated(text, finish_reason) + off_topic(text, anchors or set())
                + leaks_fix(text, program_text, fixed_line, hint_level)
                + wrong_location(text, allowed, program_text, diagnostic.message)
                + wrong_language(text, locale))

@@ -7,6 +7,7 @@ text if it passed, else the rule-based explanation with the reasons in its foote
 from __future__ import annotations
 
 import logging
+import re
 import threading
 
 from error_tutor_server.cache import GenerationCache, cache_key
@@ -33,6 +34,14 @@ def make_backend(settings: TutorSettings):
     from error_tutor_server.model import LocalModel
 
     return LocalModel(settings.model_path, settings.adapter_path, settings.threads, settings.gpu_layers)
+
+
+def subject_words(classification: Classification) -> set[str]:
+    """Words an on-topic explanation of this error would use."""
+    words = {w for w in re.split(r"[\s\-/,()]+", f"{classification.category} {classification.concept}") if len(w) > 3}
+    if classification.token:
+        words.add(classification.token)
+    return words - {"other", "error", "errors", "code"}
 
 
 def resolve_locale(setting: str, client_locale: str = "") -> str:
@@ -100,7 +109,8 @@ class Tutor:
         classification = self.classify(diagnostic)
         result = check_explanation(text, diagnostic, program_text, finish_reason=finish,
                                    allowed_lines=set(likely_lines(diagnostic, program_text)),
-                                   locale=self.locale, hint_level=self.settings.hint_level, fixed_line=fixed_line)
+                                   locale=self.locale, hint_level=self.settings.hint_level, fixed_line=fixed_line,
+                                   anchors=subject_words(classification) if self.locale == "en" else set())
         if result.ok:
             return model_explanation(diagnostic, classification, program_text, text,
                                      self.settings.hint_level, self.locale)

@@ -48,15 +48,15 @@ RULES: list[Rule] = [
         id="c.unterminated-string", language="c",
         patterns=(rf"missing terminating {O}?(?P<quote>[\"']){C}? character",),
         concept="string and character literals",
-        meaning="A literal opened with {quote} on this line is never closed by a matching {quote}.",
+        meaning="A literal opened with `{quote}` on this line is never closed by a matching `{quote}`.",
         why="A string or character literal must start and end on the same line; a quote inside a string needs a backslash before it, otherwise it ends the string early and leaves the rest unmatched.",
-        hint="Count the {quote} characters on line {line}: which one is meant to be part of the text, and which one closes it?",
-        fix="Add the closing {quote}, or put a `\\` before a quote that should appear inside the text.",
+        hint="Count the `{quote}` characters on line {line}: which one is meant to be part of the text, and which one closes it?",
+        fix="Add the closing `{quote}`, or put a `\\` before a quote that should appear inside the text.",
         translations={"ja": {
-            "meaning": "この行で {quote} で始まったリテラルが、対応する {quote} で閉じられていません。",
+            "meaning": "この行で `{quote}` で始まったリテラルが、対応する `{quote}` で閉じられていません。",
             "why": "文字列や文字定数は同じ行の中で始まり終わる必要があります。文字列中の引用符にはバックスラッシュが必要で、ないとそこで文字列が終わってしまいます。",
-            "hint": "{line} 行目の {quote} を数えましょう。どれが文字の一部で、どれが閉じる引用符ですか？",
-            "fix": "閉じる {quote} を追加するか、文中に出したい引用符の前に `\\` を付けます。"}},
+            "hint": "{line} 行目の `{quote}` を数えましょう。どれが文字の一部で、どれが閉じる引用符ですか？",
+            "fix": "閉じる `{quote}` を追加するか、文中に出したい引用符の前に `\\` を付けます。"}},
     ),
     Rule(
         id="c.multichar-constant", language="c",
@@ -69,7 +69,8 @@ RULES: list[Rule] = [
     ),
     Rule(
         id="c.invalid-number-suffix", language="c",
-        patterns=(r"invalid suffix [\"'‘]?(?P<token>\w+)[\"'’]? on (?:integer|floating)", r"invalid digit [\"'‘]?(?P<token>\w+)"),
+        patterns=(r"invalid suffix [\"'‘]?(?P<token>\w+)[\"'’]? on (?:integer|floating)", r"invalid digit [\"'‘]?(?P<token>\w+)",
+                  r"fixed-point types not supported"),
         concept="writing multiplication",
         meaning="A number is directly followed by letters (`{token}`), which C cannot read as a number.",
         why="In maths 2a means 2 times a, but C never multiplies implicitly, and a name cannot start with a digit.",
@@ -142,12 +143,12 @@ RULES: list[Rule] = [
         patterns=(rf"expected {q(';')}(?: or {q(',')})? (?:before|after|at end)", rf"expected {q(',')} or {q(';')}"),
         concept="statement terminators",
         meaning="The compiler reached code where it expected the previous statement or declaration to have ended with `;`.",
-        why="In C every statement and declaration ends with a semicolon; when one is missing the compiler only notices at the next token, so gcc often points at the line after the real spot.",
+        why="In C every statement and declaration ends with a semicolon; when one is missing the compiler only notices at the next token, which may already be on the following line.",
         hint="Check how the statement on line {line}, or the last one on the line above it, ends: what must every C statement end with?",
         fix="Add the missing `;` at the end of the statement or declaration just before the reported spot.",
         translations={"ja": {
             "meaning": "前の文や宣言が `;` で終わっているはずの場所に、コンパイラが別のコードを見つけました。",
-            "why": "C ではすべての文と宣言はセミコロンで終わります。抜けていると次のトークンで初めて気づくため、gcc は本当の場所の次の行を指すことがよくあります。",
+            "why": "C ではすべての文と宣言はセミコロンで終わります。抜けていると次のトークンで初めて気づくため、そのトークンはもう次の行にあることがあります。",
             "hint": "{line} 行目の文、またはその前の行の最後の文がどう終わっているか確認しましょう。C の文は何で終わりますか？",
             "fix": "報告された場所の直前の文や宣言の最後に `;` を追加します。"}},
     ),
@@ -237,7 +238,7 @@ RULES: list[Rule] = [
     ),
     Rule(
         id="c.bad-function-header", language="c",
-        patterns=(rf"expected {q('=')}, {q(',')}, {q(';')}, {q('asm')}.*?{BEFORE}", rf"expected {q('=')}, {q(',')}, {q(';')}, {q('asm')}", r"after top level declarator",
+        patterns=(rf"expected {q('=')}, {q(',')}, {q(';')}, {q('asm')}.*?{BEFORE}", rf"expected {q('=')}, {q(',')}, {q(';')}, {q('asm')}",
                   r"expected function body after function declarator", r"function definition is not allowed here"),
         concept="function definitions",
         meaning="The code before `{token}` is not a complete declaration or function header.",
@@ -427,7 +428,8 @@ RULES: list[Rule] = [
     ),
     Rule(
         id="c.incomplete-type", language="c",
-        patterns=(r"incomplete type", r"type .* is incomplete", r"declaration of anonymous struct"),
+        patterns=(r"incomplete type", r"type .* is incomplete", r"declaration of anonymous struct",
+                  rf"expected {q('{')} before"),
         concept="struct declarations",
         meaning="A type is used before its full definition is known.",
         why="The compiler needs the full struct definition (its members) to know its size; a misspelt struct name refers to a different, undefined struct.",
@@ -437,7 +439,7 @@ RULES: list[Rule] = [
     # ---- Assignments, operators and types ---------------------------------------------------
     Rule(
         id="c.lvalue-required", language="c",
-        patterns=(r"lvalue required as (?P<what>[\w ‘’'&-]+)", r"expression is not assignable", r"cannot take the address of an rvalue",
+        patterns=(r"lvalue required as", r"expression is not assignable", r"cannot take the address of an rvalue",
                   r"non-object type .* is not assignable"),
         concept="assignment vs comparison",
         meaning="Something that is not a variable appears on the left of `=` (or with `++`, `--` or `&`).",
@@ -486,16 +488,18 @@ RULES: list[Rule] = [
     ),
     Rule(
         id="c.invalid-operands", language="c",
-        patterns=(rf"invalid operands to binary (?P<op>\S+)(?: \(have {O}(?P<left>[^'’]+){C} and {O}(?P<right>[^'’]+){C}\))?",),
+        patterns=(rf"invalid operands to binary (?P<token>[^\s(]+) \(have {O}(?P<left>[^'’]+){C} and {O}(?P<right>[^'’]+){C}\)",
+                  rf"invalid operands to binary expression \({O}(?P<left>[^'’]+){C} and {O}(?P<right>[^'’]+){C}\)",
+                  r"invalid operands to binary"),
         concept="operand types",
-        meaning="The operator `{op}` cannot be applied to the values on its two sides.",
+        meaning="An operator here is given two values it cannot work with: a `{left}` and a `{right}`.",
         why="Each operator works on certain types only: for example `%` needs integers, and a string or struct cannot be used in arithmetic; a missing comma can also glue two arguments together.",
-        hint="What types do the two sides of `{op}` have on line {line}? Is a `,` missing between arguments?",
+        hint="Look at the operator near `{token}` on line {line}: what types do its two sides have? Is a `,` missing between arguments?",
         fix="Change the operands to suitable types (or use the right function, such as `fmod` or `strcmp`), or add the missing `,`.",
         translations={"ja": {
-            "meaning": "演算子 `{op}` は、その両側の値には使えません。",
+            "meaning": "この演算子は、与えられた 2 つの値（`{left}` と `{right}`）には使えません。",
             "why": "演算子ごとに使える型が決まっています。例えば `%` は整数専用で、文字列や構造体は計算に使えません。引数の間のカンマが抜けて 2 つがつながることもあります。",
-            "hint": "{line} 行目で `{op}` の両側はどんな型ですか？引数の間の `,` が抜けていませんか？",
+            "hint": "{line} 行目の `{token}` 付近の演算子を見ましょう。その両側はどんな型ですか？引数の間の `,` が抜けていませんか？",
             "fix": "演算する値を適切な型にする（`fmod` や `strcmp` など適切な関数を使う）か、抜けている `,` を追加します。"}},
     ),
     Rule(
@@ -514,7 +518,7 @@ RULES: list[Rule] = [
     ),
     Rule(
         id="c.invalid-dereference", language="c",
-        patterns=(rf"invalid type argument of (?:unary )?{O}(?P<op>[^'’]+){C}", r"indirection requires pointer operand"),
+        patterns=(r"invalid type argument of", r"indirection requires pointer operand"),
         concept="pointers",
         meaning="The `*` (or `->` / `[]`) operator is applied to a value that is not a pointer.",
         why="Only a pointer can be dereferenced; with arrays the index already gives the element, and scanf needs the address `&` rather than `*`.",
@@ -665,7 +669,7 @@ RULES: list[Rule] = [
     # ---- Warnings novices should not ignore -------------------------------------------------
     Rule(
         id="c.format-mismatch", language="c",
-        patterns=(rf"format {O}(?P<spec>%[^'’]*){C} expects argument of type {O}(?P<expected>[^'’]+){C}, but argument \d+ has type {O}(?P<actual>[^'’]+){C}",
+        patterns=(rf"format {O}%[^'’]*{C} expects argument of type {O}(?P<expected>[^'’]+){C}, but argument \d+ has type {O}(?P<actual>[^'’]+){C}",
                   rf"format specifies type {O}(?P<expected>[^'’]+){C} but the argument has type {O}(?P<actual>[^'’]+){C}"),
         concept="format specifiers",
         meaning="A conversion in the format string expects `{expected}`, but the matching argument is `{actual}`.",
