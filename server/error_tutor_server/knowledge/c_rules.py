@@ -800,7 +800,7 @@ RULES: list[Rule] = [
     ),
     Rule(
         id="c.operator-precedence", language="c",
-        patterns=(r"suggest parentheses around", rf"{O}&&{C} within {O}\|\|{C}", r"operator .* has lower precedence"),
+        patterns=(r"suggest parentheses around", rf"{O}&&{C} within {O}\|\|{C}", r"has lower precedence than"),
         concept="operator precedence",
         meaning="The operators on this line may be grouped differently from what you intend.",
         why="C has fixed precedence rules; for example `==` binds tighter than `&`, and `&&` tighter than `||`, which often surprises.",
