@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import string
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,13 @@ def test_templates_are_well_formed_and_translations_match():
     assert translated >= 10
 
 
+def test_most_frequent_rules_are_translated():
+    counts = Counter(classify(_diagnostic(case)).rule_id for case in _cases())
+    top = [rule_id for rule_id, _ in counts.most_common(10)]
+    by_id = {rule.id: rule for rule in RULES}
+    assert all("ja" in by_id[rule_id].translations for rule_id in top), top
+
+
 def test_corpus_coverage_at_least_98_percent():
     cases = _cases()
     missed = [case["python_error"] for case in cases if not classify(_diagnostic(case)).matched]
@@ -99,6 +107,8 @@ def test_every_distinct_message_kind_has_its_own_rule():
     ("SyntaxError: cannot assign to function call here. Maybe you meant '==' instead of '='?",
      "python.assignment-target"),
     ("SyntaxError: can't assign to function call", "python.assignment-target"),
+    ("SyntaxError: cannot assign to f-string expression here. Maybe you meant '==' instead of '='?",
+     "python.assignment-target"),
     ("SyntaxError: 'tuple' is an illegal expression for augmented assignment", "python.assignment-target"),
     ("SyntaxError: cannot assign to True", "python.assign-to-keyword"),
     ("SyntaxError: unterminated string literal (detected at line 1)", "python.unterminated-string"),
@@ -190,6 +200,12 @@ def test_hints_and_fixes_hold_no_corrected_code():
             for text in (result.hint, result.fix):
                 for line in suggestions:
                     assert line not in text, (case["title"], line, text)
+    corpus_lines = {line.strip() for case in _cases() for line in case["source"].splitlines()
+                    if len(line.strip()) >= 8 and not line.strip().startswith(("#", '"', "'"))}
+    for rule in RULES:  # no line of any corpus program, in any language
+        for texts in [{name: getattr(rule, name) for name in TEXT_FIELDS}, *rule.translations.values()]:
+            for text in texts.values():
+                assert not [line for line in corpus_lines if line in text], rule.id
     for rule in RULES:  # only single symbols or words in backticks, never a statement
         texts = [rule.hint, rule.fix] + [t.get(k, "") for t in rule.translations.values() for k in ("hint", "fix")]
         for text in texts:

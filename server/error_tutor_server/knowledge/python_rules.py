@@ -196,6 +196,11 @@ RULES: list[Rule] = [
         why="`del` removes a name, an item of a list or dictionary, or an attribute; it cannot delete a value, a call or an expression.",
         hint="What exactly should disappear on line {line}: a variable, or one item in a container?",
         fix="After `del`, write only the variable name or the container item (with its index or key) to remove.",
+        translations={"ja": {
+            "meaning": "{line} 行目の `del` が、削除できないもの（{target}）に使われています。",
+            "why": "`del` が取り除けるのは、名前、リストや辞書の要素、属性です。値・呼び出し・式は削除できません。",
+            "hint": "{line} 行目で消したいのは正確には何ですか？変数ですか、それとも入れ物の中の 1 つの要素ですか？",
+            "fix": "`del` の後には、取り除きたい変数名か、入れ物の要素（添字やキー付き）だけを書きます。"}},
     ),
     Rule(
         id="python.assignment-target", language=_PY,
@@ -268,6 +273,11 @@ RULES: list[Rule] = [
         why="Each entry of a dictionary is written as key, colon, value; leaving out the value or the colon breaks the pattern.",
         hint="Check each entry of the dictionary on line {line}: does every key have a `:` and a value?",
         fix="Give the key its value after the colon, or remove the unfinished entry.",
+        translations={"ja": {
+            "meaning": "{line} 行目の辞書に、`:` の後に値のないキー（または `:` のないキー）があります。",
+            "why": "辞書の各項目は、キー、コロン、値の順に書きます。値やコロンが抜けると形が崩れます。",
+            "hint": "{line} 行目の辞書の各項目を確認しましょう。どのキーにも `:` と値がありますか？",
+            "fix": "コロンの後にキーの値を書くか、書きかけの項目を削除します。"}},
     ),
     Rule(
         id="python.try-without-except", language=_PY,
@@ -277,6 +287,11 @@ RULES: list[Rule] = [
         why="`try` only makes sense together with at least one `except` (what to do on an error) or `finally` (what to do in any case), at the same indentation as `try`.",
         hint="Look at the line that comes after the `try` block: is it an `except` or `finally` line, spelled correctly and lined up with `try`?",
         fix="Add an `except` block (or a `finally` block) directly after the body of `try`, indented like the `try` line.",
+        translations={"ja": {
+            "meaning": "`try` ブロックの後に `except` も `finally` もありません。",
+            "why": "`try` は、少なくとも 1 つの `except`（エラー時の処理）か `finally`（必ず行う処理）と、`try` と同じインデントで組み合わせて使います。",
+            "hint": "`try` ブロックの次の行を見ましょう。正しい綴りの `except` か `finally` の行で、`try` と揃っていますか？",
+            "fix": "`try` の本体の直後に、`try` と同じインデントで `except` ブロック（または `finally` ブロック）を追加します。"}},
     ),
     Rule(
         id="python.bare-except-order", language=_PY,
@@ -466,6 +481,11 @@ RULES: list[Rule] = [
         why="`global name` must be the first thing a function says about that name, and a parameter or annotated local variable cannot also be global.",
         hint="Where in the function is `{token}` first used, and where is the `global` line?",
         fix="Move the `global` statement to the top of the function body, or give the parameter or local variable a different name.",
+        translations={"ja": {
+            "meaning": "`{token}` の `global` 宣言が遅すぎるか、この関数でのその名前の使い方と食い違っています。",
+            "why": "`global 名前` は、関数の中でその名前について最初に書く必要があります。引数や型注釈付きのローカル変数を global にすることもできません。",
+            "hint": "関数の中で `{token}` が最初に使われるのはどこで、`global` の行はどこにありますか？",
+            "fix": "`global` 文を関数の本体の先頭に移すか、引数やローカル変数に別の名前を付けます。"}},
     ),
     Rule(
         id="python.nonlocal-declaration", language=_PY,
@@ -476,6 +496,11 @@ RULES: list[Rule] = [
         why="`nonlocal` refers to a variable of an enclosing function; it cannot be used at the top level, for a parameter, together with `global`, or for a name that no outer function defines.",
         hint="Which outer function is the variable supposed to come from, and does that function assign it?",
         fix="Define the variable in the enclosing function, or use `global` (or a parameter) instead of `nonlocal`.",
+        translations={"ja": {
+            "meaning": "{line} 行目の `nonlocal` 宣言はここでは使えません。",
+            "why": "`nonlocal` は外側の関数の変数を指します。モジュールの最上位、引数、`global` との併用、外側の関数が定義していない名前には使えません。",
+            "hint": "その変数はどの外側の関数から来るはずですか？その関数はそれに代入していますか？",
+            "fix": "外側の関数で変数を定義するか、`nonlocal` の代わりに `global`（または引数）を使います。"}},
     ),
     # --- calls, parameters, unpacking ----------------------------------------------------------------------
     Rule(
@@ -513,6 +538,11 @@ RULES: list[Rule] = [
         why="Each parameter, and each keyword argument of a call, must appear only once, or Python could not tell which value is meant.",
         hint="Find both places where `{token}` appears on line {line}: which one did you mean?",
         fix="Remove or rename one of the two `{token}`.",
+        translations={"ja": {
+            "meaning": "{line} 行目の同じ引数リストまたは呼び出しの中で、`{token}` という名前が 2 回使われています。",
+            "why": "引数や呼び出しのキーワード引数は 1 回しか書けません。そうでないと、どの値のことか Python には分かりません。",
+            "hint": "{line} 行目で `{token}` が出てくる 2 か所を見つけましょう。どちらのつもりでしたか？",
+            "fix": "2 つの `{token}` のうち 1 つを削除するか、名前を変えます。"}},
     ),
     Rule(
         id="python.star-expression", language=_PY,
@@ -548,6 +578,11 @@ RULES: list[Rule] = [
         why="These imports change how the compiler reads the file, so they must come first (after the docstring) and name a real feature.",
         hint="Is the `__future__` import the first statement in the file, and is the feature name spelled correctly?",
         fix="Move the import to the top of the file and check the spelling of the feature name.",
+        translations={"ja": {
+            "meaning": "{line} 行目の `from __future__ import` の位置が間違っているか、存在しない機能の名前です。",
+            "why": "この import はコンパイラのファイルの読み方を変えるので、最初（docstring の後）に書き、実在する機能の名前を指定する必要があります。",
+            "hint": "`__future__` の import はファイルの最初の文ですか？機能の名前の綴りは正しいですか？",
+            "fix": "import をファイルの先頭に移し、機能の名前の綴りを確認します。"}},
     ),
     Rule(
         id="python.import-syntax", language=_PY,
