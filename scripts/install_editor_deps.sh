@@ -30,9 +30,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+install() { $SUDO apt-get install -y -qq --no-install-recommends neovim >/dev/null 2>&1; }
 if ! apt-cache show neovim >/dev/null 2>&1; then
     $SUDO apt-get update -qq
 fi
-$SUDO apt-get install -y -qq --no-install-recommends neovim >/dev/null
+# a stale package list can name a file the mirror no longer has: refresh once and retry
+install || { $SUDO apt-get update -qq && install; } || {
+    echo "install_editor_deps: 'apt-get install neovim' failed; run it by hand to see why." >&2
+    exit 1
+}
 command -v nvim >/dev/null 2>&1 || { echo "install_editor_deps: neovim installed but nvim is not on PATH." >&2; exit 1; }
 echo "install_editor_deps: installed $(nvim --version | head -n 1)"

@@ -110,6 +110,6 @@ async def test_missing_model_and_invalid_settings_warn_and_fall_back(rules_clien
     assert "Setting 'hintLevel' = 'everything' is invalid" in shown(rules_client)
     assert "Setting 'threads' = -3 is invalid" in shown(rules_client)
     status = await rules_client.workspace_execute_command_async(types.ExecuteCommandParams(command="errorTutor.status"))
-    assert status.settings.hint_level == "hint" and status.settings.threads == 0
-    assert status.state == "error" and "does not exist" in status.detail
+    assert status["settings"]["hint_level"] == "hint" and status["settings"]["threads"] == 0
+    assert status["state"] == "error" and "does not exist" in status["detail"]
     await still_serving(rules_client, tmp_path)
