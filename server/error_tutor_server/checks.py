@@ -40,7 +40,9 @@ def introduced_code(text: str, program_text: str, hint_level: str = "hint") -> l
     """Code-like spans in ``text`` that the student did not write (a possible fix)."""
     program = normalize_code(program_text)
     spans = [next(g for g in m.groups() if g) for m in _QUOTED_CODE.finditer(text)]
-    spans += [line for line in text.splitlines() if _CODE_LIKE.search(line) and len(line.split()) <= 12]
+    prose_free = _BACKTICK.sub(" ", text)  # quoted spans were taken above
+    spans += [line for line in prose_free.splitlines()
+              if _CODE_LIKE.search(line) and len(line.split()) <= 12 and not _JAPANESE.search(line)]
     leaks = []
     for span in spans:
         compact = normalize_code(span)
