@@ -22,7 +22,7 @@ from error_tutor_server import __version__
 from error_tutor_server.compilers import diagnose
 from error_tutor_server.diagnostics import LANGUAGES, language_for_path
 from error_tutor_server.errors import TutorError
-from error_tutor_server.explain import render_markdown
+from error_tutor_server.explain import cascade_root, render_markdown
 from error_tutor_server.paths import offline_environment
 from error_tutor_server.settings import HINT_LEVELS, TutorSettings
 from error_tutor_server.tutor import Tutor
@@ -60,14 +60,16 @@ def explain_file(path: Path, language: str | None, settings: TutorSettings, tuto
     diagnostics = asyncio.run(diagnose(language, text, settings, filename=path.name,
                                        include_dir=str(path.resolve().parent)))
     items = []
-    for diagnostic in diagnostics:
+    for index, diagnostic in enumerate(diagnostics):
+        root = cascade_root(diagnostics, index)
         explanation = None if settings.exam_mode else tutor.explain(diagnostic, text)
         items.append({
             "line": diagnostic.line, "column": diagnostic.column, "end_line": diagnostic.end_line,
             "end_column": diagnostic.end_column, "severity": diagnostic.severity, "message": diagnostic.message,
             "explanation": None if explanation is None else {
                 "text": explanation.text(), "source": explanation.source, "category": explanation.category,
-                "line": explanation.line, "markdown": render_markdown(explanation, diagnostic, text, tutor.locale)},
+                "line": explanation.line, "follows_from_line": root.line if root else None,
+                "markdown": render_markdown(explanation, diagnostic, text, tutor.locale, root)},
         })
     return {"file": str(path), "language": language, "diagnostics": items}
 

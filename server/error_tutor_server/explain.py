@@ -113,8 +113,26 @@ def build_messages(diagnostic: CompilerDiagnostic, classification: Classificatio
     return [{"role": "system", "content": SYSTEM_PROMPT[locale]}, {"role": "user", "content": user}]
 
 
+CASCADE_NOTE = {
+    "en": "This message probably follows from the error on line {line} (\"{message}\"): fix that one first, then compile again.",
+    "ja": "このメッセージは {line} 行目のエラー（「{message}」）が原因で出ている可能性があります。先にそちらを直して、もう一度コンパイルしましょう。",
+}
+_SYNTAX_ROOT = re.compile(r"expected|never closed|unterminated|missing terminating|invalid syntax|"
+                          r"illegal start|not a statement|reached end of file|unexpected", re.IGNORECASE)
+
+
+def cascade_root(diagnostics: list[CompilerDiagnostic], index: int) -> CompilerDiagnostic | None:
+    """The earlier syntax error this diagnostic most likely follows from (within two lines)."""
+    current = diagnostics[index]
+    for earlier in diagnostics[:index]:
+        if (earlier.severity == "error" and _SYNTAX_ROOT.search(earlier.message)
+                and 0 <= current.line - earlier.line <= 2 and earlier is not current):
+            return earlier
+    return None
+
+
 def render_markdown(explanation: Explanation, diagnostic: CompilerDiagnostic, program_text: str,
-                    locale: str) -> str:
+                    locale: str, root: CompilerDiagnostic | None = None) -> str:
     """The hover: what it means, where (line and the code quoted), why, hint, and a footer."""
     h = HEADINGS[locale]
     lines = program_text.splitlines()
@@ -125,6 +143,8 @@ def render_markdown(explanation: Explanation, diagnostic: CompilerDiagnostic, pr
     if explanation.token:
         where += f" ({h['at']} `{explanation.token}`)"
     parts = [f"**{diagnostic.severity.title()}:** {diagnostic.message}", explanation.body, where]
+    if root is not None:
+        parts.insert(1, "_" + CASCADE_NOTE[locale].format(line=root.line, message=root.message) + "_")
     if explanation.hint:
         parts.append(f"**{h['hint']}:** {explanation.hint}")
     if explanation.fix:

@@ -1,8 +1,10 @@
 """Opt-in feedback for retraining: a rating stored with the case, never with who gave it.
 
-Each row holds the compiler message, the code around the error, the explanation shown and
-whether it helped. Writes are atomic (one SQLite transaction, synchronous=FULL), so a crash
-loses nothing that was acknowledged.
+Each row holds the diagnostic (message, position, severity, code), the program, the explanation
+shown, the model's raw text when there was one, and whether it helped. There is no user, host,
+file name or path column, and the time is kept to the day only. Writes are atomic (one SQLite
+transaction, WAL, synchronous=FULL), so a crash loses nothing that was acknowledged.
+``error-tutor data export-feedback`` turns the file into training data.
 """
 
 from __future__ import annotations
@@ -11,14 +13,22 @@ import sqlite3
 import time
 from pathlib import Path
 
+from error_tutor_server.cache import cache_key
 from error_tutor_server.diagnostics import CompilerDiagnostic
-from error_tutor_server.explain import code_excerpt
+from error_tutor_server.explain import build_messages, code_excerpt
 from error_tutor_server.paths import cache_dir
 from error_tutor_server.settings import TutorSettings
 
-SCHEMA = """CREATE TABLE IF NOT EXISTS ratings (
-    id INTEGER PRIMARY KEY, created REAL, language TEXT, message TEXT, category TEXT,
-    line INTEGER, code TEXT, program TEXT, explanation TEXT, source TEXT, helpful INTEGER)"""
+BASE_COLUMNS = {"created": "REAL", "language": "TEXT", "message": "TEXT", "category": "TEXT", "line": "INTEGER",
+                "code": "TEXT", "program": "TEXT", "explanation": "TEXT", "source": "TEXT", "helpful": "INTEGER"}
+# added after the first release; files written before gain them when opened
+EXTRA_COLUMNS = {"column_number": "INTEGER", "end_line": "INTEGER", "end_column": "INTEGER", "severity": "TEXT",
+                 "diagnostic_code": "TEXT", "locale": "TEXT", "hint_level": "TEXT", "model_text": "TEXT",
+                 "model_finish": "TEXT"}
+COLUMNS = (*BASE_COLUMNS, *EXTRA_COLUMNS)
+SCHEMA = ("CREATE TABLE IF NOT EXISTS ratings (id INTEGER PRIMARY KEY, "
+          + ", ".join(f"{name} {kind}" for name, kind in {**BASE_COLUMNS, **EXTRA_COLUMNS}.items()) + ")")
+DAY_S = 86400
 
 
 def feedback_path(settings: TutorSettings) -> Path:
@@ -26,12 +36,63 @@ def feedback_path(settings: TutorSettings) -> Path:
 
 
 def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating or upgrading) the file; safe with several servers writing to it at once."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, timeout=5)
+    db = sqlite3.connect(path, timeout=10, isolation_level=None)
+    db.execute("PRAGMA busy_timeout=10000")
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
-    db.execute(SCHEMA)
+    present = {row[1] for row in db.execute("PRAGMA table_info(ratings)")}
+    if not present or not set(EXTRA_COLUMNS) <= present:
+        db.execute("BEGIN IMMEDIATE")  # one process creates or upgrades the table, the others wait
+        try:
+            db.execute(SCHEMA)
+            present = {row[1] for row in db.execute("PRAGMA table_info(ratings)")}
+            for name, kind in EXTRA_COLUMNS.items():
+                if name not in present:
+                    db.execute(f"ALTER TABLE ratings ADD COLUMN {name} {kind}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    db.isolation_level = ""  # back to Python's transactions: `with db:` commits or rolls back
     return db
+
+
+def model_text(tutor, diagnostic: CompilerDiagnostic, program_text: str) -> tuple[str, str]:
+    """The model's raw generation for this case, if it was generated (checked or not)."""
+    if getattr(tutor, "backend", None) is None:
+        return "", ""
+    messages = build_messages(diagnostic, tutor.classify(diagnostic), program_text, tutor.locale)
+    hit = tutor.cache.get(cache_key(tutor.backend.name, messages, tutor.settings.max_tokens))
+    return hit if hit else ("", "")
+
+
+def rating_row(settings: TutorSettings, tutor, diagnostic: CompilerDiagnostic, program_text: str,
+               helpful: bool) -> dict:
+    """One row: the case and the rating, nothing about who or where."""
+    explanation = tutor.cached(diagnostic, program_text) or tutor.rules(diagnostic, program_text)
+    raw, finish = model_text(tutor, diagnostic, program_text)
+    return {"created": float(int(time.time()) // DAY_S * DAY_S), "language": diagnostic.language,
+            "message": diagnostic.message, "category": explanation.category, "line": diagnostic.line,
+            "code": code_excerpt(program_text, diagnostic.line), "program": program_text,
+            "explanation": explanation.text(), "source": explanation.source, "helpful": int(helpful),
+            "column_number": diagnostic.column, "end_line": diagnostic.end_line,
+            "end_column": diagnostic.end_column, "severity": diagnostic.severity,
+            "diagnostic_code": diagnostic.code, "locale": tutor.locale, "hint_level": settings.hint_level,
+            "model_text": raw, "model_finish": finish}
+
+
+def store_row(path: Path, row: dict) -> int:
+    """Insert one row in its own transaction; returns its id once it is on disk."""
+    db = connect(path)
+    try:
+        with db:
+            cursor = db.execute(f"INSERT INTO ratings ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                                [row.get(name) for name in COLUMNS])
+        return cursor.lastrowid
+    finally:
+        db.close()
 
 
 def record_rating(settings: TutorSettings, tutor, diagnostic: CompilerDiagnostic, program_text: str,
@@ -39,15 +100,9 @@ def record_rating(settings: TutorSettings, tutor, diagnostic: CompilerDiagnostic
     """Store one rating if the instructor or student turned feedback on."""
     if not settings.feedback:
         return {"stored": False, "reason": "Feedback collection is off; an instructor can turn on 'feedback'."}
-    explanation = tutor.cached(diagnostic, program_text) or tutor.rules(diagnostic, program_text)
-    row = (time.time(), diagnostic.language, diagnostic.message, explanation.category, diagnostic.line,
-           code_excerpt(program_text, diagnostic.line), program_text, explanation.text(), explanation.source,
-           int(helpful))
-    db = connect(feedback_path(settings))
+    row = rating_row(settings, tutor, diagnostic, program_text, helpful)
     try:
-        with db:
-            cursor = db.execute("INSERT INTO ratings (created, language, message, category, line, code, program,"
-                                " explanation, source, helpful) VALUES (?,?,?,?,?,?,?,?,?,?)", row)
-        return {"stored": True, "id": cursor.lastrowid}
-    finally:
-        db.close()
+        return {"stored": True, "id": store_row(feedback_path(settings), row)}
+    except (OSError, sqlite3.Error) as exc:
+        return {"stored": False, "reason": f"The feedback file {feedback_path(settings)} cannot be written ({exc}); "
+                                           "check 'feedbackPath' and its folder's permissions."}

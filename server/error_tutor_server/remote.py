@@ -5,16 +5,23 @@ Requests stream so that a cancelled hover stops the generation; a bearer token i
 the variable named by ``remoteApiKeyEnv`` is set; TLS uses the system's certificates (or
 ``SSL_CERT_FILE``). After a failure the server is not asked again for a few seconds, so a
 student falls back to rules at once, and recovery is automatic when it answers again.
+
+A stream that ends without a ``finish_reason`` was cut short by the server (llama_cpp.server
+interrupts a running request when another arrives unless started with
+``--interrupt_requests False``): it is reported as ``cancelled`` so that it is never cached.
 """
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
 import json
 import logging
 import os
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from error_tutor_server.errors import TutorError
@@ -23,10 +30,37 @@ from error_tutor_server.model import Generation
 log = logging.getLogger("error_tutor.remote")
 
 RETRY_AFTER_S = 5.0
+TIMEOUT_S = 30.0
+_NETWORK_ERRORS = (OSError, ValueError, http.client.HTTPException, KeyError, IndexError, TypeError, AttributeError)
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _http_problem(url: str, exc: urllib.error.HTTPError) -> tuple[str, str]:
+    """A failed HTTP status as (problem, fix) a student or instructor can act on."""
+    if exc.code in (401, 403):
+        return (f"The lab inference server {url} refused the access token (HTTP {exc.code}).",
+                "Set the variable named by 'remoteApiKeyEnv' (default ERROR_TUTOR_API_KEY) to the lab's token.")
+    if exc.code == 404:
+        return (f"The lab inference server {url} has no chat endpoint there (HTTP 404).",
+                "Check 'remoteUrl': it usually ends in /v1, like http://lab-server:8000/v1.")
+    return (f"The lab inference server {url} failed (HTTP {exc.code} {exc.reason}).",
+            "Explanations are rule-based until it answers again; it is retried automatically.")
 
 
 class RemoteModel:
-    def __init__(self, url: str, model: str = "", api_key: str = "", timeout_s: float = 30.0):
+    """One student's connection to the shared server (one request at a time)."""
+
+    recovers = True  # a failure is temporary: keep this backend and retry, do not drop it
+
+    def __init__(self, url: str, model: str = "", api_key: str = "", timeout_s: float = TIMEOUT_S):
         if not url.startswith(("http://", "https://")):
             raise TutorError(f"remoteUrl '{url}' is not an http(s) URL.", "Set it like http://lab-server:8000/v1.")
         self.url = url.rstrip("/")
@@ -35,6 +69,12 @@ class RemoteModel:
         self.timeout_s = timeout_s
         self.lock = threading.Lock()  # a student's seat sends one request at a time
         self._down_until = 0.0
+        host = urllib.parse.urlsplit(self.url).hostname or ""
+        # loopback never goes through an HTTP proxy from the environment
+        handlers = [urllib.request.ProxyHandler({})] if is_loopback(host) else []
+        self._opener = urllib.request.build_opener(*handlers)
+        if api_key and self.url.startswith("http://") and not is_loopback(host):
+            log.warning("the access token is sent to %s without TLS; use https:// outside a trusted network", host)
 
     @classmethod
     def from_settings(cls, settings) -> "RemoteModel":
@@ -48,26 +88,40 @@ class RemoteModel:
     def loaded(self) -> bool:
         return True
 
+    @property
+    def available(self) -> bool:
+        """False during the retry window after a failure."""
+        return time.monotonic() >= self._down_until
+
     def _request(self, path: str, body: dict | None = None) -> urllib.request.Request:
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json", "Accept": "text/event-stream, application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         data = json.dumps(body).encode("utf-8") if body is not None else None
         return urllib.request.Request(self.url + path, data=data, headers=headers)
 
+    def _failure(self, exc: BaseException, what: str) -> TutorError:
+        self._down_until = time.monotonic() + RETRY_AFTER_S
+        if isinstance(exc, urllib.error.HTTPError):
+            return TutorError(*_http_problem(self.url, exc))
+        return TutorError(f"The lab inference server {self.url} {what} ({exc or type(exc).__name__}).",
+                          "Check remoteUrl and that the server is running; explanations stay rule-based "
+                          "meanwhile and it is retried automatically.")
+
     def load(self) -> "RemoteModel":
         """Check that the server answers (its model list)."""
         try:
-            with urllib.request.urlopen(self._request("/models"), timeout=self.timeout_s) as response:
+            with self._opener.open(self._request("/models"), timeout=self.timeout_s) as response:
                 json.load(response)
-        except (OSError, ValueError) as exc:
-            raise TutorError(f"The lab inference server {self.url} does not answer ({exc}).",
-                             "Check remoteUrl and that the server is running; explanations stay rule-based meanwhile.") from None
+        except _NETWORK_ERRORS as exc:
+            raise self._failure(exc, "does not answer") from None
+        self._down_until = 0.0
         return self
 
     def generate(self, messages: list[dict], max_tokens: int = 160,
                  cancel: threading.Event | None = None) -> Generation:
-        if time.monotonic() < self._down_until:
+        """Stream one chat completion; TutorError (fall back to rules) when the server fails."""
+        if not self.available:
             raise TutorError("The lab inference server is unavailable.", "Retrying shortly.")
         body = {"messages": messages, "max_tokens": max_tokens, "temperature": 0.0, "stream": True}
         if self.model:
@@ -75,23 +129,30 @@ class RemoteModel:
         with self.lock:
             started = time.perf_counter()
             try:
-                return self._stream(body, cancel, started)
-            except (OSError, ValueError) as exc:
-                self._down_until = time.monotonic() + RETRY_AFTER_S
-                raise TutorError(f"The lab inference server failed ({exc}).", "Falling back to rules.") from None
+                generation = self._stream(body, cancel, started)
+            except _NETWORK_ERRORS as exc:
+                raise self._failure(exc, "failed") from None
+            self._down_until = 0.0
+            return generation
 
     def _stream(self, body: dict, cancel: threading.Event | None, started: float) -> Generation:
-        pieces, finish = [], "stop"
-        with urllib.request.urlopen(self._request("/chat/completions", body), timeout=self.timeout_s) as response:
+        pieces, finish = [], ""
+        with self._opener.open(self._request("/chat/completions", body), timeout=self.timeout_s) as response:
             for raw in response:
                 if cancel is not None and cancel.is_set():
                     finish = "cancelled"
                     break
                 line = raw.decode("utf-8").strip()
-                if not line.startswith("data:") or line == "data: [DONE]":
+                if not line.startswith("data:") or line[5:].strip() == "[DONE]":
                     continue
-                choice = json.loads(line[5:])["choices"][0]
-                if choice.get("delta", {}).get("content"):
+                event = json.loads(line[5:])
+                if "error" in event:
+                    raise ValueError(f"server error: {event['error']}")
+                choice = event["choices"][0]
+                if (choice.get("delta") or {}).get("content"):
                     pieces.append(choice["delta"]["content"])
                 finish = choice.get("finish_reason") or finish
+        if not finish:
+            log.info("the server ended the stream without a finish reason (interrupted); not caching it")
+            finish = "cancelled"
         return Generation("".join(pieces), finish, len(pieces), time.perf_counter() - started, 0)

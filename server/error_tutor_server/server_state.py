@@ -20,7 +20,7 @@ from pygls.uris import to_fs_path
 from error_tutor_server.compilers import diagnose, resolve_c_compiler
 from error_tutor_server.diagnostics import CompilerDiagnostic, language_for_path
 from error_tutor_server.errors import TutorError
-from error_tutor_server.explain import render_markdown
+from error_tutor_server.explain import cascade_root, render_markdown
 from error_tutor_server.jobs import ExplanationJobs
 from error_tutor_server.settings import TutorSettings, parse_settings
 from error_tutor_server.tutor import Tutor
@@ -260,7 +260,7 @@ class TutorServerState:
             explanation = await self._await_model(tutor, doc, index, wait)
         if explanation is None:
             explanation = tutor.rules(diagnostic, doc.text)
-        return render_markdown(explanation, diagnostic, doc.text, tutor.locale)
+        return render_markdown(explanation, diagnostic, doc.text, tutor.locale, cascade_root(doc.diagnostics, index))
 
     async def _await_model(self, tutor: Tutor, doc: Document, index: int, wait: bool):
         job = self.jobs.submit((doc.uri, doc.version, index), partial(tutor.explain, doc.diagnostics[index], doc.text),
