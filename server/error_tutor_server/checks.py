@@ -17,7 +17,16 @@ _BACKTICK = re.compile(r"`([^`\n]+)`")
 _QUOTED_CODE = re.compile(r"`([^`\n]+)`|\"([^\"\n]{3,})\"|“([^”\n]{3,})”")
 _PRESCRIBES = re.compile(r"\b(correct|change|rewrite|replace|fix|modify|update)\b[^.\n]{0,60}\b(to|with|as|into)\s*[:\"`“']",
                          re.IGNORECASE)
-_META = re.compile(r"\bthe student\b|\bas an ai\b|\bI am\b|\bI'm\b|\blanguage model\b|\bassistant\b", re.IGNORECASE)
+_GIVEAWAY = re.compile(r"\b(solution|answer|fix|corrected (code|line|version))\s*(is|would be|:)|\bhere is the\b|"
+                       r"\b(write|type|use|put)\b[^.\n]{0,60}\binstead\b|\bjust (add|write|type|put)\b", re.IGNORECASE)
+# statements embedded in prose: declarations, assignments, calls, block headers
+_EMBEDDED_CODE = re.compile(
+    r"\b(?:int|float|double|char|long|short|void|String|boolean|unsigned)\s+\**\w+\s*(?:=[^.;\n]*)?;"
+    r"|\b\w+(?:\[[^\]\n]*\])?\s*(?:[-+*/]?=)\s*[^=\s.][^;\n]{0,60};"
+    r"|\b\w+(?:\.\w+)*\s*\([^()\n]{0,80}\)\s*;"
+    r"|\b(?:if|while|for|elif|def|class)\b[^\n:;{]{1,80}(?::|\{)\s*(?:$|\n)"
+    r"|#include\s*[<\"][^>\"\n]+[>\"]")
+_META = re.compile(r"\bthe student\b|\bignore (the|all|your|my|previous)\b|\bas an ai\b|\bI am\b|\bI'm\b|\blanguage model\b|\bassistant\b", re.IGNORECASE)
 MAX_CHARS, MAX_SENTENCES = 700, 5
 _LINE_REF = re.compile(r"\b(?:line|ligne|行)\s*(\d+)|(\d+)\s*行目", re.IGNORECASE)
 _CODE_LIKE = re.compile(r"[;{}]|\w\s*\(.*\)|\w\s*=\s*\S|\bprint\s*\(|#include|\breturn\b.*;")
@@ -63,8 +72,12 @@ def leaks_fix(text: str, program_text: str, fixed_line: str = "", hint_level: st
     fixed = normalize_code(fixed_line)
     if fixed and len(fixed) > 3 and fixed not in normalize_code(program_text) and fixed in normalize_code(text):
         reasons.append("contains the fixed line")
-    if _PRESCRIBES.search(text):
+    if _PRESCRIBES.search(text) or _GIVEAWAY.search(text):
         reasons.append("tells the student what to write")
+    program = normalize_code(program_text)
+    for match in _EMBEDDED_CODE.finditer(_BACKTICK.sub(" ", text)):
+        if normalize_code(match.group(0)) not in program:
+            reasons.append(f"writes code `{match.group(0).strip()[:40]}`")
     reasons += [f"introduces code `{span}`" for span in introduced_code(text, program_text, hint_level)]
     return reasons
 
@@ -76,12 +89,14 @@ def wrong_location(text: str, allowed_lines: set[int], program_text: str, messag
         number = int(m.group(1) or m.group(2))
         if number not in allowed_lines:
             reasons.append(f"names line {number}")
+    lines = program_text.splitlines()
+    nearby_text = "\n".join(lines[n - 1] for n in allowed_lines if 0 < n <= len(lines))
+    nearby = normalize_code(nearby_text)
     for span in _BACKTICK.findall(text):
         name = span.strip()
-        if _IDENTIFIER.match(name) and name not in program_text and name not in message and len(name) > 2:
-            reasons.append(f"names `{name}`, which is not in the code")
-    lines = program_text.splitlines()
-    nearby = normalize_code("".join(lines[n - 1] for n in allowed_lines if 0 < n <= len(lines)))
+        if _IDENTIFIER.match(name) and name not in nearby_text and name not in message and len(name) > 1:
+            where = "on the error's line" if name in program_text else "in the code"
+            reasons.append(f"names `{name}`, which is not {where}")
     for match in _QUOTED_CODE.finditer(text):
         compact = normalize_code(next(g for g in match.groups() if g))
         if len(compact) > 3 and _CODE_LIKE.search(compact) and compact in normalize_code(program_text) \

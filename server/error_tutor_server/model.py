@@ -21,6 +21,7 @@ from error_tutor_server.paths import default_model_path
 log = logging.getLogger("error_tutor.model")
 
 GGUF_MAGIC = b"GGUF"
+STOP_SEQUENCES = ("\n\n",)  # an explanation is one paragraph
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,8 @@ class LocalModel:
             started = time.perf_counter()
             pieces, finish, tokens = [], "stop", 0
             stream = self._llama.create_chat_completion(
-                messages=messages, max_tokens=max_tokens, temperature=0.0, top_k=1, stream=True)
+                messages=messages, max_tokens=max_tokens, temperature=0.0, top_k=1, stream=True,
+                stop=list(STOP_SEQUENCES))
             for chunk in stream:
                 if cancel is not None and cancel.is_set():
                     finish = "cancelled"

@@ -25,7 +25,7 @@ import urllib.parse
 import urllib.request
 
 from error_tutor_server.errors import TutorError
-from error_tutor_server.model import Generation
+from error_tutor_server.model import STOP_SEQUENCES, Generation
 
 log = logging.getLogger("error_tutor.remote")
 
@@ -123,7 +123,8 @@ class RemoteModel:
         """Stream one chat completion; TutorError (fall back to rules) when the server fails."""
         if not self.available:
             raise TutorError("The lab inference server is unavailable.", "Retrying shortly.")
-        body = {"messages": messages, "max_tokens": max_tokens, "temperature": 0.0, "stream": True}
+        body = {"messages": messages, "max_tokens": max_tokens, "temperature": 0.0, "stream": True,
+                "stop": list(STOP_SEQUENCES)}
         if self.model:
             body["model"] = self.model
         with self.lock:

@@ -14,8 +14,8 @@ from error_tutor_server.cache import GenerationCache, cache_key
 from error_tutor_server.checks import check_explanation
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
-from error_tutor_server.explain import (Explanation, build_messages, likely_lines, model_explanation,
-                                        rule_explanation)
+from error_tutor_server.explain import (Explanation, build_messages, complete_sentences, likely_lines,
+                                        model_explanation, rule_explanation)
 from error_tutor_server.knowledge import Classification, classify
 from error_tutor_server.paths import cache_dir
 from error_tutor_server.settings import TutorSettings
@@ -36,12 +36,16 @@ def make_backend(settings: TutorSettings):
     return LocalModel(settings.model_path, settings.adapter_path, settings.threads, settings.gpu_layers)
 
 
+GENERIC_WORDS = {"other", "error", "errors", "code", "missing", "invalid", "expected", "wrong", "extra", "unknown",
+                 "use", "used", "using", "general", "before", "after", "statement", "value", "type", "types"}
+
+
 def subject_words(classification: Classification) -> set[str]:
-    """Words an on-topic explanation of this error would use."""
-    words = {w for w in re.split(r"[\s\-/,()]+", f"{classification.category} {classification.concept}") if len(w) > 3}
-    if classification.token:
-        words.add(classification.token)
-    return words - {"other", "error", "errors", "code"}
+    """Word stems an on-topic explanation of this error must use: the specific words of its
+    category (e.g. "semicolon" for missing-semicolon), else of its concept."""
+    def stems(text: str) -> set[str]:
+        return {w[:7] for w in re.split(r"[\s\-/,()']+", text.lower()) if len(w) > 3 and w not in GENERIC_WORDS}
+    return stems(classification.category) or stems(classification.concept)
 
 
 def resolve_locale(setting: str, client_locale: str = "") -> str:
@@ -107,6 +111,8 @@ class Tutor:
               fixed_line: str = "") -> Explanation:
         """Show the model's text only if every check passes."""
         classification = self.classify(diagnostic)
+        trimmed = complete_sentences(text)  # a generation cut off mid-way keeps its whole sentences
+        text, finish = (trimmed, "stop") if trimmed else (text, finish)
         result = check_explanation(text, diagnostic, program_text, finish_reason=finish,
                                    allowed_lines=set(likely_lines(diagnostic, program_text)),
                                    locale=self.locale, hint_level=self.settings.hint_level, fixed_line=fixed_line,
