@@ -47,6 +47,17 @@ class Document:
     task: asyncio.Task | None = None
 
 
+def plain(value):
+    """JSON-like data as dicts and lists (pygls may hand over namedtuples for unknown objects)."""
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
 def language_of(uri: str, language_id: str) -> str | None:
     if language_id in ("c", "python", "java"):
         return language_id
@@ -91,6 +102,7 @@ class TutorServerState:
     # -- settings and start-up -------------------------------------------------------------
     def configure_from_initialize(self, options, locale: str) -> None:
         self.client_locale = locale
+        options = plain(options)
         self._apply_settings(options if isinstance(options, dict) else None)
 
     def start(self) -> None:
@@ -102,10 +114,12 @@ class TutorServerState:
             self.ls.workspace_configuration(params, callback=self._on_configuration_reply)
 
     def _on_configuration_reply(self, result, *args) -> None:
+        result = plain(result)
         if isinstance(result, list) and result and isinstance(result[0], dict):
             self.configuration_changed({"errorTutor": result[0]})
 
     def configuration_changed(self, payload) -> None:
+        payload = plain(payload)
         if isinstance(payload, dict) and isinstance(payload.get("errorTutor"), dict):
             payload = payload["errorTutor"]
         if not isinstance(payload, dict) or not payload:
