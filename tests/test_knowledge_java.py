@@ -40,34 +40,6 @@ def _java(message: str, notes: tuple[str, ...] = (), source_line: str = "", colu
                               severity="error", message=message, source_line=source_line, notes=notes)
 
 
-def _placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-
-def test_rule_ids_unique_prefixed_and_fallback_last():
-    ids = [rule.id for rule in RULES]
-    assert len(ids) == len(set(ids))
-    assert all(rule.id.startswith("java.") and rule.language == "java" for rule in RULES)
-    assert all(re.fullmatch(r"java\.[a-z0-9]+(?:-[a-z0-9]+)*", rule.id) for rule in RULES)
-    assert RULES[-1].id == "java.other" and RULES[-1].patterns == ()
-    assert all(rule.patterns for rule in RULES[:-1])
-    for rule in RULES:
-        rule.compiled  # every pattern compiles
-        assert rule.meaning and rule.why and rule.hint and rule.concept
-
-
-def test_templates_are_well_formed_and_translations_match():
-    for rule in RULES:
-        groups = {name for pattern in rule.compiled for name in pattern.groupindex}
-        allowed = groups | {"token", "line", "message"}
-        for name in TEXT_FIELDS:
-            english = getattr(rule, name)
-            assert _placeholders(english) <= allowed, (rule.id, name)
-            for locale, texts in rule.translations.items():
-                if name in texts:
-                    assert _placeholders(texts[name]) <= _placeholders(english), (rule.id, locale, name)
-
-
 def test_corpus_coverage():
     cases = _cases()
     results = [classify(_diagnostic(case)) for case in cases]
