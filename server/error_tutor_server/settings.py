@@ -66,7 +66,7 @@ _CHOICES = {
     "backend": BACKENDS,
     "locale": LOCALES,
 }
-_MINIMUM = {"compile_timeout_s": 0.5, "threads": 0, "gpu_layers": -1, "max_tokens": 16,
+MINIMUMS = {"compile_timeout_s": 0.5, "threads": 0, "gpu_layers": -1, "max_tokens": 16,
             "hover_budget_ms": 0, "debounce_ms": 0}
 
 
@@ -82,8 +82,8 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise ValueError("expected a number")
         number = type(default)(float(value)) if isinstance(default, int) else float(value)
-        if number < _MINIMUM.get(name, float("-inf")):
-            raise ValueError(f"must be at least {_MINIMUM[name]}")
+        if number < MINIMUMS.get(name, float("-inf")):
+            raise ValueError(f"must be at least {MINIMUMS[name]}")
         return number
     if isinstance(default, tuple):
         if isinstance(value, str):
