@@ -111,3 +111,16 @@ def test_jobs_run_in_order_and_stale_ones_are_cancelled():
         await jobs.close()
 
     asyncio.run(scenario())
+
+
+def test_includes_outside_the_project_are_never_read(tmp_path):
+    from error_tutor_server.compilers import diagnose_sync
+    from error_tutor_server.settings import TutorSettings
+
+    (tmp_path / "helper.h").write_text("int helper(void);\n")
+    program = '#include <stdio.h>\n#include "helper.h"\n#include "/etc/passwd"\n#include "../../etc/hostname"\nint main(void) { return helper(); }\n'
+    diagnostics = diagnose_sync("c", program, TutorSettings(), filename="main.c", include_dir=str(tmp_path))
+    refused = [d for d in diagnostics if d.code == "error-tutor-include"]
+    assert [d.line for d in refused] == [3, 4]
+    assert all("root:" not in d.message for d in diagnostics), "nothing from /etc/passwd reaches the student"
+    assert not [d for d in diagnostics if "helper" in d.message], "the project's own header is found"

@@ -142,17 +142,42 @@ def check_source(text: str) -> None:
                          "Open the program's source file instead.")
 
 
+_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.MULTILINE)
+
+
+def guard_includes(text: str, include_dir: str | None) -> tuple[str, list[CompilerDiagnostic]]:
+    """Blank out ``#include`` lines that reach outside the student's folder or the system
+    headers (absolute paths, ``..``), and report them, so no other file is ever read."""
+    root = Path(include_dir).resolve() if include_dir else None
+    lines, found = text.split("\n"), []
+    for match in _INCLUDE.finditer(text):
+        target = match.group(1)
+        escapes = Path(target).is_absolute() or (root is not None and not (root / target).resolve().is_relative_to(root)) \
+            or (root is None and ".." in Path(target).parts)
+        if escapes:
+            number = text.count("\n", 0, match.start()) + 1
+            found.append(CompilerDiagnostic(
+                language="c", line=number, column=1, end_line=number, end_column=len(lines[number - 1]) + 1,
+                severity="error", message=f"Error Tutor does not read '{target}': includes must stay inside your project folder or the system headers",
+                code="error-tutor-include", source_line=lines[number - 1]))
+            lines[number - 1] = ""
+    return "\n".join(lines), found
+
+
 async def diagnose(language: str, text: str, settings: TutorSettings, filename: str | None = None,
                    include_dir: str | None = None) -> list[CompilerDiagnostic]:
     """Compile ``text`` with the real compiler for ``language``; return its diagnostics."""
     check_source(text)
     filename = Path(filename or {"c": "main.c", "python": "main.py", "java": "Main.java"}[language]).name
+    refused: list[CompilerDiagnostic] = []
+    if language == "c":
+        text, refused = guard_includes(text, include_dir)
     with tempfile.TemporaryDirectory(prefix="error-tutor-") as workdir:
         run = build_run(language, text, settings, workdir, filename, include_dir)
         output = await _execute(run, language, settings.compile_timeout_s)
     parse = {"c": parse_c_output, "python": parse_python_output, "java": parse_javac_output}[language]
-    diagnostics = parse(output, filename)
-    return [d.with_source(text) for d in diagnostics[:MAX_DIAGNOSTICS]]
+    diagnostics = refused + parse(output, filename)
+    return [d if d.source_line else d.with_source(text) for d in diagnostics[:MAX_DIAGNOSTICS]]
 
 
 def diagnose_sync(language: str, text: str, settings: TutorSettings, **kwargs) -> list[CompilerDiagnostic]:
