@@ -161,4 +161,4 @@ def check_explanation(text: str, diagnostic: CompilerDiagnostic, program_text: s
                + leaks_fix(text, program_text, fixed_line, hint_level)
                + wrong_location(text, allowed, program_text, diagnostic.message)
                + wrong_language(text, locale))
-    return CheckResult(ok=not reasons, reasons=tuple(reasons))
+    return CheckResult(ok=not reasons, reasons=tuple(dict.fromkeys(reasons)))
