@@ -192,8 +192,8 @@ def parse_c_output(output: str, filename: str) -> list[CompilerDiagnostic]:
     """gcc's JSON diagnostics, or clang's ``file:line:col: severity: message`` lines."""
     stripped = output.strip()
     if stripped.startswith("["):
-        try:
-            return _parse_gcc_json(json.loads(stripped), filename)
+        try:  # gcc may print "compilation terminated." after the JSON
+            return _parse_gcc_json(json.JSONDecoder().raw_decode(stripped)[0], filename)
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("unreadable gcc JSON output (%s); falling back to text", exc)
     return _parse_c_text(output, filename)
