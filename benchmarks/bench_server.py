@@ -183,7 +183,7 @@ def main() -> int:
         ("warm hover p50", f"{percentile(latencies, 0.5):.1f} ms", ""),
         ("warm hover p95", f"{hover_p95:.1f} ms", f"target < {TARGETS['hover_p95_ms']:.0f} ms: {'PASS' if hover_p95 < TARGETS['hover_p95_ms'] else 'FAIL'}"),
         (f"fresh explanation ({tokens} tokens), pipeline", f"{pipeline_s * 1000:.0f} ms", ""),
-        (f"raw llama.cpp, same prompt and tokens", f"{raw_s * 1000:.0f} ms", ""),
+        ("raw llama.cpp, same prompt and tokens", f"{raw_s * 1000:.0f} ms", ""),
         ("pipeline / raw ratio", f"{pipeline_s / raw_s:.2f}x", f"target <= {TARGETS['fresh_ratio']}x: {'PASS' if pipeline_s / raw_s <= TARGETS['fresh_ratio'] else 'FAIL'}"),
     ]
     for (name, busy), rate in rates.items():

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from lsprotocol import types
 
-from conftest import change_document, diagnostics_for, open_document, wait_until
+from conftest import change_document, diagnostics_for, open_document
 
 C_MISSING_SEMICOLON = "#include <stdio.h>\nint main(void)\n{\n    int total = 0\n    printf(\"%d\\n\", total);\n    return 0;\n}\n"
 PY_MISSING_COLON = "def grade(score):\n    if score > 50\n        return 'pass'\n    return 'fail'\n"

@@ -25,7 +25,10 @@ _EMBEDDED_CODE = re.compile(
     r"|\b\w+(?:\[[^\]\n]*\])?\s*(?:[-+*/]?=)\s*[^=\s.][^;\n]{0,60};"
     r"|\b\w+(?:\.\w+)*\s*\([^()\n]{0,80}\)\s*;"
     r"|\b(?:if|while|for|elif|def|class)\b[^\n:;{]{1,80}(?::|\{)\s*(?:$|\n)"
-    r"|#include\s*[<\"][^>\"\n]+[>\"]")
+    r"|#include\s*[<\"][^>\"\n]+[>\"]"
+    r"|\b(?:if|elif|while|for|def|class)\b[^\n:.]{0,80}?(?:[()<>=\[\]]|\bin\b)[^\n:.]{0,80}:(?=[\s\"'”]|$)"  # Python headers
+    r"|\b\w+\s*=\s*[\[({\"'][^\n]{0,80}[\])}\"']"  # assignments of literals, without ';'
+    r"|\b(?:if|while|for|switch)\s*\([^\n]{0,80}\)\s*\{")
 _META = re.compile(r"\bthe student\b|\bignore (the|all|your|my|previous)\b|\bas an ai\b|\bI am\b|\bI'm\b|\blanguage model\b|\bassistant\b", re.IGNORECASE)
 MAX_CHARS, MAX_SENTENCES = 700, 5
 _LINE_REF = re.compile(r"\b(?:line|ligne|行)\s*(\d+)|(\d+)\s*行目", re.IGNORECASE)

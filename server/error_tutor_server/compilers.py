@@ -15,7 +15,6 @@ import os
 import re
 import resource
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path

@@ -143,7 +143,10 @@ def validate_value(name: str, value: Any) -> tuple[Any, str]:
     settings, warnings = parse_settings({name: value})
     if warnings:
         return None, re.sub(r"; using .*$", "", warnings[0])
-    return getattr(settings, name), ""
+    parsed = getattr(settings, name)
+    if name == "remote_url" and parsed and not parsed.startswith(("http://", "https://")):
+        return None, f"Setting 'remoteUrl' = {value!r} is invalid (expected an http(s) URL like http://lab-server:8000/v1)"
+    return parsed, ""
 
 
 def _key_line(text: str, table: str, key: str) -> int | None:

@@ -9,15 +9,16 @@ Nothing here blocks the event loop and nothing is written to stdout.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sys
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
 
 from error_tutor_server import __version__
+from error_tutor_server.guard import MAX_MESSAGE_BYTES, TOO_LARGE_METHOD, GuardedStdin
 from error_tutor_server.paths import offline_environment
 from error_tutor_server.server_state import TutorServerState
 
@@ -32,6 +33,12 @@ class TutorLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("error-tutor", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
         self.state = TutorServerState(self)
+
+    def report_server_error(self, error, source) -> None:
+        if source is JsonRpcException:  # an unreadable frame from the editor: log it, do not alarm the student
+            log.error("unreadable message from the editor: %s", error)
+            return
+        super().report_server_error(error, source)
 
 
 server = TutorLanguageServer()
@@ -99,6 +106,12 @@ def on_status_command(ls: TutorLanguageServer, *args) -> dict:
     return ls.state.status()
 
 
+@server.feature(TOO_LARGE_METHOD)
+def on_too_large(ls: TutorLanguageServer, params) -> None:
+    raise JsonRpcInvalidRequest(f"The message ({params.bytes} bytes) is larger than the "
+                                f"{MAX_MESSAGE_BYTES // (1024 * 1024)} MB limit and was not read.")
+
+
 @server.feature(types.SHUTDOWN)
 async def on_shutdown(ls: TutorLanguageServer, *args) -> None:
     await ls.state.stop()
@@ -113,7 +126,7 @@ def _protect_stdout() -> tuple:
     protocol_out = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    return sys.stdin.buffer, protocol_out
+    return GuardedStdin(sys.stdin.buffer), protocol_out
 
 
 def serve(tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> None:
@@ -126,6 +139,8 @@ def serve(tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> None:
         server.start_tcp(host, port)
     else:
         server.start_io(*_protect_stdout())
+        logging.shutdown()
+        os._exit(0)  # the editor has closed our pipes: skip flushing into them at interpreter exit
 
 
 __all__ = ["server", "serve"]

@@ -22,12 +22,14 @@ from error_tutor_server.diagnostics import CompilerDiagnostic, language_for_path
 from error_tutor_server.errors import TutorError
 from error_tutor_server.explain import cascade_root, render_markdown
 from error_tutor_server.jobs import ExplanationJobs
-from error_tutor_server.settings import TutorSettings, parse_settings
+from error_tutor_server.lab_config import lab_policy
+from error_tutor_server.settings import TutorSettings
 from error_tutor_server.tutor import Tutor
 
 log = logging.getLogger("error_tutor.server")
 
 MAX_PREFETCH = 8
+MAX_PREFETCH_REMOTE = 1  # many seats share one lab server: only the first diagnostic ahead of time
 EXPLAIN_COMMAND_WAIT_S = 60.0
 BACKEND_FIELDS = ("backend", "model_path", "adapter_path", "threads", "gpu_layers", "remote_url",
                   "remote_model", "remote_api_key_env")
@@ -136,7 +138,7 @@ class TutorServerState:
             self.schedule_check(doc.uri, doc.version, doc.text, doc.language, debounce=False)
 
     def _apply_settings(self, raw: dict | None, base: TutorSettings | None = None) -> None:
-        self.settings, warnings = parse_settings(raw, base or self.settings)
+        self.settings, warnings = lab_policy().apply(raw, base or self.settings)  # instructor's locks win
         for warning in warnings:
             self.show(warning, types.MessageType.Warning)
         if self.tutor is None:
@@ -168,7 +170,7 @@ class TutorServerState:
         except Exception as exc:  # a broken model must never take the server down
             message = str(exc) if isinstance(exc, TutorError) else f"The model failed to load ({exc})."
             log.exception("model load failed") if not isinstance(exc, TutorError) else log.warning(message)
-            if self.tutor is tutor:
+            if self.tutor is tutor and not getattr(tutor.backend, "recovers", False):  # a lab server may come back
                 self.tutor = Tutor(self.settings, use_backend=False, client_locale=self.client_locale)
             self._set_status("error", message)
             self.show(f"{message} Explanations will be rule-based.", types.MessageType.Warning)
@@ -244,7 +246,8 @@ class TutorServerState:
     def _prefetch(self, doc: Document) -> None:
         if self.settings.exam_mode or self.jobs is None or self.tutor is None or self.tutor.backend is None:
             return
-        for index, diagnostic in enumerate(doc.diagnostics[:MAX_PREFETCH]):
+        limit = MAX_PREFETCH_REMOTE if self.settings.backend == "remote" else MAX_PREFETCH  # a shared server
+        for index, diagnostic in enumerate(doc.diagnostics[:limit]):
             self.jobs.submit((doc.uri, doc.version, index), partial(self.tutor.explain, diagnostic, doc.text))
 
     def close(self, uri: str) -> None:

@@ -11,7 +11,7 @@ import re
 import threading
 
 from error_tutor_server.cache import GenerationCache, cache_key
-from error_tutor_server.checks import check_explanation
+from error_tutor_server.checks import check_explanation, leaks_fix
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
 from error_tutor_server.explain import (Explanation, build_messages, complete_sentences, likely_lines,
@@ -46,6 +46,12 @@ def subject_words(classification: Classification) -> set[str]:
     def stems(text: str) -> set[str]:
         return {w[:7] for w in re.split(r"[\s\-/,()']+", text.lower()) if len(w) > 3 and w not in GENERIC_WORDS}
     return stems(classification.category) or stems(classification.concept)
+
+
+def student_safe_reasons(reasons: tuple[str, ...], limit: int = 2) -> str:
+    """The checker's reasons for the footer, without the quoted code (it may be the fix)."""
+    cleaned = [re.sub(r"\s*`[^`]*`", "", reason).strip() for reason in dict.fromkeys(reasons)]
+    return "; ".join(list(dict.fromkeys(cleaned))[:limit])
 
 
 def resolve_locale(setting: str, client_locale: str = "") -> str:
@@ -112,14 +118,16 @@ class Tutor:
         """Show the model's text only if every check passes."""
         classification = self.classify(diagnostic)
         trimmed = complete_sentences(text)  # a generation cut off mid-way keeps its whole sentences
-        text, finish = (trimmed, "stop") if trimmed else (text, finish)
-        result = check_explanation(text, diagnostic, program_text, finish_reason=finish,
+        shown, finish = (trimmed, "stop") if trimmed else (text, finish)
+        result = check_explanation(shown, diagnostic, program_text, finish_reason=finish,
                                    allowed_lines=set(likely_lines(diagnostic, program_text)),
                                    locale=self.locale, hint_level=self.settings.hint_level, fixed_line=fixed_line,
                                    anchors=subject_words(classification) if self.locale == "en" else set())
-        if result.ok:
-            return model_explanation(diagnostic, classification, program_text, text,
+        # code on a line of its own is joined into prose by the trimming: look at the raw text too
+        reasons = result.reasons + tuple(leaks_fix(text, program_text, fixed_line, self.settings.hint_level))
+        if not reasons:
+            return model_explanation(diagnostic, classification, program_text, shown,
                                      self.settings.hint_level, self.locale)
-        log.debug("model text rejected (%s): %r", "; ".join(result.reasons), text[:200])
+        log.debug("model text rejected (%s): %r", "; ".join(reasons), text[:200])
         return rule_explanation(diagnostic, classification, program_text, self.settings.hint_level,
-                                self.locale, "rules_rejected", "; ".join(result.reasons[:2]))
+                                self.locale, "rules_rejected", student_safe_reasons(reasons))

@@ -1,0 +1,56 @@
+"""Limits on what the editor may send: the protocol layer never allocates what a header claims.
+
+pygls reads a message body with ``stdin.read(Content-Length)``: a header claiming terabytes
+would exhaust memory, and one claiming gigabytes would swallow every later message while
+waiting. ``GuardedStdin`` refuses bodies over ``MAX_MESSAGE_BYTES``: it skips them (or, when
+the claim is absurd, does not wait for them) and hands pygls a small stand-in message, which
+for a request carries its id so the client gets a clear error instead of silence.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+log = logging.getLogger("error_tutor.guard")
+
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+IMPOSSIBLE_BYTES = 256 * 1024 * 1024  # claims beyond this are not even skipped: nobody sends them
+MAX_HEADER_LINE = 64 * 1024
+TOO_LARGE_METHOD = "errorTutor/messageTooLarge"
+IGNORED = b'{"jsonrpc": "2.0", "method": "$/errorTutor/ignored", "params": {}}'
+_REQUEST_ID = re.compile(rb'"id"\s*:\s*(\d{1,18}|"[^"\\]{0,128}")')
+
+
+class GuardedStdin:
+    """A binary stdin for pygls whose reads are bounded."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def readline(self, *args) -> bytes:
+        return self.stream.readline(MAX_HEADER_LINE)
+
+    def read(self, n: int = -1) -> bytes:
+        if 0 <= n <= MAX_MESSAGE_BYTES:
+            return self.stream.read(n)
+        log.warning("refused a %d-byte message from the editor", n)
+        if n < 0 or n > IMPOSSIBLE_BYTES:
+            return IGNORED
+        head = self._skip(n)
+        found = _REQUEST_ID.search(head)
+        if not found:
+            return IGNORED
+        return (b'{"jsonrpc": "2.0", "id": %s, "method": "%s", "params": {"bytes": %d}}'
+                % (found.group(1), TOO_LARGE_METHOD.encode(), n))
+
+    def _skip(self, n: int) -> bytes:
+        """Read and drop the body in 1 MB pieces; return its first 4 KB (to find the request id)."""
+        head = self.stream.read(4096)
+        left = n - len(head)
+        while left > 0:
+            chunk = self.stream.read(min(left, 1 << 20))
+            if not chunk:
+                break
+            left -= len(chunk)
+        return head
