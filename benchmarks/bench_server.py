@@ -18,6 +18,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -151,6 +152,17 @@ def spin() -> None:
         pass
 
 
+def bounded_generation(model: LocalModel, messages: list[dict], max_tokens: int = 64, limit_s: float = 15.0):
+    """One generation, stopped after ``limit_s`` (a collapsed thread pool may manage 1 token/s)."""
+    cancel = threading.Event()
+    timer = threading.Timer(limit_s, cancel.set)
+    timer.start()
+    try:
+        return model.generate(messages, max_tokens=max_tokens, cancel=cancel)
+    finally:
+        timer.cancel()
+
+
 def tokens_per_second(model: LocalModel, busy: int, runs: int) -> float:
     hogs = [multiprocessing.Process(target=spin, daemon=True) for _ in range(busy)]
     for hog in hogs:
@@ -158,7 +170,7 @@ def tokens_per_second(model: LocalModel, busy: int, runs: int) -> float:
     time.sleep(0.5)
     try:
         messages = [{"role": "user", "content": "Explain what a missing semicolon in C means."}]
-        rates = [model.generate(messages, max_tokens=64).tokens_per_second for _ in range(runs)]
+        rates = [bounded_generation(model, messages).tokens_per_second for _ in range(runs)]
     finally:
         for hog in hogs:
             hog.terminate()
