@@ -16,7 +16,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup demo test bench clean
 
-setup: $(STAMP)
+CONVERTERS := build/llama.cpp-converters/STAMP.json
+
+setup: $(STAMP) $(CONVERTERS)
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +36,10 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_server.py
+
+# llama.cpp's own converters, from the llama-cpp-python sdist at the runtime's exact commit (never committed)
+$(CONVERTERS): $(STAMP)
+	$(BIN)/python -m error_tutor_export.converters fetch --version $(LLAMA_CPP_VERSION)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
