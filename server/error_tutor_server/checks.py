@@ -23,7 +23,7 @@ _GIVEAWAY = re.compile(r"\b(solution|answer|fix|corrected (code|line|version))\s
 _EMBEDDED_CODE = re.compile(
     r"\b(?:int|float|double|char|long|short|void|String|boolean|unsigned)\s+\**\w+\s*(?:=[^.;\n]*)?;"
     r"|\b\w+(?:\[[^\]\n]*\])?\s*(?:[-+*/]?=)\s*[^=\s.][^;\n]{0,60};"
-    r"|\b\w+(?:\.\w+)*\s*\([^()\n]{0,80}\)\s*;"
+    r"|\b\w+(?:\.\w+)*\s*\((?![^()\n]*\b[a-z]+,? [a-z]+,? [a-z]+\b)[^()\n]{0,80}\)\s*;"  # a call, not prose
     r"|\b(?:if|while|for|elif|def|class)\b[^\n:;{]{1,80}(?::|\{)\s*(?:$|\n)"
     r"|#include\s*[<\"][^>\"\n]+[>\"]"
     r"|\b(?:if|elif|while|for|def|class)\b[^\n:.]{0,80}?(?:[()<>=\[\]]|\bin\b)[^\n:.]{0,80}:(?=[\s\"'”]|$)"  # Python headers
