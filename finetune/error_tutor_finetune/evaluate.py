@@ -1,0 +1,454 @@
+"""``error-tutor eval``: how well each way of explaining does on real novice errors.
+
+The full development evaluation (three corpora, four configurations; about an hour on 2 busy
+cores, so the model runs on the first 200 cases of each corpus):
+
+    error-tutor eval --threads 1 --model-limit 200 --out runs/eval-dev
+
+A smoke run (seconds, no model):
+
+    error-tutor eval --limit 5 --configs message,rules --out /tmp/eval-smoke
+
+A fine-tuned adapter beside the base model, judged by a lab server:
+
+    error-tutor eval --adapter runs/train/adapter.gguf --judge http://lab-server:8000/v1
+
+Configurations: ``message`` (the compiler's message alone), ``rules`` (the knowledge base),
+``raw-model`` (the model with a naive prompt: message and code, no facts, no checks) and
+``grounded`` (the real pipeline, ``Tutor.explain``: facts, model, checks, rules as fallback).
+Each case's FIRST error is explained by every configuration; the model is loaded once and shared.
+Outputs in ``--out``: ``report.md``, ``summary.json``, ``cases.jsonl`` and ``chart_*.png``.
+Settings can also come from a YAML file (``--config-file``; see ``eval.yaml`` beside this module).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import shlex
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from error_tutor_finetune.eval_cases import Case, Skipped, build_case, load_corpus
+from error_tutor_finetune.eval_judge import RULES, grade_all, open_judge
+from error_tutor_finetune.eval_metrics import Embedder, leak_reasons, located, specific
+from error_tutor_finetune.eval_report import check_targets, format_table, summarize, write_charts, write_report
+from error_tutor_server.cache import GenerationCache
+from error_tutor_server.diagnostics import LANGUAGES, CompilerDiagnostic
+from error_tutor_server.errors import TutorError
+from error_tutor_server.explain import code_excerpt
+from error_tutor_server.paths import offline_environment, repo_root
+from error_tutor_server.settings import HINT_LEVELS, TutorSettings
+from error_tutor_server.tutor import Tutor
+
+log = logging.getLogger("error_tutor.eval")
+
+CONFIGS = ("message", "rules", "raw-model", "grounded")
+DEV_CORPORA = ("c_tracer.jsonl", "python_friendly_syntax.jsonl", "java_upenn_messages.jsonl")
+NAIVE_SYSTEM = "You are a helpful programming tutor."
+
+
+def default_corpora() -> list[str]:
+    folder = repo_root().parent / "shared" / "corpora"
+    return [str(folder / name) for name in DEV_CORPORA]
+
+
+@dataclass
+class EvalConfig:
+    """Everything ``error-tutor eval`` can be told (flags override the YAML file)."""
+
+    corpora: list[str] = field(default_factory=list)  # empty: the three development corpora
+    languages: list[str] = field(default_factory=list)  # empty: all
+    limit: int = 0  # rows per corpus (0: all)
+    model_limit: int = 0  # cases per corpus for the model-based configurations (0: all)
+    configs: list[str] = field(default_factory=lambda: list(CONFIGS))
+    models: list[str] = field(default_factory=list)  # each adds grounded@<model>
+    adapters: list[str] = field(default_factory=list)  # each adds grounded+<adapter> (over the default model)
+    out: str = ""  # empty: runs/eval-<timestamp>
+    judges: list[str] = field(default_factory=list)
+    judge_rule: str = "majority"
+    threads: int = 0  # model threads (0: adapt to the machine's load)
+    hint_level: str = "hint"
+    max_tokens: int = 160
+
+
+def load_yaml(path: str) -> dict:
+    try:
+        import yaml
+    except ImportError:
+        raise TutorError("Reading --config-file needs PyYAML.", "Run `make setup` or `pip install pyyaml`.") from None
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise TutorError(f"Cannot read the evaluation settings '{path}' ({exc}).", "Check the file's path and YAML syntax.") from None
+    known = {f.name for f in dataclasses.fields(EvalConfig)}
+    unknown = sorted(set(data) - known) if isinstance(data, dict) else ["(not a mapping)"]
+    if unknown:
+        raise TutorError(f"Unknown evaluation settings in '{path}': {', '.join(unknown)}.",
+                         "Use the names of eval.yaml: " + ", ".join(sorted(known)) + ".")
+    return data
+
+
+def config_from_args(args: argparse.Namespace) -> EvalConfig:
+    values = load_yaml(args.config_file) if args.config_file else {}
+    flags = {"corpora": args.corpus, "languages": args.language, "limit": args.limit, "model_limit": args.model_limit,
+             "configs": args.configs.split(",") if args.configs else None, "models": args.model,
+             "adapters": args.adapter, "out": args.out, "judges": args.judge, "judge_rule": args.judge_rule,
+             "threads": args.threads, "hint_level": args.hint_level, "max_tokens": args.max_tokens}
+    values.update({k: v for k, v in flags.items() if v is not None})
+    config = EvalConfig(**values)
+    bad = [c for c in config.configs if c not in CONFIGS]
+    if bad:
+        raise TutorError(f"Unknown configuration(s) {', '.join(bad)}.", "Use --configs with " + ",".join(CONFIGS) + ".")
+    if config.judge_rule not in RULES:
+        raise TutorError(f"Unknown judge rule '{config.judge_rule}'.", "Use --judge-rule unanimous or majority.")
+    config.corpora = config.corpora or default_corpora()
+    config.out = config.out or f"runs/eval-{datetime.now():%Y%m%d-%H%M%S}"
+    return config
+
+
+@dataclass
+class Outcome:
+    """What one configuration said about one case."""
+
+    text: str
+    line: int
+    token: str = ""
+    source: str = ""
+    rule_id: str = ""
+    classified: bool | None = None
+    model_text: str | None = None
+    finish: str = ""
+    shown: bool | None = None
+    note: str = ""
+
+
+class Recorder:
+    """The model as the pipeline sees it, remembering the last generation (the raw model text)."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.last = None
+
+    def __getattr__(self, name):
+        return getattr(self.backend, name)
+
+    def generate(self, messages, max_tokens=160, cancel=None):
+        self.last = self.backend.generate(messages, max_tokens, cancel)
+        return self.last
+
+
+class Configuration:
+    name = ""
+    uses_model = False
+
+    def explain(self, case: Case) -> Outcome:
+        raise NotImplementedError
+
+
+class MessageOnly(Configuration):
+    name = "message"
+
+    def explain(self, case: Case) -> Outcome:
+        return Outcome(text=case.diagnostic.message, line=case.diagnostic.line, source="compiler")
+
+
+class RulesOnly(Configuration):
+    name = "rules"
+
+    def __init__(self, settings: TutorSettings):
+        self.tutor = Tutor(settings, use_backend=False, disk_cache=False)
+
+    def explain(self, case: Case) -> Outcome:
+        explanation = self.tutor.rules(case.diagnostic, case.program)
+        classification = self.tutor.classify(case.diagnostic)
+        return Outcome(text=explanation.text(), line=explanation.line, token=explanation.token, source="rules",
+                       rule_id=classification.rule_id, classified=classification.matched)
+
+
+def naive_messages(diagnostic: CompilerDiagnostic, program_text: str) -> list[dict]:
+    """What a student would paste into a chatbot: the message and the code, nothing else."""
+    user = (f"My {diagnostic.language} program does not compile. The compiler says (line {diagnostic.line}): "
+            f"{diagnostic.message}\n\nCode:\n{code_excerpt(program_text, diagnostic.line)}\n\nExplain the error.")
+    return [{"role": "system", "content": NAIVE_SYSTEM}, {"role": "user", "content": user}]
+
+
+class RawModel(Configuration):
+    name = "raw-model"
+    uses_model = True
+
+    def __init__(self, model, max_tokens: int):
+        self.model, self.max_tokens = model, max_tokens
+
+    def explain(self, case: Case) -> Outcome:
+        generation = self.model.generate(naive_messages(case.diagnostic, case.program), self.max_tokens)
+        return Outcome(text=generation.text.strip(), line=case.diagnostic.line, source="model",
+                       model_text=generation.text, finish=generation.finish_reason)
+
+
+class Grounded(Configuration):
+    uses_model = True
+
+    def __init__(self, name: str, settings: TutorSettings, model):
+        self.name = name
+        self.recorder = Recorder(model)
+        self.tutor = Tutor(settings, backend=self.recorder, disk_cache=False)
+        self.tutor.cache = GenerationCache(None, capacity=0)  # generate every time: real latency, raw text kept
+
+    def explain(self, case: Case) -> Outcome:
+        self.recorder.last = None
+        explanation = self.tutor.explain(case.diagnostic, case.program)
+        classification = self.tutor.classify(case.diagnostic)
+        generation = self.recorder.last
+        return Outcome(text=explanation.text(), line=explanation.line, token=explanation.token,
+                       source=explanation.source, rule_id=classification.rule_id, classified=classification.matched,
+                       model_text=generation.text if generation else None,
+                       finish=generation.finish_reason if generation else "",
+                       shown=explanation.source == "model", note=explanation.note)
+
+
+def load_model(model_path: str = "", adapter_path: str = "", threads: int = 0):
+    from error_tutor_server.model import LocalModel
+
+    return LocalModel(model_path, adapter_path, threads).load()
+
+
+def build_configurations(config: EvalConfig, settings: TutorSettings) -> tuple[list[Configuration], str]:
+    """The configurations in order, and the name of the default model if one was loaded."""
+    result: list[Configuration] = []
+    needs_default = any(c in config.configs for c in ("raw-model", "grounded"))
+    default = load_model(threads=config.threads) if needs_default else None
+    makers = {"message": lambda: MessageOnly(), "rules": lambda: RulesOnly(settings),
+              "raw-model": lambda: RawModel(default, config.max_tokens),
+              "grounded": lambda: Grounded("grounded", settings, default)}
+    result += [makers[name]() for name in CONFIGS if name in config.configs]
+    for path in config.models:
+        result.append(Grounded(f"grounded@{Path(path).stem}", settings, load_model(path, threads=config.threads)))
+    for path in config.adapters:
+        result.append(Grounded(f"grounded+{Path(path).stem}", settings, load_model(adapter_path=path, threads=config.threads)))
+    return result, default.name if default else ""
+
+
+def score(case: Case, name: str, outcome: Outcome, seconds: float, hint_level: str) -> dict:
+    """One line of cases.jsonl: the explanation and its metric values."""
+    reasons = leak_reasons(outcome.text, case.program, case.diagnostic.message, case.fixed_line, hint_level)
+    d = case.diagnostic
+    return {"id": case.id, "corpus": case.corpus, "language": case.language, "config": name,
+            "diagnostic": {"line": d.line, "column": d.column, "message": d.message, "source_line": d.source_line},
+            "truth_lines": sorted(case.truth_lines), "targets": list(case.targets), "fixed_line": case.fixed_line,
+            "explanation": outcome.text, "source": outcome.source, "line": outcome.line, "token": outcome.token,
+            "rule_id": outcome.rule_id, "model_text": outcome.model_text, "finish": outcome.finish, "note": outcome.note,
+            "covered": bool(outcome.text.strip()) and outcome.classified is not False, "classified": outcome.classified,
+            "located": located(outcome.line, case.truth_lines), "specific": specific(outcome.text, case.targets, outcome.token),
+            "leak": bool(reasons), "leak_reasons": reasons, "agreement": None, "model_shown": outcome.shown,
+            "latency_ms": round(seconds * 1000, 3)}
+
+
+def run_case(case: Case, configurations: list[Configuration], with_model: bool, hint_level: str) -> list[dict]:
+    records = []
+    for configuration in configurations:
+        if configuration.uses_model and not with_model:
+            continue
+        started = time.perf_counter()
+        outcome = configuration.explain(case)
+        records.append(score(case, configuration.name, outcome, time.perf_counter() - started, hint_level))
+    return records
+
+
+def evaluate_corpus(path: Path, config: EvalConfig, configurations: list[Configuration], settings: TutorSettings,
+                    progress) -> tuple[dict, list[dict], list[Skipped], dict[int, str]]:
+    """Every row of one corpus: its records, its skipped rows, and each record's expert reference."""
+    language, rows = load_corpus(path, config.limit)
+    info = {"corpus": path.name, "path": str(path), "language": language, "rows": len(rows), "evaluated": 0, "skipped": 0}
+    records, skipped, references = [], [], {}
+    if config.languages and language not in config.languages:
+        progress.update(len(rows))
+        return info, records, skipped, references
+    progress.set_description(path.name)
+    for number, row, why in rows:
+        progress.update(1)
+        case = build_case(row, language, path.name, settings) if row is not None else why
+        if isinstance(case, str):
+            skipped.append(Skipped(path.name, number, str((row or {}).get("id", "")), case))
+            continue
+        info["evaluated"] += 1
+        with_model = not config.model_limit or info["evaluated"] <= config.model_limit
+        for record in run_case(case, configurations, with_model, config.hint_level):
+            if case.reference:
+                references[id(record)] = case.reference
+            records.append(record)
+    info["skipped"] = len(skipped)
+    log.info("%s: %d cases evaluated, %d rows skipped", path.name, info["evaluated"], info["skipped"])
+    return info, records, skipped, references
+
+
+def add_agreement(records: list[dict], references: dict[int, str], threads: int) -> None:
+    """Fill ``agreement`` for the records that have an expert explanation."""
+    scored = [r for r in records if id(r) in references]
+    if not scored:
+        return
+    log.info("embedding %d explanations for the agreement metric", len(scored))
+    values = Embedder(threads or 1).similarities([(r["explanation"], references[id(r)]) for r in scored])
+    for record, value in zip(scored, values):
+        record["agreement"] = value
+
+
+def open_judges(config: EvalConfig) -> list:
+    """Every judge, checked before any case is evaluated (an unreachable one fails at once)."""
+    names: dict[str, int] = {}
+    judges = []
+    for spec in config.judges:
+        judge = open_judge(spec, config.threads)
+        names[judge.name] = names.get(judge.name, 0) + 1
+        judge.name += f"#{names[judge.name]}" if names[judge.name] > 1 else ""
+        judges.append(judge)
+    return judges
+
+
+def add_judgements(records: list[dict], judges: list, rule: str, tqdm) -> None:
+    for record in tqdm(records, desc="judging", unit="explanation"):
+        d = record["diagnostic"]
+        case = {"language": record["language"], "message": d["message"], "line": record["line"],
+                "code_line": d["source_line"], "explanation": record["explanation"]}
+        record["judge"] = grade_all(judges, rule, case)
+
+
+def full_command(config: EvalConfig) -> str:
+    parts = ["error-tutor", "eval"]
+    for path in config.corpora:
+        parts += ["--corpus", path]
+    for flag, values in (("--language", config.languages), ("--model", config.models),
+                         ("--adapter", config.adapters), ("--judge", config.judges)):
+        for value in values:
+            parts += [flag, value]
+    parts += ["--configs", ",".join(config.configs), "--limit", str(config.limit), "--model-limit", str(config.model_limit),
+              "--threads", str(config.threads), "--hint-level", config.hint_level, "--max-tokens", str(config.max_tokens),
+              "--out", config.out]
+    if config.judges:
+        parts += ["--judge-rule", config.judge_rule]
+    return shlex.join(parts)
+
+
+def write_outputs(folder: Path, meta: dict, records: list[dict], skipped: list[dict], configs: list[str]) -> dict:
+    summary = summarize(records, configs)
+    targets = check_targets(summary)
+    with open(folder / "cases.jsonl", "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    charts = write_charts(summary, folder)
+    result = {"meta": meta, "summary": summary, "targets": targets, "skipped": skipped}
+    (folder / "summary.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_report(folder / "report.md", meta, summary, targets, records, skipped, charts)
+    verify_outputs(folder, len(records), charts)
+    log.info("wrote %d explanations, the report and %d charts to %s", len(records), len(charts), folder)
+    return result
+
+
+def verify_outputs(folder: Path, expected_records: int, charts: list[Path]) -> None:
+    """Read the outputs back: every record, a parseable summary, non-empty PNGs."""
+    with open(folder / "cases.jsonl", encoding="utf-8") as handle:
+        count = sum(1 for line in handle if json.loads(line))
+    json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    broken = [p.name for p in charts if not p.read_bytes().startswith(b"\x89PNG")]
+    if count != expected_records or broken:
+        raise TutorError(f"The outputs in {folder} are incomplete ({count} of {expected_records} cases; bad charts {broken}).",
+                         "Check the free disk space and run the evaluation again.")
+
+
+def run_eval(config: EvalConfig, command: str = "") -> dict:
+    """The whole evaluation; returns summary.json's content."""
+    from tqdm import tqdm
+
+    offline_environment()
+    started = datetime.now().isoformat(timespec="seconds")
+    settings = TutorSettings(locale="en", hint_level=config.hint_level, max_tokens=config.max_tokens, threads=config.threads)
+    paths = [Path(p).expanduser() for p in config.corpora]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise TutorError(f"Corpus file(s) not found: {', '.join(missing)}.", "Pass existing JSON Lines files with --corpus.")
+    folder = Path(config.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    judges = open_judges(config)
+    configurations, model_name = build_configurations(config, settings)
+    records, skipped, references, corpora = [], [], {}, []
+    with tqdm(total=sum(_row_estimate(p, config.limit) for p in paths), unit="case", dynamic_ncols=True) as progress:
+        for path in paths:
+            info, corpus_records, corpus_skipped, corpus_refs = evaluate_corpus(path, config, configurations, settings, progress)
+            corpora.append(info)
+            records += corpus_records
+            skipped += [dataclasses.asdict(s) for s in corpus_skipped]
+            references.update(corpus_refs)
+    add_agreement(records, references, config.threads)
+    if judges:
+        add_judgements(records, judges, config.judge_rule, tqdm)
+    meta = {"command": command or full_command(config), "full_command": full_command(config), "model": model_name,
+            "threads": config.threads, "hint_level": config.hint_level, "model_limit": config.model_limit,
+            "started": started, "finished": datetime.now().isoformat(timespec="seconds"), "corpora": corpora,
+            "config": dataclasses.asdict(config)}
+    return write_outputs(folder, meta, records, skipped, [c.name for c in configurations])
+
+
+def _row_estimate(path: Path, limit: int) -> int:
+    with open(path, "rb") as handle:
+        count = sum(1 for line in handle if line.strip())
+    return min(count, limit) if limit else count
+
+
+def rerender(folder: Path) -> dict:
+    """Rebuild summary.json, report.md and the charts of an earlier run from its cases.jsonl."""
+    try:
+        previous = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        with open(folder / "cases.jsonl", encoding="utf-8") as handle:
+            records = [json.loads(line) for line in handle if line.strip()]
+    except (OSError, ValueError) as exc:
+        raise TutorError(f"'{folder}' does not hold a readable evaluation ({exc}).",
+                         "Pass the --out folder of an earlier `error-tutor eval` run.") from None
+    configs = list(dict.fromkeys(r["config"] for r in records))
+    return write_outputs(folder, previous["meta"], records, previous["skipped"], configs)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.rerender:
+        folder = Path(args.rerender)
+        result = rerender(folder)
+    else:
+        config = config_from_args(args)
+        invoked = "error-tutor " + shlex.join(sys.argv[1:]) if "eval" in sys.argv[1:] else ""
+        result, folder = run_eval(config, invoked), Path(config.out)
+    print(format_table(result["summary"]))
+    missed = [t for t in result["targets"] if not t["met"]]
+    print(f"\n{len(result['targets']) - len(missed)} of {len(result['targets'])} targets met; "
+          f"{len(result['skipped'])} rows skipped. Report: {folder / 'report.md'}")
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add ``eval`` to the ``error-tutor`` command."""
+    p = subparsers.add_parser("eval", help="evaluate the explanations on the novice-error corpora",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--corpus", action="append", metavar="PATH",
+                   help="a corpus (JSON Lines); repeatable (default: the three development corpora in ../shared/corpora)")
+    p.add_argument("--language", action="append", choices=LANGUAGES, help="only corpora of this language; repeatable")
+    p.add_argument("--limit", type=int, help="rows per corpus, for smoke runs (default: all)")
+    p.add_argument("--model-limit", type=int, metavar="N",
+                   help="run the model-based configurations on the first N cases of each corpus only (default: all)")
+    p.add_argument("--configs", metavar="LIST", help="comma list of " + ",".join(CONFIGS) + " (default: all four)")
+    p.add_argument("--model", action="append", metavar="PATH", help="a GGUF model: adds a grounded configuration using it; repeatable")
+    p.add_argument("--adapter", action="append", metavar="PATH",
+                   help="a GGUF LoRA adapter: adds a grounded configuration with it over the default model; repeatable")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: runs/eval-<timestamp>)")
+    p.add_argument("--judge", action="append", metavar="URL|GGUF",
+                   help="an LLM judge for the rubric (OpenAI-compatible URL or GGUF file); repeatable; off by default")
+    p.add_argument("--judge-rule", choices=RULES, help="how several judges combine (default majority)")
+    p.add_argument("--threads", type=int, help="model threads (default 0: adapt to the machine's load; 1 on a busy machine)")
+    p.add_argument("--hint-level", choices=HINT_LEVELS, help="the instructor's hint level (default hint)")
+    p.add_argument("--max-tokens", type=int, help="token limit of each generation (default 160, as the server)")
+    p.add_argument("--config-file", metavar="YAML", help="settings from a YAML file (see eval.yaml); flags override it")
+    p.add_argument("--rerender", metavar="DIR",
+                   help="only rebuild report.md, summary.json and the charts of an earlier run from DIR/cases.jsonl")
+    p.set_defaults(func=run)

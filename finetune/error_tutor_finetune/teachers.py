@@ -1,0 +1,196 @@
+"""Teachers: who writes the target explanation a training example teaches.
+
+* ``rules`` (always available): the knowledge base's grounded explanation turned into two or
+  three plain sentences that name the line and the student's token;
+* ``gguf``: a local GGUF model through the server's ``LocalModel`` (a bigger model than the
+  one being trained, e.g. a 1-3B instruct model converted to GGUF);
+* ``openai``: any OpenAI-compatible endpoint through the server's ``RemoteModel``.
+
+A model teacher sees the server's exact prompt plus one extra instruction (name the line and the
+token); the training row keeps the server's prompt alone. Every target goes through the server's
+checker (``check_explanation``) before it is used; a model teacher whose text fails falls back to
+``rules`` when ``fallback`` is on. The targets are structured (:class:`Target`): category, line,
+token, rationale (why), explanation (what it means, where) and hint; the assistant message is
+``explanation + rationale``, the shape the server's system prompt asks for.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+
+from error_tutor_server.checks import CheckResult, check_explanation
+from error_tutor_server.diagnostics import CompilerDiagnostic
+from error_tutor_server.errors import TutorError
+from error_tutor_server.explain import build_messages, likely_lines
+from error_tutor_server.knowledge import Classification, classify
+from error_tutor_server.tutor import GENERIC_WORDS, subject_words
+
+log = logging.getLogger("error_tutor.teachers")
+
+TEACHERS = ("rules", "gguf", "openai")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(])")
+_LOWER_FIRST = {"The", "A", "An", "This", "These", "There", "Something", "Your", "Each", "Every", "Two", "One",
+                "It", "Its", "Some", "No", "Nothing", "What", "Here"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one example teaches, in parts; ``text()`` is the assistant message."""
+
+    category: str
+    line: int
+    token: str
+    rationale: str  # why it happens
+    explanation: str  # what the message means, on which line, at which token
+    hint: str  # the knowledge base's nudge (shown beside the model's text, not part of it)
+    teacher: str
+    finish_reason: str = "stop"
+
+    def text(self) -> str:
+        return " ".join(part.strip() for part in (self.explanation, self.rationale) if part.strip())
+
+
+def check_target(text: str, diagnostic: CompilerDiagnostic, program: str, fixed_line: str = "",
+                 finish_reason: str = "stop") -> CheckResult:
+    """The server's checks, exactly as ``Tutor.judge`` runs them, plus the known fix when there is one."""
+    classification = classify(diagnostic, "en")
+    return check_explanation(text, diagnostic, program, allowed_lines=set(likely_lines(diagnostic, program)),
+                             finish_reason=finish_reason, locale="en", hint_level="hint", fixed_line=fixed_line,
+                             anchors=subject_words(classification))
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+def _as_sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in ".!?" else text + "."
+
+
+def _subject(classification: Classification) -> str:
+    """The error's subject in words the checker looks for: its category, else its concept."""
+    words = [w for w in classification.category.split("-") if w]
+    if {w[:7] for w in words if len(w) > 3} - {w[:7] for w in GENERIC_WORDS}:
+        phrase = " ".join("parenthesis" if w == "paren" else w for w in words)
+        return phrase[0].upper() + phrase[1:]
+    return ""
+
+
+def _lead(classification: Classification, line: int, meaning: str) -> str:
+    """"Undeclared identifier on line 7: `x` is used ..." (the subject, the line, then the meaning)."""
+    if meaning.split(" ", 1)[0] in _LOWER_FIRST:
+        meaning = meaning[0].lower() + meaning[1:]
+    subject = _subject(classification)
+    if subject:
+        return f"{subject} on line {line}: {meaning}"
+    return f"On line {line}, a problem with {classification.concept}: {meaning}"
+
+
+def _mentions(text: str, token: str) -> bool:
+    return bool(token) and (f"`{token}`" in text or re.search(rf"(?<!\w){re.escape(token)}(?!\w)", text) is not None)
+
+
+def rule_variants(classification: Classification, line: int) -> list[tuple[str, str]]:
+    """(explanation, rationale) pairs from the richest to the plainest; the first that passes is used."""
+    meaning = sentences(classification.meaning)
+    why = sentences(classification.why)
+    where = _lead(classification, line, _as_sentence(meaning[0] if meaning else "the compiler reports an error here"))
+    pointer = f"The compiler points at `{classification.token}`." if classification.token else ""
+    if _mentions(where, classification.token):
+        pointer = ""
+    explanation = " ".join(p for p in (where, pointer) if p)
+    variants = [(explanation, " ".join(why[:2])), (explanation, why[0] if why else ""),
+                (where, why[0] if why else ""), (explanation, ""), (where, "")]
+    return list(dict.fromkeys(v for v in variants if v[0]))
+
+
+class RulesTeacher:
+    """The knowledge base as a teacher: grounded, fast, never leaks by construction (and checked anyway)."""
+
+    name = "rules"
+
+    def target(self, diagnostic: CompilerDiagnostic, program: str, fixed_line: str = "") -> tuple[Target, CheckResult]:
+        classification = classify(diagnostic, "en")
+        line = likely_lines(diagnostic, program)[0]
+        first: tuple[Target, CheckResult] | None = None
+        for explanation, rationale in rule_variants(classification, line):
+            target = Target(classification.category, line, classification.token, rationale, explanation,
+                            classification.hint, self.name)
+            result = check_target(target.text(), diagnostic, program, fixed_line)
+            if result.ok:
+                return target, result
+            first = first or (target, result)
+        return first
+
+
+def teacher_messages(diagnostic: CompilerDiagnostic, program: str) -> list[dict]:
+    """The server's prompt with one more instruction, so a model teacher names the line and the token."""
+    classification = classify(diagnostic, "en")
+    messages = build_messages(diagnostic, classification, program, "en")
+    line = likely_lines(diagnostic, program)[0]
+    extra = f"\nSay that the mistake is on line {line}"
+    extra += f" and name the token `{classification.token}`." if classification.token else "."
+    extra += " Write two or three sentences: first what the message means, then why it happens."
+    return [messages[0], {"role": "user", "content": messages[1]["content"] + extra}]
+
+
+class ModelTeacher:
+    """A model (local GGUF or remote) writing targets; falls back to rules when its text fails the checks."""
+
+    def __init__(self, backend, name: str, fallback: bool = True, max_tokens: int = 160):
+        self.backend = backend
+        self.name = name
+        self.fallback = RulesTeacher() if fallback else None
+        self.max_tokens = max_tokens
+
+    def target(self, diagnostic: CompilerDiagnostic, program: str, fixed_line: str = "") -> tuple[Target, CheckResult]:
+        classification = classify(diagnostic, "en")
+        generation = self.backend.generate(teacher_messages(diagnostic, program), self.max_tokens)
+        text = generation.text.strip()
+        target = Target(classification.category, likely_lines(diagnostic, program)[0], classification.token,
+                        "", text, classification.hint, self.name, generation.finish_reason)
+        result = check_target(text, diagnostic, program, fixed_line, generation.finish_reason)
+        if result.ok or self.fallback is None:
+            return target, result
+        log.debug("%s target rejected (%s); using rules", self.name, "; ".join(result.reasons))
+        fallback, fallback_result = self.fallback.target(diagnostic, program, fixed_line)
+        return Target(**{**fallback.__dict__, "teacher": f"rules(fallback from {self.name})"}), fallback_result
+
+
+def make_teacher(name: str, model: str = "", url: str = "", api_key_env: str = "ERROR_TUTOR_API_KEY",
+                 threads: int = 0, fallback: bool = True):
+    """The teacher called ``name`` (rules | gguf | openai)."""
+    if name == "rules":
+        return RulesTeacher()
+    if name == "gguf":
+        from error_tutor_server.model import LocalModel
+
+        return ModelTeacher(LocalModel(model_path=model, threads=threads).load(), "gguf", fallback)
+    if name == "openai":
+        from error_tutor_server.remote import RemoteModel
+
+        if not url:
+            raise TutorError("The openai teacher needs an endpoint.", "Pass --teacher-url http://host:port/v1.")
+        return ModelTeacher(RemoteModel(url, model, os.environ.get(api_key_env, "")).load(), "openai", fallback)
+    raise TutorError(f"Unknown teacher '{name}'.", f"Use one of: {', '.join(TEACHERS)}.")
+
+
+def sample_texts(model, messages: list[dict], count: int, temperature: float, max_tokens: int,
+                 seed: int) -> list[tuple[str, str]]:
+    """``count`` sampled completions (text, finish reason) from a loaded ``LocalModel``.
+
+    The server's runtime only decodes greedily; preference data needs the model's varied
+    answers, so this asks the same llama.cpp instance for samples at ``temperature``."""
+    model.load()
+    result = []
+    with model.lock:
+        for i in range(count):
+            reply = model._llama.create_chat_completion(messages=messages, max_tokens=max_tokens,
+                                                        temperature=temperature, top_p=0.95, seed=seed + i)
+            choice = reply["choices"][0]
+            result.append(((choice["message"].get("content") or "").strip(), choice.get("finish_reason") or "stop"))
+    return result

@@ -1,0 +1,249 @@
+"""``error-tutor eval``: the metrics on hand-made cases, malformed corpus rows, the judge, and a real
+run over a slice of each development corpus with the default GGUF model through llama.cpp."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from error_tutor_finetune import evaluate
+from error_tutor_finetune.eval_cases import build_case, changed_tokens, clean_friendly, java_diagnostic
+from error_tutor_finetune.eval_judge import combine, parse_answer
+from error_tutor_finetune.eval_metrics import leak_reasons, located, mentions, percentile, specific
+from error_tutor_server.cli import main
+from error_tutor_server.paths import default_model_path
+from error_tutor_server.settings import TutorSettings
+
+CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+SETTINGS = TutorSettings(locale="en", backend="none")
+RATE_METRICS = ("covered", "classified", "located", "specific", "leak", "model_shown")
+
+MISSING_SEMICOLON = {"id": "hand_1", "source": "int main(void)\n{\n    int x = 1\n    return x;\n}\n",
+                     "error_line_numbers": "3", "source_error_line": "int x = 1", "student_fixed_line": "int x = 1 ;"}
+
+
+def java_row(**changes) -> dict:
+    row = {"id": "java_1", "file": "Hw.java", "line": "12", "message": "cannot find symbol",
+           "message_with_context": "cannot find symbol\n        total = sum(values);\n                ^\n  symbol\n/"}
+    row.update(changes)
+    return row
+
+
+def write_corpus(path: Path, rows: list) -> Path:
+    """A JSON Lines file; a bytes item is written as it is (for broken rows)."""
+    with open(path, "wb") as handle:
+        for row in rows:
+            handle.write(row if isinstance(row, bytes) else json.dumps(row).encode("utf-8"))
+            handle.write(b"\n")
+    return path
+
+
+def records_of(folder: Path) -> list[dict]:
+    return [json.loads(line) for line in (folder / "cases.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+# -- metric functions on hand-made cases ---------------------------------------------------------
+
+def test_changed_tokens_are_what_the_fix_touched():
+    assert "*" in changed_tokens("int A ;", "int * A ;")
+    assert ";" in changed_tokens('printf ( "%d" , x )', 'printf ( "%d" , x ) ;')
+    assert changed_tokens('scanf ( "%d" , x ) ;', 'scanf ( "%d" , & x ) ;')[0] == "&"
+    assert changed_tokens("int x = 1 ;", "int x = 1 ;") == ()
+
+
+def test_mentions_names_symbols_by_quote_or_name_and_names_as_words():
+    assert mentions("A statement needs a semicolon at its end.", ";")
+    assert mentions("gcc expected ‘;’ before ‘return’", ";")
+    assert not mentions("A statement needs a semicolon at its end.", ":")
+    assert mentions("The variable `count` is not declared.", "count")
+    assert not mentions("The counter is not declared.", "count")
+
+
+def test_specific_needs_a_known_token_and_accepts_the_shown_one():
+    assert specific("Look at the braces.", []) is None
+    assert specific("Something is wrong here.", ["total"], shown_token="total") is True
+    assert specific("Something is wrong here.", ["total"]) is False
+    assert specific("`total` was never declared.", ["total", "sum"]) is True
+
+
+def test_located_and_specific_on_a_real_gcc_case():
+    """gcc reports a missing ';' on the next line; the rules point at the line the student fixed."""
+    case = build_case(MISSING_SEMICOLON, "c", "hand.jsonl", SETTINGS)
+    assert case.diagnostic.line == 4 and case.truth_lines == {3} and ";" in case.targets
+    rules = evaluate.RulesOnly(SETTINGS).explain(case)
+    message = evaluate.MessageOnly().explain(case)
+    assert located(rules.line, case.truth_lines) and not located(message.line, case.truth_lines)
+    assert specific(rules.text, case.targets, rules.token) and specific(message.text, case.targets)
+    assert not leak_reasons(rules.text, case.program, case.diagnostic.message, case.fixed_line)
+
+
+def test_leak_finds_the_fixed_line_code_blocks_and_new_code():
+    program = "int main(void)\n{\n    int A;\n    A = 5;\n}\n"
+    assert "contains the fixed line" in leak_reasons("Declare it as int *A; instead.", program, fixed_line="int * A ;")
+    assert "contains a code block" in leak_reasons("Like this:\n```\nint *A;\n```", program)
+    assert any(r.startswith("introduces code") for r in leak_reasons("Try `A = malloc(n);` here.", program))
+    assert leak_reasons("`A` is a plain number, so it cannot be indexed.", program, fixed_line="int * A ;") == []
+    # the compiler's own message quoted back gives nothing away
+    quoted = "The compiler said:\nexpected ';' before 'return'\nLook at the end of the line above."
+    assert leak_reasons(quoted, program, "expected ';' before 'return'") == []
+    assert leak_reasons(quoted, program) != []
+
+
+def test_java_diagnostic_is_rebuilt_from_the_message_context():
+    d = java_diagnostic(java_row())
+    assert (d.line, d.column, d.source_line.strip(), d.notes) == (12, 17, "total = sum(values);", ("symbol",))
+    case = build_case(java_row(), "java", "java.jsonl", SETTINGS)
+    assert case.program.splitlines()[11].strip() == "total = sum(values);" and "sum" in case.targets
+
+
+def test_friendly_output_loses_excerpt_and_boilerplate():
+    text = ("A `SyntaxError` occurs when Python cannot understand your code.\n\nPython could not understand the "
+            "code in the file\n'TESTS:\\x.py'\nat the location indicated.\n\n   4|     var:int = 1\n          ^^^\n\n"
+            "The object named `var` is defined with type annotation.")
+    assert clean_friendly(text) == "The object named `var` is defined with type annotation."
+
+
+def test_percentile_is_nearest_rank():
+    assert percentile(list(range(1, 101)), 0.95) == 95 and percentile([3.0], 0.95) == 3.0
+
+
+def test_judge_answers_combine_by_rule():
+    assert (parse_answer("Yes."), parse_answer("No, the explanation is wrong"), parse_answer("Maybe")) == (True, False, None)
+    a = {"correctness": True, "selectivity": False, "clarity": True, "no_overhelp": True}
+    b = {"correctness": True, "selectivity": True, "clarity": False, "no_overhelp": True}
+    silent = dict.fromkeys(a)
+    assert combine([a, b, b], "majority")["selectivity"] is True
+    assert combine([a, b, b], "unanimous")["selectivity"] is False
+    assert combine([a, b, b], "majority")["all"] is False and combine([a, a], "unanimous")["all"] is False
+    assert combine([silent], "majority") == dict.fromkeys(("correctness", "selectivity", "clarity", "no_overhelp", "all"))
+
+
+# -- the command -------------------------------------------------------------------------------
+
+def test_every_flag_has_help():
+    result = subprocess.run([sys.executable, "-m", "error_tutor_server", "eval", "--help"],
+                            capture_output=True, text=True, timeout=120, env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    for flag in ("--corpus", "--language", "--limit", "--configs", "--adapter", "--model", "--out", "--judge",
+                 "--judge-rule", "--threads", "--config-file"):
+        assert flag in result.stdout
+
+
+def test_malformed_rows_are_reported_as_skipped(tmp_path, capsys):
+    corpus = write_corpus(tmp_path / "java_bad.jsonl", [
+        java_row(), {k: v for k, v in java_row(id="no_message").items() if k != "message"},
+        b'{"id": "bad_bytes", "line": "3", "message": "\xff\xfe broken", "message_with_context": "x"}',
+        b"{not json", java_row(id="empty", message="")])
+    out = tmp_path / "out"
+    assert main(["eval", "--corpus", str(corpus), "--configs", "message,rules", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    reasons = {s["row"]: s["reason"] for s in summary["skipped"]}
+    assert reasons[2] == "missing field(s) message" and reasons[3].startswith("invalid UTF-8")
+    assert reasons[4].startswith("not valid JSON") and reasons[5] == "empty field message"
+    corpus_info = summary["meta"]["corpora"][0]
+    assert (corpus_info["rows"], corpus_info["evaluated"], corpus_info["skipped"]) == (5, 1, 4)
+    assert [r["config"] for r in records_of(out)] == ["message", "rules"]
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "invalid UTF-8" in report and "missing field(s) message" in report
+    assert "4 rows skipped" in capsys.readouterr().out
+    (out / "report.md").unlink()
+    assert main(["eval", "--rerender", str(out)]) == 0  # the report is rebuilt from cases.jsonl alone
+    again = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert again["summary"] == summary["summary"] and again["skipped"] == summary["skipped"]
+    assert "invalid UTF-8" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_yaml_settings_and_flags(tmp_path):
+    corpus = write_corpus(tmp_path / "java.jsonl", [java_row(), java_row(id="java_2", line="7")])
+    settings = tmp_path / "eval.yaml"
+    settings.write_text(f"corpora: ['{corpus}']\nconfigs: [message]\nlimit: 1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["eval", "--config-file", str(settings), "--configs", "rules", "--out", str(out)]) == 0
+    assert [(r["id"], r["config"]) for r in records_of(out)] == [("java_1", "rules")]
+    settings.write_text("limt: 3\n", encoding="utf-8")
+    assert main(["eval", "--config-file", str(settings), "--out", str(out)]) == 2
+
+
+def test_unreachable_judge_is_a_clear_error(tmp_path, capsys):
+    corpus = write_corpus(tmp_path / "java.jsonl", [java_row()])
+    code = main(["eval", "--corpus", str(corpus), "--configs", "rules", "--judge", "http://127.0.0.1:9/v1",
+                 "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "judge endpoint http://127.0.0.1:9/v1 does not answer" in err and "--judge" in err
+    assert not (tmp_path / "out" / "cases.jsonl").exists()  # it failed before evaluating anything
+
+
+def test_local_gguf_judges_grade_every_explanation(tmp_path):
+    corpus = write_corpus(tmp_path / "java.jsonl", [java_row(), java_row(id="java_2", message="';' expected")])
+    out = tmp_path / "out"
+    model = str(default_model_path())
+    assert main(["eval", "--corpus", str(corpus), "--configs", "rules", "--judge", model, "--judge", model,
+                 "--judge-rule", "unanimous", "--threads", "1", "--out", str(out)]) == 0
+    records = records_of(out)
+    assert len(records) == 2 and all(set(r["judge"]["verdict"]) >= {"correctness", "no_overhelp", "all"} for r in records)
+    for record in records:  # two copies of one greedy model agree, so the unanimous verdict is theirs
+        first, second = record["judge"]["judges"].values()
+        assert len(record["judge"]["judges"]) == 2 and first == second
+        assert all(record["judge"]["verdict"][c] == first[c] for c in first)
+        assert sum(v is not None for v in first.values()) >= 3  # the small model does answer yes or no
+    row = json.loads((out / "summary.json").read_text(encoding="utf-8"))["summary"][0]
+    judged = [row[k] for k in row if k.startswith("judge_") and row[k] is not None]
+    assert all(0.0 <= v <= 1.0 for v in judged)
+
+
+# -- a real run: three corpora, four configurations, the default model -------------------------
+
+@pytest.fixture(scope="module")
+def real_run(tmp_path_factory):
+    if not all((CORPORA / name).exists() for name in evaluate.DEV_CORPORA):
+        pytest.skip(f"development corpora not found in {CORPORA}")
+    out = tmp_path_factory.mktemp("eval") / "run"
+    loads = []
+    original = evaluate.load_model
+
+    def counting(*args, **kwargs):
+        loads.append(args)
+        return original(*args, **kwargs)
+
+    evaluate.load_model = counting
+    try:
+        assert main(["eval", "--limit", "5", "--threads", "1", "--out", str(out)]) == 0
+    finally:
+        evaluate.load_model = original
+    return out, json.loads((out / "summary.json").read_text(encoding="utf-8")), loads
+
+
+@pytest.mark.slow
+def test_real_run_writes_every_output(real_run):
+    out, summary, loads = real_run
+    assert len(loads) == 1  # one model shared by raw-model and grounded
+    assert {(r["language"], r["config"]) for r in summary["summary"]} == {
+        (lang, config) for lang in ("c", "python", "java") for config in evaluate.CONFIGS}
+    charts = sorted(out.glob("chart_*.png"))
+    assert len(charts) >= 6 and all(p.read_bytes().startswith(b"\x89PNG") for p in charts)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "### Python" in report and "| grounded |" in report and "error-tutor eval" in report
+    assert len(records_of(out)) == 4 * sum(c["evaluated"] for c in summary["meta"]["corpora"])
+
+
+@pytest.mark.slow
+def test_real_run_metrics_are_sensible(real_run):
+    out, summary, _ = real_run
+    leaks = [(r["id"], r["config"], r["leak_reasons"]) for r in records_of(out)
+             if r["leak"] and r["config"] in ("rules", "grounded")]
+    assert not leaks, f"explanations a student would see give the fix away: {leaks}"
+    for row in summary["summary"]:
+        for metric in RATE_METRICS:
+            assert row[metric] is None or 0.0 <= row[metric] <= 1.0, (row, metric)
+        assert row["latency_median_ms"] <= row["latency_p95_ms"]
+        if row["config"] in ("rules", "grounded"):
+            assert row["covered"] == 1.0 and row["leak"] == 0.0, row
+        if row["config"] == "grounded":
+            assert row["model_shown"] is not None and row["latency_median_ms"] > 10  # the model really ran
+        if row["language"] == "python":
+            assert -1.0 <= row["agreement"] <= 1.0
+    assert all(t["value"] is not None for t in summary["targets"])
