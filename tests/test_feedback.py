@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from lsprotocol import types
 
 from conftest import diagnostics_for, open_document

@@ -13,7 +13,7 @@ import pytest
 from error_tutor_finetune.data import (DataConfig, Example, build_dataset, compile_program, new_diagnostic, split_of,
                                        teach)
 from error_tutor_finetune.mutations import JAVA_SEEDS, OPERATORS, PYTHON_SEEDS, candidates
-from error_tutor_finetune.teachers import RulesTeacher, Target, check_target
+from error_tutor_finetune.teachers import RulesTeacher, check_target
 from error_tutor_server.cli import main
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.explain import build_messages

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from conftest import corpus
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.knowledge import TEXT_FIELDS, classify, java_rules
 
@@ -18,9 +18,7 @@ RULES = java_rules.RULES
 
 
 def _cases() -> list[dict]:
-    if not CORPUS.exists():
-        pytest.skip(f"corpus not found: {CORPUS}")
-    return [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return corpus("java_upenn_messages.jsonl")
 
 
 def _diagnostic(case: dict) -> CompilerDiagnostic:

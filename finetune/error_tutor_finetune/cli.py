@@ -18,7 +18,7 @@ import logging
 import sys
 
 from error_tutor_finetune.train_config import TrainConfig, add_config_flags, config_from_args
-from error_tutor_server.errors import TutorError
+
 
 log = logging.getLogger("error_tutor.finetune")
 
@@ -109,11 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     register_train(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return args.func(args)
-    except TutorError as exc:
-        print(f"error-tutor: {exc}", file=sys.stderr)
-        return 2
+    from error_tutor_server.cli import run_command
+
+    return run_command(args)
 
 
 if __name__ == "__main__":

@@ -282,11 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     add_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return args.func(args)
-    except TutorError as exc:
-        print(f"error-tutor: {exc}", file=sys.stderr)
-        return 2
+    from error_tutor_server.cli import run_command
+
+    return run_command(args)
 
 
 if __name__ == "__main__":

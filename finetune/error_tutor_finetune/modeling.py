@@ -10,7 +10,6 @@ projections inside the blocks carry LoRA (no embeddings, no lm_head, no DoRA).
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import logging
 import os
@@ -20,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from error_tutor_server.errors import TutorError
+from error_tutor_finetune.card import file_sha256  # noqa: F401  (also used as modeling.file_sha256)
 
 log = logging.getLogger("error_tutor.train")
 
@@ -43,14 +43,6 @@ class Base:
     def to_dict(self) -> dict:
         return {"format": self.kind, "path": self.path, "file": Path(self.path).name if self.kind == "gguf" else "",
                 "sha256": self.sha256}
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def resolve_base(setting: str) -> Base:
