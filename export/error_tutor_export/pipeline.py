@@ -57,27 +57,42 @@ class Progress:
     def stage(self, what: str):
         self.done += 1
         began = time.perf_counter()
+        stop_if_interrupted()
         print(f"[{self.done}/{self.total}] {what} ...", file=self.stream, flush=True)
         log.info("stage %d/%d: %s", self.done, self.total, what)
         yield
+        stop_if_interrupted()
         print(f"      done in {time.perf_counter() - began:.1f} s", file=self.stream, flush=True)
+
+
+INTERRUPTED = threading.Event()  # set by Ctrl-C or SIGTERM, even if a library swallows the exception
 
 
 @contextlib.contextmanager
 def sigterm_as_interrupt():
-    """SIGTERM stops an export like Ctrl-C does (so its clean-up runs)."""
+    """Ctrl-C and SIGTERM stop an export (so its clean-up runs). The request is also remembered:
+    a KeyboardInterrupt raised inside a library callback can be swallowed, so every stage
+    boundary checks ``INTERRUPTED`` as well."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def interrupt(signum, frame):
+        INTERRUPTED.set()
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    INTERRUPTED.clear()
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def stop_if_interrupted() -> None:
+    if INTERRUPTED.is_set():
+        raise KeyboardInterrupt
 
 
 def check_output(out: str) -> Path:
@@ -253,6 +268,7 @@ def export(config: ExportConfig) -> ExportResult:
                 report, pairs = export_adapter(config, adapter, base, work, tmp, progress, base_config)
             else:
                 report, pairs = export_merged(config, adapter, base, work, tmp, progress, base_config)
+            stop_if_interrupted()
             os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
