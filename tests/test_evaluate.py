@@ -168,6 +168,22 @@ def test_yaml_settings_and_flags(tmp_path):
     assert main(["eval", "--config-file", str(settings), "--out", str(out)]) == 2
 
 
+def test_an_interrupted_run_resumes_from_its_journal(tmp_path):
+    corpus = write_corpus(tmp_path / "java.jsonl", [java_row(), java_row(id="java_2", line="7")])
+    out = tmp_path / "out"
+    assert main(["eval", "--corpus", str(corpus), "--configs", "message,rules", "--out", str(out)]) == 0
+    assert not (out / "cases.partial.jsonl").exists()  # removed once cases.jsonl is complete
+    first = records_of(out)
+    journal = [dict(r, explanation="written before the interruption") if r["id"] == "java_1" else r for r in first]
+    (out / "cases.partial.jsonl").write_text("".join(json.dumps(r) + "\n" for r in journal[:3]) + '{"id": "jav',
+                                             encoding="utf-8")
+    assert main(["eval", "--corpus", str(corpus), "--configs", "message,rules", "--out", str(out), "--resume"]) == 0
+    again = records_of(out)
+    assert [(r["id"], r["config"]) for r in again] == [(r["id"], r["config"]) for r in first]
+    assert [r["explanation"] for r in again[:2]] == ["written before the interruption"] * 2  # reused, not redone
+    assert {**again[3], "latency_ms": 0} == {**first[3], "latency_ms": 0}  # the one it lacked was explained again
+
+
 def test_unreachable_judge_is_a_clear_error(tmp_path, capsys):
     corpus = write_corpus(tmp_path / "java.jsonl", [java_row()])
     code = main(["eval", "--corpus", str(corpus), "--configs", "rules", "--judge", "http://127.0.0.1:9/v1",

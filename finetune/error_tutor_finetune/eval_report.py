@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections import Counter
 from pathlib import Path
 
 from error_tutor_finetune.eval_metrics import mean, median, percentile
@@ -152,6 +154,30 @@ def example_lines(records: list[dict], per_kind: int = 3) -> list[str]:
     return lines
 
 
+def rejection_reasons(record: dict) -> list[str]:
+    """The checker's reasons (as the hover's footer gives them), with names and numbers generalised."""
+    note = record.get("note") or ""
+    if record.get("model_shown") is not False or ": " not in note:
+        return []
+    reasons = note.split(": ", 1)[1].rstrip(").").split("; ")
+    return [re.sub(r"\d+", "N", re.sub(r"`[^`]*`", "`...`", r)).strip() for r in reasons if r.strip()]
+
+
+def rejection_lines(records: list[dict], top: int = 10) -> list[str]:
+    """How often each check rejected the model's text, per grounded configuration and language."""
+    lines = []
+    for config in dict.fromkeys(r["config"] for r in records if r["config"].startswith("grounded")):
+        for language, name in LANGUAGE_NAMES.items():
+            group = [r for r in records if r["config"] == config and r["language"] == language]
+            counts = Counter(reason for r in group for reason in rejection_reasons(r))
+            rejected = sum(1 for r in group if r["model_shown"] is False)
+            if counts:
+                lines += ["", f"{config}, {name}: {rejected} of {len(group)} texts rejected "
+                          "(the footer names at most two reasons each)", "", "| reason | texts |", "|---|---:|"]
+                lines += [f"| {reason} | {count} |" for reason, count in counts.most_common(top)]
+    return lines
+
+
 def miss_lines(records: list[dict], per_kind: int = 5) -> list[str]:
     """Cases behind the metrics that miss, for the knowledge base and the checker."""
     lines = []
@@ -219,6 +245,7 @@ def write_report(path: Path, meta: dict, summary: list[dict], targets: list[dict
     lines += ["", "## Targets", "", "| language | configuration | target | value | met |", "|---|---|---|---:|---|"]
     lines += [f"| {t['language']} | {t['config']} | {t['target']} | {t['value']} | {'yes' if t['met'] else '**no**'} |"
               for t in targets]
+    lines += ["", "## Why the checks rejected the model's texts", *(rejection_lines(records) or ["", "No text was rejected."])]
     lines += ["", "## Examples of the model's texts", *(example_lines(records) or ["No grounded configuration ran."])]
     lines += ["", "## Misses", *(miss_lines(records) or ["None."])]
     lines += ["", "## Skipped rows", "", *skipped_lines(skipped)]

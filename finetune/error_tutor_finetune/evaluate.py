@@ -75,6 +75,7 @@ class EvalConfig:
     threads: int = 0  # model threads (0: adapt to the machine's load)
     hint_level: str = "hint"
     max_tokens: int = 160
+    resume: bool = False  # reuse the explanations an interrupted run already wrote to cases.partial.jsonl
 
 
 def load_yaml(path: str) -> dict:
@@ -99,7 +100,8 @@ def config_from_args(args: argparse.Namespace) -> EvalConfig:
     flags = {"corpora": args.corpus, "languages": args.language, "limit": args.limit, "model_limit": args.model_limit,
              "configs": args.configs.split(",") if args.configs else None, "models": args.model,
              "adapters": args.adapter, "out": args.out, "judges": args.judge, "judge_rule": args.judge_rule,
-             "threads": args.threads, "hint_level": args.hint_level, "max_tokens": args.max_tokens}
+             "threads": args.threads, "hint_level": args.hint_level, "max_tokens": args.max_tokens,
+             "resume": args.resume or None}
     values.update({k: v for k, v in flags.items() if v is not None})
     config = EvalConfig(**values)
     bad = [c for c in config.configs if c not in CONFIGS]
@@ -249,19 +251,55 @@ def score(case: Case, name: str, outcome: Outcome, seconds: float, hint_level: s
             "latency_ms": round(seconds * 1000, 3)}
 
 
-def run_case(case: Case, configurations: list[Configuration], with_model: bool, hint_level: str) -> list[dict]:
+class Journal:
+    """cases.partial.jsonl: every record as soon as it exists, so an interrupted run can resume."""
+
+    def __init__(self, path: Path, resume: bool):
+        self.path = path
+        self.done: dict[tuple, dict] = {}
+        if resume and path.exists():
+            with open(path, encoding="utf-8") as handle:
+                for line in handle:
+                    try:
+                        record = json.loads(line)
+                    except ValueError:
+                        continue  # the line being written when the run was stopped
+                    self.done[(record["corpus"], record["id"], record["config"])] = record
+            log.info("resuming: %d explanations from %s", len(self.done), path)
+        self.handle = open(path, "a" if resume else "w", encoding="utf-8")
+
+    def get(self, case: Case, config: str) -> dict | None:
+        return self.done.get((case.corpus, case.id, config))
+
+    def add(self, record: dict) -> None:
+        self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.handle.flush()
+
+    def __enter__(self) -> "Journal":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.handle.close()
+
+
+def run_case(case: Case, configurations: list[Configuration], with_model: bool, hint_level: str,
+             journal: Journal) -> list[dict]:
     records = []
     for configuration in configurations:
         if configuration.uses_model and not with_model:
             continue
-        started = time.perf_counter()
-        outcome = configuration.explain(case)
-        records.append(score(case, configuration.name, outcome, time.perf_counter() - started, hint_level))
+        record = journal.get(case, configuration.name)
+        if record is None:
+            started = time.perf_counter()
+            outcome = configuration.explain(case)
+            record = score(case, configuration.name, outcome, time.perf_counter() - started, hint_level)
+            journal.add(record)
+        records.append(record)
     return records
 
 
 def evaluate_corpus(path: Path, config: EvalConfig, configurations: list[Configuration], settings: TutorSettings,
-                    progress) -> tuple[dict, list[dict], list[Skipped], dict[int, str]]:
+                    progress, journal: Journal) -> tuple[dict, list[dict], list[Skipped], dict[int, str]]:
     """Every row of one corpus: its records, its skipped rows, and each record's expert reference."""
     language, rows = load_corpus(path, config.limit)
     info = {"corpus": path.name, "path": str(path), "language": language, "rows": len(rows), "evaluated": 0, "skipped": 0}
@@ -278,7 +316,7 @@ def evaluate_corpus(path: Path, config: EvalConfig, configurations: list[Configu
             continue
         info["evaluated"] += 1
         with_model = not config.model_limit or info["evaluated"] <= config.model_limit
-        for record in run_case(case, configurations, with_model, config.hint_level):
+        for record in run_case(case, configurations, with_model, config.hint_level, journal):
             if case.reference:
                 references[id(record)] = case.reference
             records.append(record)
@@ -376,9 +414,11 @@ def run_eval(config: EvalConfig, command: str = "") -> dict:
     judges = open_judges(config)
     configurations, model_name = build_configurations(config, settings)
     records, skipped, references, corpora = [], [], {}, []
-    with tqdm(total=sum(_row_estimate(p, config.limit) for p in paths), unit="case", dynamic_ncols=True) as progress:
+    journal = Journal(folder / "cases.partial.jsonl", config.resume)
+    with journal, tqdm(total=sum(_row_estimate(p, config.limit) for p in paths), unit="case", dynamic_ncols=True) as progress:
         for path in paths:
-            info, corpus_records, corpus_skipped, corpus_refs = evaluate_corpus(path, config, configurations, settings, progress)
+            info, corpus_records, corpus_skipped, corpus_refs = evaluate_corpus(path, config, configurations, settings,
+                                                                                progress, journal)
             corpora.append(info)
             records += corpus_records
             skipped += [dataclasses.asdict(s) for s in corpus_skipped]
@@ -390,7 +430,9 @@ def run_eval(config: EvalConfig, command: str = "") -> dict:
             "threads": config.threads, "hint_level": config.hint_level, "model_limit": config.model_limit,
             "started": started, "finished": datetime.now().isoformat(timespec="seconds"), "corpora": corpora,
             "config": dataclasses.asdict(config)}
-    return write_outputs(folder, meta, records, skipped, [c.name for c in configurations])
+    result = write_outputs(folder, meta, records, skipped, [c.name for c in configurations])
+    journal.path.unlink()  # everything is in cases.jsonl now
+    return result
 
 
 def _row_estimate(path: Path, limit: int) -> int:
@@ -449,6 +491,8 @@ def register(subparsers) -> None:
     p.add_argument("--hint-level", choices=HINT_LEVELS, help="the instructor's hint level (default hint)")
     p.add_argument("--max-tokens", type=int, help="token limit of each generation (default 160, as the server)")
     p.add_argument("--config-file", metavar="YAML", help="settings from a YAML file (see eval.yaml); flags override it")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run in --out: reuse what it wrote to cases.partial.jsonl")
     p.add_argument("--rerender", metavar="DIR",
                    help="only rebuild report.md, summary.json and the charts of an earlier run from DIR/cases.jsonl")
     p.set_defaults(func=run)
