@@ -13,14 +13,16 @@ import pytest
 from error_tutor_finetune import evaluate
 from error_tutor_finetune.eval_cases import build_case, changed_tokens, clean_friendly, java_diagnostic
 from error_tutor_finetune.eval_judge import combine, parse_answer
-from error_tutor_finetune.eval_metrics import leak_reasons, located, mentions, percentile, specific
+from error_tutor_finetune.eval_metrics import leak_reasons, located, mentions, named_line, percentile, specific
 from error_tutor_server.cli import main
+from error_tutor_server.errors import TutorError
 from error_tutor_server.paths import default_model_path
 from error_tutor_server.settings import TutorSettings
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 SETTINGS = TutorSettings(locale="en", backend="none")
-RATE_METRICS = ("covered", "classified", "located", "specific", "leak", "model_shown")
+RATE_METRICS = ("covered", "classified", "located", "specific", "leak", "model_shown", "model_located",
+                "model_specific", "model_leak")
 
 MISSING_SEMICOLON = {"id": "hand_1", "source": "int main(void)\n{\n    int x = 1\n    return x;\n}\n",
                      "error_line_numbers": "3", "source_error_line": "int x = 1", "student_fixed_line": "int x = 1 ;"}
@@ -79,6 +81,32 @@ def test_located_and_specific_on_a_real_gcc_case():
     assert located(rules.line, case.truth_lines) and not located(message.line, case.truth_lines)
     assert specific(rules.text, case.targets, rules.token) and specific(message.text, case.targets)
     assert not leak_reasons(rules.text, case.program, case.diagnostic.message, case.fixed_line)
+
+
+def test_the_models_own_text_is_scored_before_the_checks():
+    """What fine-tuning changes: the line the model names, the token it names, what it gives away."""
+    case = build_case(MISSING_SEMICOLON, "c", "hand.jsonl", SETTINGS)
+    good = evaluate.model_text_scores(case, "On line 3 the statement has no `;` at its end.", "hint")
+    assert good == {"model_leak": False, "model_located": True, "model_specific": True}
+    bad = evaluate.model_text_scores(case, "Line 4 is wrong. Write:\n```\nint x = 1;\n```", "hint")
+    assert bad == {"model_leak": True, "model_located": False, "model_specific": False}
+    assert evaluate.model_text_scores(case, None, "hint")["model_located"] is None  # no model ran
+    assert named_line("The mistake is on lines 3 and 4.") == 3 and named_line("3 行目") == 3
+    assert named_line("No number here.") is None
+
+
+def test_heldout_corpora_keep_only_the_split_rows(tmp_path):
+    from error_tutor_finetune.eval_heldout import heldout_corpora
+
+    if not (CORPORA / "java_upenn_messages.jsonl").exists():
+        pytest.skip("development corpora not available")
+    first = json.loads((CORPORA / "java_upenn_messages.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    heldout = tmp_path / "heldout.json"
+    heldout.write_text(json.dumps({"test": {"java_upenn_messages.jsonl": [first["id"]]}}), encoding="utf-8")
+    [written] = heldout_corpora(heldout, tmp_path / "corpora")
+    assert [json.loads(line)["id"] for line in Path(written).read_text().splitlines()] == [first["id"]]
+    with pytest.raises(TutorError, match="validation"):
+        heldout_corpora(heldout, tmp_path / "corpora", "validation")
 
 
 def test_leak_finds_the_fixed_line_code_blocks_and_new_code():

@@ -196,6 +196,7 @@ def test_merged_export_runs_in_the_local_model(merged):
     model = LocalModel(model_path=str(merged.path), threads=2)
     generation = model.generate([{"role": "user", "content": "What does a missing semicolon mean in C?"}], max_tokens=24)
     assert generation.tokens > 0 and generation.text.strip()
+    assert model.fine_tuned, "the GGUF's error_tutor.adapter_sha256 says it was fine-tuned: no worked example"
 
 
 @pytest_lsp.fixture(config=CONFIG)
@@ -240,7 +241,7 @@ def test_adapter_only_export_loads_over_the_unchanged_base(trained, tmp_path):
     from error_tutor_server.model import LocalModel
 
     model = LocalModel(adapter_path=str(out), threads=2).load()
-    assert model.name.endswith("+ tutor-lora.gguf")
+    assert model.name.endswith("+ tutor-lora.gguf") and model.fine_tuned
     text = "<|im_start|>user\nWhy does gcc say expected ';'?<|im_end|>\n<|im_start|>assistant\n"
     assert abs(logits_of(trained["gguf"], text, out) - logits_of(trained["gguf"], text)).max() > 1e-3
 

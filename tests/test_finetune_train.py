@@ -55,7 +55,7 @@ def test_sft_then_dpo_lowers_the_loss_and_changes_the_model(data_dir, tmp_path):
     from peft import PeftModel
     from safetensors import safe_open
 
-    summary = train.train(tiny_config(data_dir, tmp_path / "run"))
+    summary = train.train(tiny_config(data_dir, tmp_path / "run", evaluate=True, eval_model_limit=1))
     run = tmp_path / "run"
     metrics = train.read_metrics(run / "metrics.jsonl")
     losses = [m["loss"] for m in metrics if m["stage"] == "sft" and "loss" in m]
@@ -90,6 +90,13 @@ def test_sft_then_dpo_lowers_the_loss_and_changes_the_model(data_dir, tmp_path):
         after = tuned(ids).logits[0, -1]
     assert (before - after).abs().max().item() > 1e-2  # the adapter changes what the model says next
 
+    # then the held-out evaluation ran: the adapter exported to a GGUF LoRA, beside the base model
+    evaluation = {(row["language"], row["config"]): row for row in summary["evaluation"]["summary"]}
+    assert {"grounded", "grounded+adapter", "raw-model", "rules"} <= {config for _, config in evaluation}
+    tuned = next(row for (_, config), row in evaluation.items() if config == "grounded+adapter")
+    assert tuned["n"] >= 1 and tuned["model_leak"] is not None and tuned["covered"] == 1.0
+    assert (run / "eval" / "adapter.gguf").stat().st_size > 1e5 and "grounded+adapter" in (run / "eval" / "report.md").read_text()
+
 
 @pytest.mark.slow
 def test_an_interrupted_run_resumes_from_its_last_checkpoint(data_dir, tmp_path):
@@ -121,6 +128,28 @@ def test_only_the_answer_tokens_carry_the_loss(data_dir, tmp_path):
     assert tokenizer.decode(trained).strip() == row["messages"][-1]["content"] + "<|im_end|>"
     prompt_text = tokenizer.decode(ids[:first])
     assert row["messages"][2]["content"] in prompt_text  # the worked example's answer is prompt, not target
+
+
+def test_the_trained_prompt_is_the_one_the_server_sends_a_fine_tuned_model(data_dir, tmp_path):
+    """Trained without the worked example (~130 tokens less per example and per hover), prompted without it."""
+    from error_tutor_server.diagnostics import CompilerDiagnostic
+    from error_tutor_server.settings import TutorSettings
+    from error_tutor_server.tutor import Tutor
+
+    row = json.loads((data_dir / "train.jsonl").read_text().splitlines()[0])
+    [trained] = train.as_prompted([row], tiny_config(data_dir, tmp_path))
+    assert len(trained["messages"]) == len(row["messages"]) - 2 and trained["messages"][-1] == row["messages"][-1]
+    assert train.as_prompted([row], tiny_config(data_dir, tmp_path, worked_example=True)) == [row]
+
+    class Backend:
+        name, fine_tuned = "tutor.gguf", True
+
+    diagnostic = CompilerDiagnostic(**{**row["meta"]["diagnostic"], "notes": tuple(row["meta"]["diagnostic"]["notes"])})
+    prompt, _ = Tutor(TutorSettings(), backend=Backend(), disk_cache=False)._request(diagnostic, row["meta"]["program"])
+    assert prompt == trained["messages"][:-1]
+    Backend.fine_tuned = False  # the base model keeps its worked example
+    prompt, _ = Tutor(TutorSettings(), backend=Backend(), disk_cache=False)._request(diagnostic, row["meta"]["program"])
+    assert prompt == row["messages"][:-1]
 
 
 def test_bad_inputs_are_one_line_errors(data_dir, tmp_path, capsys):

@@ -7,6 +7,8 @@ specific  it names the offending token: one the student's fix changed (C), a nam
           the token the hover shows (the knowledge base's) counts when it is one of them.
 leak      it gives the fix away: the student's corrected line, a code block, or code the student
           did not write (the server's own ``checks.leaks_fix``).
+model_*   the same for the model's own text before the checks (grounded and raw configurations):
+          what the model learnt, whether or not the student is shown it; its line is the one it names.
 agreement cosine similarity to the expert's explanation (Python), with all-MiniLM-L6-v2.
 """
 
@@ -37,6 +39,15 @@ _MARKUP = re.compile(r"\*\*[^*\n]{1,40}:\*\*|\*\*|__")
 def located(line: int, truth_lines) -> bool:
     """The explanation's line is one the mistake is on."""
     return line in set(truth_lines)
+
+
+_LINE_NAMED = re.compile(r"\blines?\s+(\d+)|(\d+)\s*行目", re.IGNORECASE)
+
+
+def named_line(text: str) -> int | None:
+    """The first line number a text names ("on line 12"), or None."""
+    found = _LINE_NAMED.search(text)
+    return int(found.group(1) or found.group(2)) if found else None
 
 
 def mentions(text: str, token: str) -> bool:

@@ -13,9 +13,11 @@ from error_tutor_finetune.eval_metrics import mean, median, percentile
 log = logging.getLogger("error_tutor.eval")
 
 LANGUAGE_NAMES = {"c": "C", "python": "Python", "java": "Java"}
-RATES = ("covered", "classified", "located", "specific", "leak", "agreement", "model_shown")
+RATES = ("covered", "classified", "located", "specific", "leak", "agreement", "model_shown",
+         "model_located", "model_specific", "model_leak")
 COLUMNS = ("n", *RATES, "latency_median_ms", "latency_p95_ms")
-HEADERS = {"latency_median_ms": "median ms", "latency_p95_ms": "p95 ms", "model_shown": "model shown"}
+HEADERS = {"latency_median_ms": "median ms", "latency_p95_ms": "p95 ms", "model_shown": "model shown",
+           "model_located": "model located", "model_specific": "model specific", "model_leak": "model leak"}
 # the issue's targets, for the configurations a student sees (rules and every grounded one)
 TARGETS = (("c", "covered", ">=", 0.98), ("c", "located", ">=", 0.95), ("python", "covered", ">=", 0.98),
            ("python", "located", ">=", 0.95), ("java", "classified", ">=", 1.0), ("c", "leak", "<=", 0.0),
@@ -33,6 +35,8 @@ DEFINITIONS = """\
   write, per `checks.leaks_fix`; quoting the compiler's message back is not a leak).
 - **agreement**: cosine similarity (all-MiniLM-L6-v2) with friendly-traceback's expert explanation (Python).
 - **model shown**: for `grounded`, the share of cases where the model's text passed the checks and was shown.
+- **model located / specific / leak**: the same for the model's own text before the checks (the line it names,
+  the tokens it names, what it gives away), shown to the student or not: what fine-tuning changes.
 - latency: time to produce the explanation, per case (compilation excluded)."""
 
 
@@ -50,7 +54,7 @@ def summarize(records: list[dict], configs: list[str]) -> list[dict]:
                 continue
             latencies = [r["latency_ms"] for r in group]
             row = {"language": language, "config": config, "n": len(group)}
-            row.update({name: _rounded(mean([r[name] for r in group])) for name in RATES})
+            row.update({name: _rounded(mean([r.get(name) for r in group])) for name in RATES})
             row["latency_median_ms"] = _rounded(median(latencies), 1)
             row["latency_p95_ms"] = _rounded(percentile(latencies, 0.95), 1)
             judged = [r["judge"]["verdict"] for r in group if r.get("judge")]

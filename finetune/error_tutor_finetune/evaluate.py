@@ -36,7 +36,7 @@ from pathlib import Path
 
 from error_tutor_finetune.eval_cases import Case, Skipped, build_case, load_corpus
 from error_tutor_finetune.eval_judge import RULES, grade_all, open_judge
-from error_tutor_finetune.eval_metrics import Embedder, leak_reasons, located, specific
+from error_tutor_finetune.eval_metrics import Embedder, leak_reasons, located, named_line, specific
 from error_tutor_finetune.eval_report import check_targets, format_table, summarize, write_charts, write_report
 from error_tutor_server.cache import GenerationCache
 from error_tutor_server.diagnostics import LANGUAGES, CompilerDiagnostic
@@ -248,7 +248,16 @@ def score(case: Case, name: str, outcome: Outcome, seconds: float, hint_level: s
             "covered": bool(outcome.text.strip()) and outcome.classified is not False, "classified": outcome.classified,
             "located": located(outcome.line, case.truth_lines), "specific": specific(outcome.text, case.targets, outcome.token),
             "leak": bool(reasons), "leak_reasons": reasons, "agreement": None, "model_shown": outcome.shown,
-            "latency_ms": round(seconds * 1000, 3)}
+            **model_text_scores(case, outcome.model_text, hint_level), "latency_ms": round(seconds * 1000, 3)}
+
+
+def model_text_scores(case: Case, model_text: str | None, hint_level: str) -> dict:
+    """The model's own text before the checks: what training changes, shown or not."""
+    if model_text is None:
+        return {"model_leak": None, "model_located": None, "model_specific": None}
+    text = model_text.strip()
+    return {"model_leak": bool(leak_reasons(text, case.program, case.diagnostic.message, case.fixed_line, hint_level)),
+            "model_located": named_line(text) in case.truth_lines, "model_specific": specific(text, case.targets)}
 
 
 class Journal:

@@ -23,18 +23,19 @@ DPOTrainer on ``preferences.jsonl``, the reference being a frozen copy of the SF
 run that is interrupted resumes in the same folder: finished stages are loaded from their
 adapters, the current one from its last checkpoint.
 
-Loss only on the answer: the server's prompt has a worked example with its own assistant turn,
-so "assistant-only" loss would also train on that fixed example. Each row is therefore given to
-TRL as a conversational prompt-completion pair (``prompt`` = the server's messages, ``completion``
-= the teacher's answer) with ``completion_only_loss``: every prompt token, the worked example
-included, has label -100 (``tests/test_finetune_train.py`` checks this on the real tokenizer).
+Loss only on the answer: each row is given to TRL as a conversational prompt-completion pair
+(``prompt`` = the server's messages, ``completion`` = the teacher's answer) with
+``completion_only_loss``: every prompt token has label -100 (``tests/test_finetune_train.py`` checks
+this on the real tokenizer). The server prompts a fine-tuned model without its worked example, so
+the rows lose it too (``worked_example: false``); with it kept, "assistant-only" loss would also
+train on the example's fixed answer, which is why the prompt-completion split is used.
 
 Outputs: ``metrics.jsonl`` (every logged loss), ``loss.png``, ``adapter/`` (PEFT:
 ``adapter_config.json`` + ``adapter_model.safetensors``, the tokenizer, ``base_model.json`` with
 the base GGUF's path and sha256, ``base_config/config.json`` for GGUF conversion, and
 ``manifest.json`` with the training data's sha256), ``train_summary.json`` (wall time, tokens/s, peak memory, losses).
-Afterwards ``error_tutor_finetune.evaluate.run_evaluation(adapter_dir, out_dir)`` runs when the
-evaluation module provides it.
+Afterwards ``eval_heldout.run_evaluation`` exports the adapter to a GGUF LoRA and evaluates the base
+model and the adapter side by side on the held-out split, into ``RUN/eval``.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from pathlib import Path
 from error_tutor_finetune import modeling
 from error_tutor_finetune.train_config import TrainConfig
 from error_tutor_server.errors import TutorError
+from error_tutor_server.explain import without_worked_example
 
 log = logging.getLogger("error_tutor.train")
 
@@ -331,16 +333,13 @@ def peak_memory_mb(device: str) -> float:
 
 
 def maybe_evaluate(adapter_dir: Path, run_dir: Path, config: TrainConfig) -> dict | None:
-    """The evaluation's Python API on the new adapter, when that module provides it."""
+    """Base and adapter side by side on the held-out split (``eval_heldout``), into RUN/eval."""
     if not config.evaluate:
         return None
+    from error_tutor_finetune.eval_heldout import run_evaluation
+
     try:
-        from error_tutor_finetune.evaluate import run_evaluation
-    except ImportError as exc:
-        log.info("evaluation skipped: error_tutor_finetune.evaluate has no run_evaluation yet (%s)", exc)
-        return None
-    try:
-        return run_evaluation(str(adapter_dir), str(run_dir / "eval"))
+        return run_evaluation(str(adapter_dir), str(run_dir / "eval"), config.eval_model_limit)
     except TutorError as exc:
         log.warning("evaluation failed: %s", exc)
         return {"error": str(exc)}
@@ -360,10 +359,18 @@ def write_config(run_dir: Path, config: TrainConfig) -> None:
     path.write_text(json.dumps(current, indent=1) + "\n")
 
 
+def as_prompted(rows: list[dict], config: TrainConfig, key: str = "messages") -> list[dict]:
+    """The rows' prompts as the server sends them to the trained model (without the worked example)."""
+    if config.worked_example:
+        return rows
+    return [{**row, key: without_worked_example(row[key])} for row in rows]
+
+
 def load_data(config: TrainConfig, tokenizer) -> tuple[dict[str, list[dict]], list[dict], list[dict], int]:
     """SFT stages, validation rows and preference pairs, each within max_length."""
     data = Path(config.data)
     train_rows = check_sft_rows(read_jsonl(data / "train.jsonl", ("messages",)), data / "train.jsonl")
+    train_rows = as_prompted(train_rows, config)
     stages = choose_examples(train_rows, config)
     dropped = 0
     for name in list(stages):
@@ -374,12 +381,13 @@ def load_data(config: TrainConfig, tokenizer) -> tuple[dict[str, list[dict]], li
     validation = []
     if config.validation_examples > 0 and (data / "validation.jsonl").is_file():
         validation = check_sft_rows(read_jsonl(data / "validation.jsonl", ("messages",)), data / "validation.jsonl")
+        validation = as_prompted(validation, config)
         validation = random.Random(config.seed).sample(validation, min(config.validation_examples, len(validation)))
         validation, _ = fitting(validation, tokenizer, config.max_length)  # a random mix of both stages' kinds
     preferences = []
     if config.dpo:
         preferences = read_jsonl(data / "preferences.jsonl", ("prompt", "chosen", "rejected"))
-        preferences = preferences[: config.dpo_max_examples or None]
+        preferences = as_prompted(preferences[: config.dpo_max_examples or None], config, "prompt")
         preferences, n = fitting(preferences, tokenizer, config.max_length)
         if not preferences:
             raise TutorError(f"{data / 'preferences.jsonl'} has no pair that fits.", "Build it with `error-tutor data build --preferences`, or turn --no-dpo.")

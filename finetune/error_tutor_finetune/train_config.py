@@ -48,6 +48,8 @@ class TrainConfig:
     warmup: float = _f(0.05, "warm-up: a ratio of the steps (< 1) or a number of steps")
     epochs: float = _f(1.0, "epochs of each SFT stage")
     max_steps: int = _f(-1, "stop each SFT stage after this many optimizer steps (-1: by epochs)")
+    worked_example: bool = _f(False, "keep the worked example in the prompts (the server prompts a fine-tuned "
+                                     "model without it, so train without it: ~200 fewer tokens per example)")
     max_examples: int = _f(0, "use at most this many training examples in all SFT stages (0: all)")
     curriculum: bool = _f(True, "two SFT stages: synthetic errors first, then the real ones (else one mixed stage)")
     real_share: float = _f(0.4, "with max_examples: the share of real examples (the rest synthetic)")
@@ -63,7 +65,9 @@ class TrainConfig:
     save_total_limit: int = _f(2, "checkpoints kept per stage")
     gradient_checkpointing: str = _f("auto", "on | off | auto (on with CUDA: saves memory, costs ~30% time)")
     seed: int = _f(42, "random seed")
-    evaluate: bool = _f(True, "run the evaluation on the adapter afterwards (when the evaluation module provides it)")
+    evaluate: bool = _f(True, "afterwards, evaluate the base model and the adapter on the held-out split (RUN/eval)")
+    eval_model_limit: int = _f(30, "held-out cases per corpus that the model-based configurations explain (0: all; "
+                                   "~3 s each on 2 cores)")
     resume: bool = _f(True, "resume an interrupted run in the same folder from its last checkpoint")
 
 

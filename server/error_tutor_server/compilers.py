@@ -9,6 +9,7 @@ memory limit, and runs in a temporary directory.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -176,7 +177,20 @@ async def diagnose(language: str, text: str, settings: TutorSettings, filename: 
         output = await _execute(run, language, settings.compile_timeout_s)
     parse = {"c": parse_c_output, "python": parse_python_output, "java": parse_javac_output}[language]
     diagnostics = refused + parse(output, filename)
+    if language == "c":
+        diagnostics = [character_columns(d, text) for d in diagnostics]
     return [d if d.source_line else d.with_source(text) for d in diagnostics[:MAX_DIAGNOSTICS]]
+
+
+def character_columns(diagnostic: CompilerDiagnostic, text: str) -> CompilerDiagnostic:
+    """gcc and clang count columns in UTF-8 bytes; the editor counts characters."""
+    lines = text.splitlines()
+    def column(line: int, byte_column: int) -> int:
+        if not 1 <= line <= len(lines) or lines[line - 1].isascii():
+            return byte_column
+        return len(lines[line - 1].encode("utf-8")[: byte_column - 1].decode("utf-8", "ignore")) + 1
+    return dataclasses.replace(diagnostic, column=column(diagnostic.line, diagnostic.column),
+                               end_column=column(diagnostic.end_line, diagnostic.end_column))
 
 
 def diagnose_sync(language: str, text: str, settings: TutorSettings, **kwargs) -> list[CompilerDiagnostic]:
@@ -207,9 +221,11 @@ def _parse_gcc_json(items: list, filename: str) -> list[CompilerDiagnostic]:
             continue  # in a header or elsewhere: not the student's file
         caret, finish = location["caret"], location.get("finish", location["caret"])
         notes = tuple(child.get("message", "") for child in item.get("children", []))
+        # "column" is gcc's display column (a tab counts up to 8); the byte column is clang's unit too
+        start = caret.get("byte-column", caret.get("column", 1))
         result.append(CompilerDiagnostic(
-            language="c", line=caret["line"], column=caret.get("column", 1), end_line=finish["line"],
-            end_column=finish.get("column", caret.get("column", 1)) + 1,
+            language="c", line=caret["line"], column=start, end_line=finish["line"],
+            end_column=finish.get("byte-column", finish.get("column", start)) + 1,
             severity=_SEVERITIES.get(item.get("kind", "error"), "error"),
             message=item.get("message", "").strip(), code=item.get("option", ""), notes=notes))
     return [d for d in result if d.severity != "note"]

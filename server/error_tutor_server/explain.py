@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
+from error_tutor_server.locate import likely_lines  # noqa: F401  (re-exported: the explanation's line)
 from error_tutor_server.knowledge import Classification
 
 HEADINGS = {
@@ -20,11 +21,6 @@ HEADINGS = {
            "rules_rejected": "ルールに基づく説明（モデルの文章は検査に通りませんでした: {reasons}）。",
            "rules_backend_down": "ルールに基づく説明。モデルのサーバーが応答しません（自動で再試行します）。"},
 }
-
-# messages reported at the token *after* the real mistake (typically the end of the previous line)
-_REPORTED_LATE = re.compile(r"expected\s+['‘]?[;,)\]}]|expected .* before|';' expected|expected ';'|"
-                            r"missing terminating|was never closed|expected ':'", re.IGNORECASE)
-
 
 @dataclass(frozen=True)
 class Explanation:
@@ -42,19 +38,6 @@ class Explanation:
     def text(self) -> str:
         """One plain string (CLI, JSON output, evaluation)."""
         return "\n".join(part for part in (self.body, self.hint, self.fix) if part)
-
-
-def likely_lines(diagnostic: CompilerDiagnostic, program_text: str) -> list[int]:
-    """Lines the mistake is probably on: the reported one, and the previous non-blank line
-    when the compiler reports at the first token of a line after a missing terminator."""
-    lines = [diagnostic.line]
-    source = program_text.splitlines()
-    before = source[diagnostic.line - 1][: max(diagnostic.column - 1, 0)] if diagnostic.line <= len(source) else ""
-    if _REPORTED_LATE.search(diagnostic.message) and not before.strip():
-        previous = next((n for n in range(diagnostic.line - 1, 0, -1) if source[n - 1].strip()), None)
-        if previous:
-            lines.insert(0, previous)
-    return lines
 
 
 def rule_body(classification: Classification, locale: str) -> str:
@@ -126,18 +109,27 @@ EXAMPLES = {
 
 
 def build_messages(diagnostic: CompilerDiagnostic, classification: Classification, program_text: str,
-                   locale: str) -> list[dict]:
-    """The chat messages for the model: a worked example, then the code excerpt, the compiler
-    message and the grounding facts of this error."""
+                   locale: str, worked_example: bool = True) -> list[dict]:
+    """The chat messages for the model: a worked example (not for a fine-tuned model, which learnt
+    the shape: ~200 fewer tokens to read per hover), then the code excerpt, the compiler message
+    and the grounding facts of this error."""
     line = likely_lines(diagnostic, program_text)[0]
     user = (f"Compiler message (line {diagnostic.line}): {diagnostic.message}\n"
             f"Code:\n{code_excerpt(program_text, diagnostic.line)}\n"
             f"Facts:\n{classification.facts()}\nThe mistake is most likely on line {line}.")
     example_question, example_answer = EXAMPLES[diagnostic.language]
     messages = [{"role": "system", "content": SYSTEM_PROMPT[locale]}]
-    if locale == "en":
+    if locale == "en" and worked_example:
         messages += [{"role": "user", "content": example_question}, {"role": "assistant", "content": example_answer}]
     return messages + [{"role": "user", "content": user}]
+
+
+def without_worked_example(messages: list[dict]) -> list[dict]:
+    """``messages`` as a fine-tuned model is prompted: the worked example's two turns left out."""
+    pairs = {(q, a) for q, a in EXAMPLES.values()}
+    if len(messages) > 3 and (messages[1]["content"], messages[2]["content"]) in pairs:
+        return messages[:1] + messages[3:]
+    return messages
 
 
 def complete_sentences(text: str, limit: int = 3) -> str:

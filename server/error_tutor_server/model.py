@@ -103,6 +103,15 @@ class LocalModel:
         return self.path.name + (f" + {self.adapter.name}" if self.adapter else "")
 
     @property
+    def fine_tuned(self) -> bool:
+        """A LoRA adapter is applied, or the GGUF was exported from one (``error_tutor.adapter_sha256``):
+        such a model is prompted without the worked example, as it was trained."""
+        if self.adapter:
+            return True
+        metadata = getattr(self._llama, "metadata", None) or {}
+        return "error_tutor.adapter_sha256" in metadata
+
+    @property
     def loaded(self) -> bool:
         return self._llama is not None
 

@@ -83,7 +83,8 @@ class Tutor:
                                 self.settings.hint_level, self.locale, note_key)
 
     def _request(self, diagnostic: CompilerDiagnostic, program_text: str) -> tuple[list[dict], str]:
-        messages = build_messages(diagnostic, self.classify(diagnostic), program_text, self.locale)
+        messages = build_messages(diagnostic, self.classify(diagnostic), program_text, self.locale,
+                                  worked_example=not getattr(self.backend, "fine_tuned", False))
         return messages, cache_key(self.backend.name, messages, self.settings.max_tokens)
 
     def cached(self, diagnostic: CompilerDiagnostic, program_text: str) -> Explanation | None:

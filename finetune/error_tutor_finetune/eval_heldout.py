@@ -1,0 +1,83 @@
+"""The evaluation that ends every training run: the base model and the new adapter side by side on
+the held-out split of the development corpora (programs the adapter never saw).
+
+    error-tutor train ...                       # runs it into RUN/eval when it finishes
+    python -m error_tutor_finetune.eval_heldout runs/train/adapter runs/train/eval   # again, by hand
+
+The PEFT adapter is first exported to a GGUF LoRA (``error-tutor export --adapter-only``), as a
+maintainer would ship it; the server and the evaluation run it through llama.cpp over the default
+model. The model-based configurations run on the first ``model_limit`` cases of each corpus, the
+others on all of them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+from error_tutor_finetune.evaluate import EvalConfig, default_corpora, run_eval
+from error_tutor_server.errors import TutorError
+
+log = logging.getLogger("error_tutor.eval")
+
+MODEL_LIMIT = 30  # ~3 s per generation on 2 cores: 30 cases x 3 corpora x 3 model configurations is ~15 min
+
+
+def heldout_corpora(heldout_json: Path, out: Path, split: str = "test") -> list[str]:
+    """The development corpora's rows of one held-out split (``heldout.json``), as corpora of their own."""
+    try:
+        wanted = json.loads(heldout_json.read_text(encoding="utf-8"))[split]
+    except (OSError, ValueError, KeyError) as exc:
+        raise TutorError(f"Cannot read the '{split}' split of '{heldout_json}' ({exc}).",
+                         "Rebuild the data with `error-tutor data build`: it writes heldout.json.") from None
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for corpus in map(Path, default_corpora()):
+        ids = set(wanted.get(corpus.name, ()))
+        if not ids or not corpus.is_file():
+            continue
+        rows = [line for line in corpus.read_text(encoding="utf-8").splitlines()
+                if line.strip() and json.loads(line).get("id") in ids]
+        (out / corpus.name).write_text("".join(row + "\n" for row in rows), encoding="utf-8")
+        written.append(str(out / corpus.name))
+    if not written:
+        raise TutorError(f"No held-out row of '{heldout_json}' is in the development corpora.",
+                         "Evaluate with `error-tutor eval --corpus ...` instead.")
+    return written
+
+
+def adapter_gguf(adapter_dir: Path, out: Path) -> Path:
+    """The adapter as a GGUF LoRA (exported once; an earlier export is reused)."""
+    target = out / "adapter.gguf"
+    if not target.exists():
+        from error_tutor_export.config import ExportConfig
+        from error_tutor_export.pipeline import export
+
+        export(ExportConfig(adapter_dir=str(adapter_dir), out=str(target), adapter_only=True))
+    return target
+
+
+def run_evaluation(adapter_dir: str, out_dir: str, model_limit: int = MODEL_LIMIT, threads: int = 0) -> dict:
+    """Base and adapter on the held-out split; returns the evaluation's summary.json content."""
+    adapter, out = Path(adapter_dir), Path(out_dir)
+    try:
+        manifest = json.loads((adapter / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise TutorError(f"'{adapter}' has no readable manifest.json ({exc}).",
+                         "Pass the adapter/ folder that `error-tutor train` wrote.") from None
+    corpora = heldout_corpora(Path(manifest["heldout"]), out / "corpora")
+    config = EvalConfig(corpora=corpora, configs=["message", "rules", "raw-model", "grounded"],
+                        adapters=[str(adapter_gguf(adapter, out))], model_limit=model_limit, threads=threads,
+                        out=str(out), resume=(out / "cases.partial.jsonl").exists())
+    log.info("evaluating %s on the held-out split into %s", adapter, out)
+    return run_eval(config)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    summary = run_evaluation(sys.argv[1], sys.argv[2])
+    print(json.dumps(summary.get("targets", []), indent=1))

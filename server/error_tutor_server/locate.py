@@ -1,0 +1,141 @@
+"""Where the mistake probably is, which is often not where the compiler noticed it.
+
+Compilers notice a missing ``;`` at the next token, a missing ``}`` at the end of the file and an
+extra ``}`` at the first statement that is left outside the function. People read indentation
+instead: the brace the student forgot or added twice is the one whose insertion or removal makes
+the braces agree with the indentation. ``likely_lines`` puts that line first; the compiler's
+own line always stays in the list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from error_tutor_server.diagnostics import CompilerDiagnostic
+
+# messages reported at the token *after* the real mistake (typically the end of the previous line)
+REPORTED_LATE = re.compile(r"expected\s+['‘]?[;,)\]}]|expected .* before|';' expected|expected ';'|"
+                           r"missing terminating|was never closed|expected ':'", re.IGNORECASE)
+# a `}` is missing somewhere above
+MISSING_CLOSE = re.compile(r"at end of input|expected ['‘]}['’] before ['‘]else|expected ['‘]}['’]$", re.IGNORECASE)
+# an early `}` closed the function: what follows is outside it
+EXTRA_CLOSE = re.compile(r"expected identifier or ['‘]\(['’] before|expected declaration specifiers|"
+                         r"extraneous closing brace", re.IGNORECASE)
+# `else` with no `if`: often an `if (...);` whose empty statement ended the `if`
+ELSE_WITHOUT_IF = re.compile(r"['‘]else['’] without a previous ['‘]if['’]|expected expression before ['‘]else", re.IGNORECASE)
+_IF_WITH_SEMICOLON = re.compile(r"^\s*(?:}\s*)?(?:else\s+)?if\s*\(.*\)\s*;\s*$")
+_STRIP = re.compile(r'//.*|/\*.*?\*/|"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
+SEARCH_LINES = 60  # how far above the compiler's line a brace is looked for
+PAIR_WEIGHT = 1
+
+
+@dataclass(frozen=True)
+class Brace:
+    line: int  # 1-based
+    char: str  # "{" or "}"
+    indent: int
+    leads: bool  # the first thing on its line
+
+
+def indentation(text: str) -> int:
+    return len(text.expandtabs(4)) - len(text.expandtabs(4).lstrip())
+
+
+def code_lines(source: list[str]) -> list[str]:
+    """Each line with comments, string and character literals blanked out (braces in them do not count)."""
+    result, in_comment = [], False
+    for text in source:
+        if in_comment:
+            end = text.find("*/")
+            text, in_comment = ("", True) if end < 0 else (" " * (end + 2) + text[end + 2:], False)
+        text = _STRIP.sub(lambda m: " " * len(m.group()), text)
+        start = text.find("/*")
+        if start >= 0:
+            text, in_comment = text[:start], True
+        result.append("" if text.lstrip().startswith("#") else text)
+    return result
+
+
+def braces(code: list[str]) -> list[Brace]:
+    found = []
+    for number, text in enumerate(code, 1):
+        first = len(text) - len(text.lstrip())
+        found += [Brace(number, ch, indentation(text), i == first) for i, ch in enumerate(text) if ch in "{}"]
+    return found
+
+
+def indentation_cost(code: list[str], events: list[Brace], close_before: int = 0) -> int:
+    """How much the braces disagree with the indentation: closers not under their opener, and
+    statements not indented inside the block that is open around them (``close_before``: a ``}``
+    is inserted before that line)."""
+    cost, stack, by_line = 0, [], {}
+    for brace in events:
+        by_line.setdefault(brace.line, []).append(brace)
+    for number, text in enumerate(code, 1):
+        if number == close_before and stack:
+            stack.pop()
+        stripped = text.strip()
+        if stack and stripped and stripped[0] not in "{}" and number != stack[-1].line:
+            cost += indentation(text) <= stack[-1].indent
+        for brace in by_line.get(number, ()):
+            if brace.char == "{":
+                stack.append(brace)
+            elif stack:
+                opener = stack.pop()
+                cost += PAIR_WEIGHT * (brace.leads and opener.line != brace.line and abs(brace.indent - opener.indent) > 1)
+            else:
+                cost += 2  # a closer with nothing open
+    return cost + 2 * len(stack)
+
+
+def blank_before(source: list[str], line: int) -> int:
+    """Where a brace inserted before ``line`` is written: the first blank line after the code above it."""
+    previous = next((n for n in range(line - 1, 0, -1) if source[n - 1].strip()), line)
+    return previous + 1 if previous + 1 < line else previous
+
+
+def missing_close_line(source: list[str], reported: int) -> int | None:
+    """The line a forgotten ``}`` belongs on: the insertion that best fits the indentation."""
+    code = code_lines(source)
+    events = braces(code)
+    best = (indentation_cost(code, events), None)
+    for line in range(reported, max(reported - SEARCH_LINES, 1), -1):  # latest first: ties keep the latest
+        if not code[line - 1].strip() or code[line - 1].lstrip().startswith("{"):
+            continue
+        cost = indentation_cost(code, events, close_before=line)
+        if cost < best[0]:
+            best = (cost, line)
+    return blank_before(source, best[1]) if best[1] else None
+
+
+def extra_close_line(source: list[str], reported: int) -> int | None:
+    """The ``}`` that closed the block too early: the one whose removal best fits the indentation."""
+    code = code_lines(source)
+    events = braces(code)
+    best = (indentation_cost(code, events), None)
+    candidates = [b for b in events if b.char == "}" and reported - SEARCH_LINES < b.line <= reported]
+    for brace in reversed(candidates):  # latest first: ties keep the latest
+        cost = indentation_cost(code, [b for b in events if b is not brace])
+        if cost < best[0]:
+            best = (cost, brace.line)
+    return best[1]
+
+
+def likely_lines(diagnostic: CompilerDiagnostic, program_text: str) -> list[int]:
+    """Lines the mistake is probably on, the likeliest first; the compiler's line is always one."""
+    source = program_text.splitlines()
+    guess = None
+    if diagnostic.language in ("c", "java") and MISSING_CLOSE.search(diagnostic.message):
+        guess = missing_close_line(source, min(diagnostic.line, len(source)))
+    elif diagnostic.language == "c" and ELSE_WITHOUT_IF.search(diagnostic.message):
+        code = code_lines(source)
+        guess = next((n for n in range(diagnostic.line - 1, max(diagnostic.line - 15, 0), -1)
+                      if _IF_WITH_SEMICOLON.match(code[n - 1])), None)
+    elif diagnostic.language == "c" and EXTRA_CLOSE.search(diagnostic.message):
+        guess = extra_close_line(source, min(diagnostic.line, len(source)))
+    if guess is None and REPORTED_LATE.search(diagnostic.message):
+        before = source[diagnostic.line - 1][: max(diagnostic.column - 1, 0)] if diagnostic.line <= len(source) else ""
+        if not before.strip():
+            guess = next((n for n in range(diagnostic.line - 1, 0, -1) if source[n - 1].strip()), None)
+    return [guess, diagnostic.line] if guess and guess != diagnostic.line else [diagnostic.line]
