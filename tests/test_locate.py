@@ -42,6 +42,16 @@ IF_WITH_SEMICOLON = """int main(void)
 }
 """
 
+PROTOTYPE_WITHOUT_SEMICOLON = """#include <stdio.h>
+void greet(int times)
+
+int main(void)
+{
+    greet(2);
+    return 0;
+}
+"""
+
 TABBED_MISSING_SEMICOLON = "int main(void)\n{\n\tint x = 1\n\t double y = 2;\n\treturn (int) y + x;\n}\n"
 
 
@@ -54,6 +64,7 @@ def first_error(text: str):
     (EARLY_BRACE, 9, "before 'return'"),  # the second `}`: it closed main, so `return` is outside it
     (IF_WITH_SEMICOLON, 4, "without a previous 'if'"),  # the `;` after if (...) ended the if
     (TABBED_MISSING_SEMICOLON, 3, "before 'double'"),  # the line above, even after a tab
+    (PROTOTYPE_WITHOUT_SEMICOLON, 2, "before '{'"),  # the prototype, not main's header below it
 ])
 def test_gcc_errors_point_at_the_line_to_change(program, expected, message_part):
     diagnostic = first_error(program)

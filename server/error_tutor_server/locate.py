@@ -25,6 +25,9 @@ EXTRA_CLOSE = re.compile(r"expected identifier or ['‘]\(['’] before|expected
 # `else` with no `if`: often an `if (...);` whose empty statement ended the `if`
 ELSE_WITHOUT_IF = re.compile(r"['‘]else['’] without a previous ['‘]if['’]|expected expression before ['‘]else", re.IGNORECASE)
 _IF_WITH_SEMICOLON = re.compile(r"^\s*(?:}\s*)?(?:else\s+)?if\s*\(.*\)\s*;\s*$")
+# gcc's words for a function header followed by something other than a body or `;`
+HEADER_WITHOUT_BODY = re.compile(r"expected ['‘]=['’], ['‘],['’], ['‘];['’], ['‘]asm['’] or ['‘]__attribute__['’] before ['‘]{['’]")
+_HEADER = re.compile(r"^\s*[A-Za-z_][\w\s*]*?\b[A-Za-z_]\w*\s*\([^;{}]*\)\s*$")
 _STRIP = re.compile(r'//.*|/\*.*?\*/|"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
 SEARCH_LINES = 60  # how far above the compiler's line a brace is looked for
 PAIR_WEIGHT = 1
@@ -122,6 +125,17 @@ def extra_close_line(source: list[str], reported: int) -> int | None:
     return best[1]
 
 
+def prototype_without_semicolon(source: list[str], reported: int) -> int | None:
+    """``void f(int n)`` written without its ``;`` above the next function: gcc complains at that
+    function's ``{``, but the line to change is the prototype."""
+    lines = [n for n in range(reported, max(reported - 8, 0), -1) if source[n - 1].strip()]
+    if lines and source[lines[0] - 1].strip() == "{":
+        lines = lines[1:]
+    if len(lines) >= 2 and _HEADER.match(source[lines[0] - 1].split("{")[0]) and _HEADER.match(source[lines[1] - 1]):
+        return lines[1]
+    return None
+
+
 def likely_lines(diagnostic: CompilerDiagnostic, program_text: str) -> list[int]:
     """Lines the mistake is probably on, the likeliest first; the compiler's line is always one."""
     source = program_text.splitlines()
@@ -132,6 +146,8 @@ def likely_lines(diagnostic: CompilerDiagnostic, program_text: str) -> list[int]
         code = code_lines(source)
         guess = next((n for n in range(diagnostic.line - 1, max(diagnostic.line - 15, 0), -1)
                       if _IF_WITH_SEMICOLON.match(code[n - 1])), None)
+    elif diagnostic.language == "c" and HEADER_WITHOUT_BODY.search(diagnostic.message):
+        guess = prototype_without_semicolon(source, min(diagnostic.line, len(source)))
     elif diagnostic.language == "c" and EXTRA_CLOSE.search(diagnostic.message):
         guess = extra_close_line(source, min(diagnostic.line, len(source)))
     if guess is None and REPORTED_LATE.search(diagnostic.message):
