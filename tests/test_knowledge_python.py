@@ -178,3 +178,28 @@ def test_hints_and_fixes_hold_no_corrected_code():
         for text in texts:
             for span in _CODE_IN_BACKTICKS.findall(text):
                 assert len(span) <= 12 and span.count(" ") <= 1, (rule.id, span)
+
+
+@pytest.mark.parametrize("program, rule_id, token", [
+    ("lambda = 3\n", "python.keyword-as-name", "lambda"),
+    ("def class(x):\n    return x\n", "python.keyword-as-name", "class"),
+    ("def area(width, True):\n    return width\n", "python.keyword-as-name", "True"),
+    ("if x > 1:\n    pass\nelsif x < 0:\n    pass\n", "python.elseif", "elsif"),
+    ("if total === 3:\n    pass\n", "python.operator-typo", "==="),
+    ("for name names:\n    print(name)\n", "python.for-without-in", "names"),
+    ("while:\n    pass\n", "python.header-without-name", "while"),
+    ("total score = 10\n", "python.space-in-name", "total score"),
+    ("pip install numpy\n", "python.shell-command", "pip"),
+    ("true = 1\nx = = 2\n", "python.invalid-syntax", None),  # `true` is a name, not the keyword
+])
+def test_invalid_syntax_is_told_apart_by_the_line(program, rule_id, token):
+    """'invalid syntax' is one message for many mistakes: the offending line tells them apart."""
+    from error_tutor_server.compilers import diagnose_sync
+    from error_tutor_server.settings import TutorSettings
+
+    [diagnostic] = diagnose_sync("python", program, TutorSettings())
+    assert "invalid syntax" in diagnostic.message
+    result = classify(diagnostic)
+    assert result.rule_id == rule_id, (result.rule_id, diagnostic.source_line)
+    if token:
+        assert result.token == token and f"`{token}`" in result.meaning

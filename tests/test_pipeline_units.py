@@ -9,7 +9,7 @@ import asyncio
 import threading
 
 from error_tutor_server.cache import GenerationCache, cache_key
-from error_tutor_server.checks import check_explanation
+from error_tutor_server.checks import check_explanation, leaks_fix
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.explain import likely_lines
 from error_tutor_server.jobs import ExplanationJobs
@@ -36,6 +36,16 @@ def test_leaks_are_rejected():
     assert "contains the fixed line" in check("Write int total = 0; there.", fixed_line="int total = 0;").reasons
     assert not check("Change line 4 to `int total = 0;` and it compiles.").ok
     assert not check("Replace it with: total = total + 1; to make it work.").ok
+
+
+def test_asides_in_parentheses_are_prose_not_code():
+    for text in ("**What it means:** `break` or `continue` is used outside any loop (or switch).",
+                 "Compare the header of your `insertSmallest` (if any) with the one in the interface:\nsame name.",
+                 "A return works only in a method body, and break or continue only in a loop (or switch); "
+                 "a misplaced `}` moved it."):
+        assert not leaks_fix(text, PROGRAM), text
+    assert leaks_fix("Call it like this: printf(total);", PROGRAM)  # a real call is still code
+    assert leaks_fix("Try if (total > 0) { on that line.", PROGRAM)
 
 
 def test_wrong_line_token_and_garbage_are_rejected():

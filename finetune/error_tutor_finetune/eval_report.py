@@ -33,7 +33,9 @@ DEFINITIONS = """\
   counts. Cases with no known token are left out.
 - **leak**: it gives the fix away (the student's corrected line, a code block, or code the student did not
   write, per `checks.leaks_fix`; quoting the compiler's message back is not a leak).
-- **agreement**: cosine similarity (all-MiniLM-L6-v2) with friendly-traceback's expert explanation (Python).
+- **agreement**: cosine similarity (all-MiniLM-L6-v2) with friendly-traceback's expert explanation (Python), of
+  the hover above its hint: the compiler's message, where (the student's line quoted), what it means and why.
+  The Socratic hint, which the expert texts do not have, is left out; the other metrics read all of the text.
 - **model shown**: for `grounded`, the share of cases where the model's text passed the checks and was shown.
 - **model located / specific / leak**: the same for the model's own text before the checks (the line it names,
   the tokens it names, what it gives away), shown to the student or not: what fine-tuning changes.

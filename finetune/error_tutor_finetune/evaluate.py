@@ -41,7 +41,7 @@ from error_tutor_finetune.eval_report import check_targets, format_table, summar
 from error_tutor_server.cache import GenerationCache
 from error_tutor_server.diagnostics import LANGUAGES, CompilerDiagnostic
 from error_tutor_server.errors import TutorError
-from error_tutor_server.explain import code_excerpt
+from error_tutor_server.explain import code_excerpt, student_text
 from error_tutor_server.paths import offline_environment, repo_root
 from error_tutor_server.settings import HINT_LEVELS, TutorSettings
 from error_tutor_server.tutor import Tutor
@@ -128,6 +128,7 @@ class Outcome:
     finish: str = ""
     shown: bool | None = None
     note: str = ""
+    meaning: str = ""  # the explanation without its hint (agreement compares it with the expert's); "" = text
 
 
 class Recorder:
@@ -143,6 +144,11 @@ class Recorder:
     def generate(self, messages, max_tokens=160, cancel=None):
         self.last = self.backend.generate(messages, max_tokens, cancel)
         return self.last
+
+
+def hover_meaning(case: Case, explanation) -> str:
+    """The hover above its hint: the compiler's message, where (the line quoted), what it means, why."""
+    return f"{case.diagnostic.message}\n\n{student_text(explanation, case.program, 'en', hint=False)}"
 
 
 class Configuration:
@@ -169,7 +175,8 @@ class RulesOnly(Configuration):
     def explain(self, case: Case) -> Outcome:
         explanation = self.tutor.rules(case.diagnostic, case.program)
         classification = self.tutor.classify(case.diagnostic)
-        return Outcome(text=explanation.text(), line=explanation.line, token=explanation.token, source="rules",
+        return Outcome(text=student_text(explanation, case.program, "en"), line=explanation.line,
+                       meaning=hover_meaning(case, explanation), token=explanation.token, source="rules",
                        rule_id=classification.rule_id, classified=classification.matched)
 
 
@@ -207,7 +214,8 @@ class Grounded(Configuration):
         explanation = self.tutor.explain(case.diagnostic, case.program)
         classification = self.tutor.classify(case.diagnostic)
         generation = self.recorder.last
-        return Outcome(text=explanation.text(), line=explanation.line, token=explanation.token,
+        return Outcome(text=student_text(explanation, case.program, "en"), line=explanation.line,
+                       meaning=hover_meaning(case, explanation), token=explanation.token,
                        source=explanation.source, rule_id=classification.rule_id, classified=classification.matched,
                        model_text=generation.text if generation else None,
                        finish=generation.finish_reason if generation else "",
@@ -243,7 +251,7 @@ def score(case: Case, name: str, outcome: Outcome, seconds: float, hint_level: s
     return {"id": case.id, "corpus": case.corpus, "language": case.language, "config": name,
             "diagnostic": {"line": d.line, "column": d.column, "message": d.message, "source_line": d.source_line},
             "truth_lines": sorted(case.truth_lines), "targets": list(case.targets), "fixed_line": case.fixed_line,
-            "explanation": outcome.text, "source": outcome.source, "line": outcome.line, "token": outcome.token,
+            "explanation": outcome.text, "meaning": outcome.meaning or outcome.text, "source": outcome.source, "line": outcome.line, "token": outcome.token,
             "rule_id": outcome.rule_id, "model_text": outcome.model_text, "finish": outcome.finish, "note": outcome.note,
             "covered": bool(outcome.text.strip()) and outcome.classified is not False, "classified": outcome.classified,
             "located": located(outcome.line, case.truth_lines), "specific": specific(outcome.text, case.targets, outcome.token),
@@ -340,7 +348,8 @@ def add_agreement(records: list[dict], references: dict[int, str], threads: int)
     if not scored:
         return
     log.info("embedding %d explanations for the agreement metric", len(scored))
-    values = Embedder(threads or 1).similarities([(r["explanation"], references[id(r)]) for r in scored])
+    values = Embedder(threads or 1).similarities([(r.get("meaning") or r["explanation"], references[id(r)])
+                                                  for r in scored])
     for record, value in zip(scored, values):
         record["agreement"] = value
 

@@ -29,6 +29,9 @@ _EMBEDDED_CODE = re.compile(
     r"|\b(?:if|elif|while|for|def|class)\b[^\n:.]{0,80}?(?:[()<>=\[\]]|\bin\b)[^\n:.]{0,80}:(?=[\s\"'”]|$)"  # Python headers
     r"|\b\w+\s*=\s*[\[({\"'][^\n]{0,80}[\])}\"']"  # assignments of literals, without ';'
     r"|\b(?:if|while|for|switch)\s*\([^\n]{0,80}\)\s*\{")
+# an aside in parentheses, "(or switch)", "(if any)": prose, never a call or a condition
+_PROSE_ASIDE = re.compile(r"\((?:or|and|if|e\.g\.|i\.e\.|for example|such as|the|a|an|any|not|only|usually|often|"
+                          r"maybe|possibly|which|that|see|it|they|also)\b[A-Za-z ,'.-]{0,40}\)")
 _META = re.compile(r"\bthe student\b|\bignore (the|all|your|my|previous)\b|\bas an ai\b|\bI am\b|\bI'm\b|\blanguage model\b|\bassistant\b", re.IGNORECASE)
 MAX_CHARS, MAX_SENTENCES = 700, 5
 _LINE_REF = re.compile(r"\b(?:line|ligne|行)\s*(\d+)|(\d+)\s*行目", re.IGNORECASE)
@@ -48,11 +51,16 @@ def normalize_code(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def without_asides(text: str) -> str:
+    """``text`` with its prose asides in parentheses blanked out."""
+    return _PROSE_ASIDE.sub(lambda m: " " * len(m.group()), text)
+
+
 def introduced_code(text: str, program_text: str, hint_level: str = "hint") -> list[str]:
     """Code-like spans in ``text`` that the student did not write (a possible fix)."""
     program = normalize_code(program_text)
     spans = [next(g for g in m.groups() if g) for m in _QUOTED_CODE.finditer(text)]
-    prose_free = _BACKTICK.sub(" ", text)  # quoted spans were taken above
+    prose_free = without_asides(_BACKTICK.sub(" ", text))  # quoted spans were taken above
     spans += [line for line in prose_free.splitlines()
               if _CODE_LIKE.search(line) and len(line.split()) <= 12 and not _JAPANESE.search(line)]
     leaks = []
@@ -78,7 +86,7 @@ def leaks_fix(text: str, program_text: str, fixed_line: str = "", hint_level: st
     if _PRESCRIBES.search(text) or _GIVEAWAY.search(text):
         reasons.append("tells the student what to write")
     program = normalize_code(program_text)
-    for match in _EMBEDDED_CODE.finditer(_BACKTICK.sub(" ", text)):
+    for match in _EMBEDDED_CODE.finditer(without_asides(_BACKTICK.sub(" ", text))):
         if normalize_code(match.group(0)) not in program:
             reasons.append(f"writes code `{match.group(0).strip()[:40]}`")
     reasons += [f"introduces code `{span}`" for span in introduced_code(text, program_text, hint_level)]

@@ -156,9 +156,8 @@ def cascade_root(diagnostics: list[CompilerDiagnostic], index: int) -> CompilerD
     return None
 
 
-def render_markdown(explanation: Explanation, diagnostic: CompilerDiagnostic, program_text: str,
-                    locale: str, root: CompilerDiagnostic | None = None) -> str:
-    """The hover: what it means, where (line and the code quoted), why, hint, and a footer."""
+def where_text(explanation: Explanation, program_text: str, locale: str) -> str:
+    """"Where: line 4: `int total = 0` (at `total`)": the line the explanation points at, quoted."""
     h = HEADINGS[locale]
     lines = program_text.splitlines()
     code = lines[explanation.line - 1].strip() if 0 < explanation.line <= len(lines) else ""
@@ -167,12 +166,26 @@ def render_markdown(explanation: Explanation, diagnostic: CompilerDiagnostic, pr
         where += f": `{code[:120]}`"
     if explanation.token:
         where += f" ({h['at']} `{explanation.token}`)"
-    parts = [f"**{diagnostic.severity.title()}:** {diagnostic.message}", explanation.body, where]
+    return where
+
+
+def student_text(explanation: Explanation, program_text: str, locale: str, hint: bool = True) -> str:
+    """What the hover shows without the compiler's message and the footer (evaluation); ``hint``:
+    with the hint and the fix, else only the explanation proper (where, what it means, why)."""
+    h = HEADINGS[locale]
+    parts = [where_text(explanation, program_text, locale), explanation.body]
+    if explanation.hint and hint:
+        parts.append(f"**{h['hint']}:** {explanation.hint}")
+    if explanation.fix and hint:
+        parts.append(f"**{h['fix']}:** {explanation.fix}")
+    return "\n\n".join(parts)
+
+
+def render_markdown(explanation: Explanation, diagnostic: CompilerDiagnostic, program_text: str,
+                    locale: str, root: CompilerDiagnostic | None = None) -> str:
+    """The hover: what it means, where (line and the code quoted), why, hint, and a footer."""
+    parts = [f"**{diagnostic.severity.title()}:** {diagnostic.message}", student_text(explanation, program_text, locale)]
     if root is not None:
         parts.insert(1, "_" + CASCADE_NOTE[locale].format(line=root.line, message=root.message) + "_")
-    if explanation.hint:
-        parts.append(f"**{h['hint']}:** {explanation.hint}")
-    if explanation.fix:
-        parts.append(f"**{h['fix']}:** {explanation.fix}")
     parts.append(f"---\n_{explanation.note}_")
     return "\n\n".join(parts)

@@ -31,10 +31,25 @@ class Rule:
     hint: str  # a nudge toward the fix that contains no corrected code
     fix: str = ""  # how to fix it (only shown at hint level "fix", still no full line of code)
     translations: dict = field(default_factory=dict)  # {"ja": {"meaning": ..., "why": ..., ...}}
+    # for messages as general as "invalid syntax": a regex the offending line must match too
+    # (its named groups feed the texts, like the message's)
+    source: str = ""
 
     @property
     def compiled(self) -> tuple[re.Pattern, ...]:
         return _compile(self.patterns)
+
+    def source_match(self, source_line: str) -> dict[str, str] | None:
+        """The source regex's groups ({} without one), or None when the line does not fit."""
+        if not self.source:
+            return {}
+        found = re.search(self.source, source_line)  # case matters: `True` is a keyword, `true` a name
+        if not found:
+            return None
+        groups = found.groupdict(default="")
+        # alternatives name their token token_<what> (a group name cannot repeat): the one that matched is the token
+        token = next((v for k, v in groups.items() if k.startswith("token") and v), "")
+        return {**groups, "token": token} if token else groups
 
 
 @lru_cache(maxsize=None)
@@ -117,8 +132,8 @@ def classify(diagnostic: CompilerDiagnostic, locale: str = "en") -> Classificati
     for rule in rules:
         for pattern in rule.compiled:
             match = pattern.search(text)
-            if match:
-                return _fill(rule, diagnostic, match.groupdict(default=""), locale, True)
+            if match and (in_source := rule.source_match(diagnostic.source_line)) is not None:
+                return _fill(rule, diagnostic, {**match.groupdict(default=""), **in_source}, locale, True)
     return _fill(rules[-1], diagnostic, {}, locale, False)
 
 

@@ -8,6 +8,9 @@ is the fallback. Literal braces in the texts are doubled (``{{``) because they a
 from error_tutor_server.knowledge import Rule
 
 _PY = "python"
+# Python's keywords, which cannot be names (``keyword.kwlist``, spelled out so the table reads alone)
+_KEYWORDS = ("False|None|True|and|as|assert|async|await|break|class|continue|def|del|elif|else|except|"
+             "finally|for|from|global|if|import|in|is|lambda|nonlocal|not|or|pass|raise|return|try|while|with|yield")
 
 RULES: list[Rule] = [
     # --- indentation --------------------------------------------------------------------------
@@ -269,8 +272,8 @@ RULES: list[Rule] = [
         id="python.dict-missing-value", language=_PY,
         patterns=(r"expression expected after dictionary key", r"':' expected after dictionary key"),
         concept="dictionary literals",
-        meaning="A dictionary on line {line} has a key followed by `:` but no value after it (or a key with no `:`).",
-        why="Each entry of a dictionary is written as key, colon, value; leaving out the value or the colon breaks the pattern.",
+        meaning="While writing a dictionary on line {line}, a value seems to be missing: a key is followed by a colon with no value after it, or by no colon at all.",
+        why="Each entry of a dictionary is written as key, colon, value, and the entries are separated by commas; after a colon Python expects the value.",
         hint="Check each entry of the dictionary on line {line}: does every key have a `:` and a value?",
         fix="Give the key its value after the colon, or remove the unfinished entry.",
         translations={"ja": {
@@ -517,18 +520,32 @@ RULES: list[Rule] = [
         id="python.parameter-list", language=_PY,
         patterns=(r"non-default argument follows default argument", r"parameter without a default follows",
                   r"arguments cannot follow var-keyword argument", r"named arguments must follow bare \*",
-                  r"\* argument may appear only once", r"parameters cannot be parenthesized",
-                  r"(?:var-positional|var-keyword) argument cannot have default", r"bare \* has associated"),
+                  r"\* argument may appear only once", r"(?:var-positional|var-keyword) argument cannot have default",
+                  r"bare \* has associated"),
         concept="function parameters",
-        meaning="The parameters of the function or lambda defined on line {line} are not written in a form or order Python accepts.",
-        why="Parameters are plain names, in a fixed order: ordinary ones, then those with defaults, then `*args`, then keyword-only ones, then `**kwargs`.",
-        hint="Read the parameters on line {line} one by one: is each a plain name, and is the order right?",
-        fix="Reorder the parameters, remove the extra brackets or stars, and unpack tuples inside the function body instead.",
+        meaning="The parameters of the function or lambda defined on line {line} are not in an order Python accepts.",
+        why="Parameters come in a fixed order: positional parameters first, then those with default values, then one `*args` (or a bare `*`) followed by keyword-only parameters, and `**kwargs` last; nothing may come after `**kwargs`.",
+        hint="Read the parameters on line {line} from left to right: which one breaks that order?",
+        fix="Reorder the parameters: positional ones, then defaults, then `*args` and keyword-only ones, then `**kwargs`.",
         translations={"ja": {
-            "meaning": "{line} 行目で定義された関数または lambda の引数が、Python の受け付ける形や順番で書かれていません。",
-            "why": "引数は単純な名前で、決まった順番に並べます。普通の引数、既定値つきの引数、`*args`、キーワード専用引数、`**kwargs` の順です。",
-            "hint": "{line} 行目の引数を 1 つずつ読みましょう。それぞれ単純な名前ですか？順番は正しいですか？",
-            "fix": "引数を並べ替え、余分な括弧や `*` を取り除きます。タプルは関数の本体の中で分解します。"}},
+            "meaning": "{line} 行目で定義された関数または lambda の引数が、Python の受け付ける順番になっていません。",
+            "why": "引数の順番は決まっています。位置引数、既定値つきの引数、`*args`（または単独の `*`）とその後のキーワード専用引数、最後に `**kwargs` です。`**kwargs` の後には何も置けません。",
+            "hint": "{line} 行目の引数を左から読みましょう。どれがその順番を破っていますか？",
+            "fix": "引数を位置引数、既定値つき、`*args` とキーワード専用、`**kwargs` の順に並べ替えます。"}},
+    ),
+    Rule(
+        id="python.parenthesized-parameters", language=_PY,
+        patterns=(r"parameters cannot be parenthesized",),
+        concept="function parameters",
+        meaning="The parameters on line {line} are wrapped in an extra pair of parentheses.",
+        why="Each parameter of a function or lambda must be a plain name; Python 3 no longer unpacks a tuple written as `(a, b)` in a parameter list.",
+        hint="Which parentheses on line {line} belong to the parameter list itself, and which are extra?",
+        fix="Remove the extra parentheses around the parameters; unpack a tuple inside the body instead.",
+        translations={"ja": {
+            "meaning": "{line} 行目の引数が余分な括弧で囲まれています。",
+            "why": "関数や lambda の引数は単純な名前でなければなりません。Python 3 では `(a, b)` のように書いた引数のタプル分解はできません。",
+            "hint": "{line} 行目の括弧のうち、引数リストそのものの括弧はどれで、余分なのはどれですか？",
+            "fix": "引数を囲む余分な括弧を取り除き、タプルは本体の中で分解します。"}},
     ),
     Rule(
         id="python.duplicate-argument", language=_PY,
@@ -571,18 +588,31 @@ RULES: list[Rule] = [
     ),
     Rule(
         id="python.future-import", language=_PY,
-        patterns=(r"from __future__ imports must occur", r"future feature (?P<token>\w+) is not defined",
-                  r"not a chance"),
+        patterns=(r"from __future__ imports must occur", r"not a chance"),
         concept="__future__ imports",
-        meaning="The `from __future__ import` on line {line} is misplaced or names an unknown feature.",
-        why="These imports change how the compiler reads the file, so they must come first (after the docstring) and name a real feature.",
-        hint="Is the `__future__` import the first statement in the file, and is the feature name spelled correctly?",
-        fix="Move the import to the top of the file and check the spelling of the feature name.",
+        meaning="The `from __future__ import` on line {line} comes after other code, but it must be at the beginning of the file.",
+        why="A `from __future__ import` statement changes the way Python interprets the code in the whole file, so it must appear before any other statement (only the docstring and comments may come first).",
+        hint="What comes before the `__future__` import on line {line}, and must it be there?",
+        fix="Move the `__future__` import to the top of the file, just after the docstring.",
         translations={"ja": {
-            "meaning": "{line} 行目の `from __future__ import` の位置が間違っているか、存在しない機能の名前です。",
-            "why": "この import はコンパイラのファイルの読み方を変えるので、最初（docstring の後）に書き、実在する機能の名前を指定する必要があります。",
-            "hint": "`__future__` の import はファイルの最初の文ですか？機能の名前の綴りは正しいですか？",
-            "fix": "import をファイルの先頭に移し、機能の名前の綴りを確認します。"}},
+            "meaning": "{line} 行目の `from __future__ import` が他のコードの後にありますが、ファイルの先頭に書く必要があります。",
+            "why": "`from __future__ import` はファイル全体の Python の読み方を変えるので、他のどの文よりも前に書きます（前に置けるのは docstring とコメントだけです）。",
+            "hint": "{line} 行目の `__future__` の import より前に何がありますか？それはそこに必要ですか？",
+            "fix": "`__future__` の import をファイルの先頭、docstring の直後に移します。"}},
+    ),
+    Rule(
+        id="python.future-feature", language=_PY,
+        patterns=(r"future feature (?P<token>\w+) is not defined",),
+        concept="__future__ imports",
+        meaning="Line {line} imports `{token}` from `__future__`, but Python has no future feature with that name.",
+        why="Only a few features can be imported from `__future__` (such as `annotations` or `division`), and the name must be spelled exactly; a typo in the feature name makes the whole import invalid.",
+        hint="Compare `{token}` letter by letter with the names of the real `__future__` features: is it misspelt?",
+        fix="Correct the spelling of the feature name, or remove the import if the feature is not needed.",
+        translations={"ja": {
+            "meaning": "{line} 行目で `__future__` から `{token}` を import していますが、その名前の機能はありません。",
+            "why": "`__future__` から import できる機能は少数（`annotations` や `division` など）で、名前は正確に綴る必要があります。綴りを間違えると import 全体が無効になります。",
+            "hint": "`{token}` を本物の `__future__` の機能名と 1 文字ずつ比べましょう。綴りが違っていませんか？",
+            "fix": "機能名の綴りを直すか、不要なら import を消します。"}},
     ),
     Rule(
         id="python.import-syntax", language=_PY,
@@ -612,6 +642,106 @@ RULES: list[Rule] = [
         why="`assert` is a statement, not a function: parentheses around the condition and message make one non-empty tuple.",
         hint="Look at the parentheses right after `assert` on line {line}.",
         fix="Remove the parentheses around the condition and the message.",
+    ),
+    # --- "invalid syntax" told apart by the offending line ------------------------------------------
+    Rule(
+        id="python.keyword-as-name", language=_PY, patterns=(r"invalid syntax",),
+        source=rf"^\s*(?P<token>{_KEYWORDS})\s*=(?!=)|^\s*(?:def|class)\s+(?P<token_name>{_KEYWORDS})\s*[(:]"
+               rf"|\bdef\s+\w+\s*\((?:[^()]*,)?\s*\**\s*(?P<token_parameter>{_KEYWORDS})\s*[,)=:]",
+        concept="reserved names",
+        meaning="Line {line} uses the Python keyword `{token}` as a name, for a variable, a function or a parameter.",
+        why="Keywords such as `def`, `pass`, `else` or `None` are part of Python's grammar and cannot be used as identifiers (variable names), function names or parameter names.",
+        hint="Which name did you mean to give on line {line}? It needs a word that is not a Python keyword.",
+        fix="Choose a different, descriptive name instead of the keyword `{token}`.",
+        translations={"ja": {
+            "meaning": "{line} 行目で Python のキーワード `{token}` を、変数・関数・引数の名前として使っています。",
+            "why": "`def`・`pass`・`else`・`None` などのキーワードは Python の文法の一部なので、変数名・関数名・引数名には使えません。",
+            "hint": "{line} 行目でどんな名前を付けるつもりでしたか？キーワードではない語が必要です。",
+            "fix": "キーワード `{token}` の代わりに、別のわかりやすい名前を付けます。"}},
+    ),
+    Rule(
+        id="python.elseif", language=_PY, patterns=(r"invalid syntax",),
+        source=r"^\s*(?P<token>elseif|elsif|else\s+if)\b",
+        concept="if / elif / else",
+        meaning="Line {line} writes `{token}`, which Python does not know: its keyword for \"else if\" is spelled differently.",
+        why="Other languages write `else if` or `elseif`; Python uses its own single short keyword for another condition after an `if`.",
+        hint="How does Python spell the keyword that adds another condition after an `if` block?",
+        fix="Replace `{token}` with Python's keyword `elif`.",
+        translations={"ja": {
+            "meaning": "{line} 行目の `{token}` は Python にはありません。Python の「else if」のキーワードは別の綴りです。",
+            "why": "他の言語では `else if` や `elseif` と書きますが、Python は `if` の後の別の条件に専用の短いキーワードを使います。",
+            "hint": "`if` ブロックの後に別の条件を加えるキーワードは、Python ではどう綴りますか？",
+            "fix": "`{token}` を Python のキーワード `elif` に置き換えます。"}},
+    ),
+    Rule(
+        id="python.operator-typo", language=_PY, patterns=(r"invalid syntax",),
+        source=r"(?P<token>===|!==|=<|=>|=!|<>)",
+        concept="comparison operators",
+        meaning="Line {line} writes the operator `{token}`, which Python does not have: two operator signs are in the wrong order, or there is one too many.",
+        why="Python's comparisons are `==`, `!=`, `<=` and `>=`, always with `=` second; `===` and `<>` come from other languages.",
+        hint="Which comparison did you mean with `{token}` on line {line}, and how does Python write it?",
+        fix="Write the comparison with Python's operator (`==`, `!=`, `<=` or `>=`), or use `is` to test identity.",
+        translations={"ja": {
+            "meaning": "{line} 行目の演算子 `{token}` は Python にはありません。記号の順番が逆か、1 つ多すぎます。",
+            "why": "Python の比較は `==`・`!=`・`<=`・`>=` で、`=` は必ず後ろです。`===` や `<>` は他の言語のものです。",
+            "hint": "{line} 行目の `{token}` でどんな比較をするつもりでしたか？Python ではどう書きますか？",
+            "fix": "Python の演算子（`==`・`!=`・`<=`・`>=`）で書くか、同一性なら `is` を使います。"}},
+    ),
+    Rule(
+        id="python.for-without-in", language=_PY, patterns=(r"invalid syntax",),
+        source=r"^\s*for\s+\w+(?:\s*,\s*\w+)*\s+(?!in\b)(?P<token>\w+)",
+        concept="for loops",
+        meaning="The `for` loop on line {line} is missing the keyword `in` between the loop variable and `{token}`.",
+        why="A `for` loop is an iteration over a sequence, written as: for, the loop variable, `in`, then the sequence and a colon.",
+        hint="Read the `for` line aloud: for each what, in which sequence? Which small word is missing?",
+        fix="Put the keyword `in` between the loop variable and `{token}`.",
+        translations={"ja": {
+            "meaning": "{line} 行目の `for` ループで、ループ変数と `{token}` の間のキーワード `in` が抜けています。",
+            "why": "`for` ループは並びを順にたどるもので、for・ループ変数・`in`・並び・コロンの順に書きます。",
+            "hint": "`for` の行を声に出して読みましょう。どの並びの、どの要素ごとに？抜けている短い語はどれですか？",
+            "fix": "ループ変数と `{token}` の間にキーワード `in` を入れます。"}},
+    ),
+    Rule(
+        id="python.header-without-name", language=_PY, patterns=(r"invalid syntax",),
+        source=r"^\s*(?P<token>class|def|for|while|if|elif|with|except\s+as)\s*:",
+        concept="block headers",
+        meaning="The `{token}` statement on line {line} ends at its colon, but it is missing what must come before the colon.",
+        why="A `class` or `def` needs a name, a `for` needs a variable, `in` and a sequence, and `if`, `elif` and `while` need a condition before the colon.",
+        hint="What does a `{token}` statement need between the keyword and the colon?",
+        fix="Write the missing name, condition or loop parts between `{token}` and the colon.",
+        translations={"ja": {
+            "meaning": "{line} 行目の `{token}` 文はすぐコロンで終わっていて、コロンの前に必要なものがありません。",
+            "why": "`class` や `def` には名前、`for` には変数・`in`・並び、`if`・`elif`・`while` には条件がコロンの前に必要です。",
+            "hint": "`{token}` 文では、キーワードとコロンの間に何が必要ですか？",
+            "fix": "`{token}` とコロンの間に、抜けている名前・条件・ループの部分を書きます。"}},
+    ),
+    Rule(
+        id="python.space-in-name", language=_PY, patterns=(r"invalid syntax",),
+        source=rf"^\s*(?!(?:{_KEYWORDS})\b)(?P<token>[A-Za-z_]\w*\s+(?!(?:{_KEYWORDS})\b)[A-Za-z_]\w*)\s*=(?!=)",
+        concept="naming variables",
+        meaning="The name `{token}` on line {line} contains a space, and a variable name cannot.",
+        why="Identifiers (variable names) are single words made of letters, digits and underscores; a space ends the name, so Python reads two names in a row.",
+        hint="How can the words of `{token}` be joined into one name?",
+        fix="Join the words with an underscore, and use that same name everywhere.",
+        translations={"ja": {
+            "meaning": "{line} 行目の名前 `{token}` には空白が入っていますが、変数名には入れられません。",
+            "why": "識別子（変数名）は文字・数字・アンダースコアでできた 1 語です。空白で名前が終わるので、Python には名前が 2 つ並んで見えます。",
+            "hint": "`{token}` の語を 1 つの名前につなげるにはどうしますか？",
+            "fix": "語をアンダースコアでつなぎ、どこでもその同じ名前を使います。"}},
+    ),
+    Rule(
+        id="python.shell-command", language=_PY, patterns=(r"invalid syntax",),
+        source=r"^\s*(?P<token>pip3?|python3?|conda|cd|ls)\s+[\w.-]",
+        concept="the terminal and the interpreter",
+        meaning="Line {line} is a terminal (shell) command starting with `{token}`, not Python code.",
+        why="Commands such as `pip install` are run in a terminal window; inside a Python file or the Python interpreter they are read as Python and make no sense.",
+        hint="Where should the `{token}` command on line {line} be typed instead of in this file?",
+        fix="Remove the line from the program and run the command in a terminal.",
+        translations={"ja": {
+            "meaning": "{line} 行目は `{token}` で始まるターミナル（シェル）のコマンドで、Python のコードではありません。",
+            "why": "`pip install` などのコマンドはターミナルで実行します。Python のファイルやインタープリタの中では Python として読まれ、意味をなしません。",
+            "hint": "{line} 行目の `{token}` コマンドは、このファイルではなくどこで入力すべきですか？",
+            "fix": "その行をプログラムから消し、コマンドはターミナルで実行します。"}},
     ),
     # --- general ---------------------------------------------------------------------------------
     Rule(
