@@ -37,7 +37,8 @@ from pathlib import Path
 from error_tutor_finetune.eval_cases import Case, Skipped, build_case, load_corpus
 from error_tutor_finetune.eval_judge import RULES, grade_all, open_judge
 from error_tutor_finetune.eval_metrics import Embedder, leak_reasons, located, named_line, specific
-from error_tutor_finetune.eval_report import check_targets, format_table, summarize, write_charts, write_report
+from error_tutor_finetune.eval_report import (agreement_gains, check_targets, format_table, summarize, write_charts,
+                                              write_report)
 from error_tutor_server.cache import GenerationCache
 from error_tutor_server.diagnostics import LANGUAGES, CompilerDiagnostic
 from error_tutor_server.errors import TutorError
@@ -392,7 +393,7 @@ def full_command(config: EvalConfig) -> str:
 
 def write_outputs(folder: Path, meta: dict, records: list[dict], skipped: list[dict], configs: list[str]) -> dict:
     summary = summarize(records, configs)
-    targets = check_targets(summary)
+    targets = check_targets(summary, agreement_gains(records))
     with open(folder / "cases.jsonl", "w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -30,7 +30,7 @@ _EMBEDDED_CODE = re.compile(
     r"|\b\w+\s*=\s*[\[({\"'][^\n]{0,80}[\])}\"']"  # assignments of literals, without ';'
     r"|\b(?:if|while|for|switch)\s*\([^\n]{0,80}\)\s*\{")
 # an aside in parentheses, "(or switch)", "(if any)": prose, never a call or a condition
-_PROSE_ASIDE = re.compile(r"\((?:or|and|if|e\.g\.|i\.e\.|for example|such as|the|a|an|any|not|only|usually|often|"
+_PROSE_ASIDE = re.compile(r"\((?:at|or|and|if|e\.g\.|i\.e\.|for example|such as|the|a|an|any|not|only|usually|often|"
                           r"maybe|possibly|which|that|see|it|they|also)\b[A-Za-z ,'.-]{0,40}\)")
 _META = re.compile(r"\bthe student\b|\bignore (the|all|your|my|previous)\b|\bas an ai\b|\bI am\b|\bI'm\b|\blanguage model\b|\bassistant\b", re.IGNORECASE)
 MAX_CHARS, MAX_SENTENCES = 700, 5
@@ -49,6 +49,14 @@ class CheckResult:
 
 def normalize_code(text: str) -> str:
     return re.sub(r"\s+", "", text)
+
+
+def without_quoted_lines(text: str, program: str) -> str:
+    """``text`` without the student's own code quoted in backticks (longer than a token or two)."""
+    def blank(match: re.Match) -> str:
+        compact = normalize_code(match.group(1))
+        return " " if (len(compact) >= 8 or " " in match.group(1).strip()) and compact in program else match.group(0)
+    return _BACKTICK.sub(blank, text)
 
 
 def without_asides(text: str) -> str:
@@ -83,9 +91,10 @@ def leaks_fix(text: str, program_text: str, fixed_line: str = "", hint_level: st
     fixed = normalize_code(fixed_line)
     if fixed and len(fixed) > 3 and fixed not in normalize_code(program_text) and fixed in normalize_code(text):
         reasons.append("contains the fixed line")
-    if _PRESCRIBES.search(text) or _GIVEAWAY.search(text):
-        reasons.append("tells the student what to write")
     program = normalize_code(program_text)
+    words = without_quoted_lines(text, program)  # a comment in the student's own line is not our advice
+    if _PRESCRIBES.search(words) or _GIVEAWAY.search(words):
+        reasons.append("tells the student what to write")
     for match in _EMBEDDED_CODE.finditer(without_asides(_BACKTICK.sub(" ", text))):
         if normalize_code(match.group(0)) not in program:
             reasons.append(f"writes code `{match.group(0).strip()[:40]}`")

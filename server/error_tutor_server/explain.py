@@ -164,7 +164,7 @@ def where_text(explanation: Explanation, program_text: str, locale: str) -> str:
     where = f"**{h['where']}:** {h['line']} {explanation.line}"
     if code:
         where += f": `{code[:120]}`"
-    if explanation.token:
+    if explanation.token and explanation.token in code:
         where += f" ({h['at']} `{explanation.token}`)"
     return where
 
