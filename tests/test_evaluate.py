@@ -95,6 +95,18 @@ def test_the_models_own_text_is_scored_before_the_checks():
     assert named_line("No number here.") is None
 
 
+def test_agreement_gain_compares_the_same_cases():
+    from error_tutor_finetune.eval_report import agreement_gains, check_targets
+
+    def record(config, case_id, agreement):
+        return {"corpus": "py.jsonl", "id": case_id, "language": "python", "config": config, "agreement": agreement}
+
+    records = [record("message", "a", 0.5), record("message", "b", 0.9), record("grounded", "a", 0.7)]
+    assert agreement_gains(records) == {("python", "grounded"): 0.2}  # not 0.7 - mean(0.5, 0.9)
+    [target] = check_targets([{"language": "python", "config": "grounded", "agreement": 0.7}], agreement_gains(records))
+    assert target["met"] and target["value"] == 0.2
+
+
 def test_heldout_corpora_keep_only_the_split_rows(tmp_path):
     from error_tutor_finetune.eval_heldout import heldout_corpora
 

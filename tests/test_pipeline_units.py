@@ -48,6 +48,17 @@ def test_asides_in_parentheses_are_prose_not_code():
     assert leaks_fix("Try if (total > 0) { on that line.", PROGRAM)
 
 
+def test_where_quotes_the_line_and_names_only_a_token_on_it():
+    from error_tutor_server.explain import Explanation, student_text, where_text
+
+    on_line = Explanation("**What it means:** x.", "rules", "missing-semicolon", 4, "total", "Look at the end.", "")
+    assert where_text(on_line, PROGRAM, "en") == "**Where:** line 4: `int total = 0` (at `total`)"
+    elsewhere = Explanation("**What it means:** x.", "rules", "unclosed-brace", 6, "printf", "", "")
+    assert where_text(elsewhere, PROGRAM + "\n", "en") == "**Where:** line 6: `}`"
+    assert student_text(on_line, PROGRAM, "en").endswith("**Hint:** Look at the end.")
+    assert "Hint" not in student_text(on_line, PROGRAM, "en", hint=False)
+
+
 def test_wrong_line_token_and_garbage_are_rejected():
     assert any("names line 9" in r for r in check("The problem is on line 9 where the loop ends.").reasons)
     assert any("not in the code" in r for r in check("The variable `counter` was never declared here.").reasons)
