@@ -41,6 +41,13 @@ def tiny_config(data_dir: Path, out: Path, **changes) -> TrainConfig:
     return replace(config, **changes)
 
 
+def small_corpus(corpus: Path, folder: Path, rows: int) -> str:
+    """The first rows of a development corpus (a tiny data set has no held-out split of its own)."""
+    target = folder / corpus.name
+    target.write_text("".join(line + "\n" for line in corpus.read_text(encoding="utf-8").splitlines()[:rows]), encoding="utf-8")
+    return str(target)
+
+
 def prompt_ids(tokenizer, data_dir: Path):
     import torch
 
@@ -55,7 +62,8 @@ def test_sft_then_dpo_lowers_the_loss_and_changes_the_model(data_dir, tmp_path):
     from peft import PeftModel
     from safetensors import safe_open
 
-    summary = train.train(tiny_config(data_dir, tmp_path / "run", evaluate=True, eval_model_limit=1))
+    corpora = [small_corpus(CORPORA / "c_tracer.jsonl", tmp_path, 2), small_corpus(CORPORA / "java_upenn_messages.jsonl", tmp_path, 1)]
+    summary = train.train(tiny_config(data_dir, tmp_path / "run", evaluate=True, eval_model_limit=1, eval_corpora=corpora))
     run = tmp_path / "run"
     metrics = train.read_metrics(run / "metrics.jsonl")
     losses = [m["loss"] for m in metrics if m["stage"] == "sft" and "loss" in m]

@@ -29,7 +29,7 @@ def heldout_corpora(heldout_json: Path, out: Path, split: str = "test") -> list[
     """The development corpora's rows of one held-out split (``heldout.json``), as corpora of their own."""
     try:
         wanted = json.loads(heldout_json.read_text(encoding="utf-8"))[split]
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError) as exc:  # a small data set may have no test split: say so
         raise TutorError(f"Cannot read the '{split}' split of '{heldout_json}' ({exc}).",
                          "Rebuild the data with `error-tutor data build`: it writes heldout.json.") from None
     out.mkdir(parents=True, exist_ok=True)
@@ -59,15 +59,21 @@ def adapter_gguf(adapter_dir: Path, out: Path) -> Path:
     return target
 
 
-def run_evaluation(adapter_dir: str, out_dir: str, model_limit: int = MODEL_LIMIT, threads: int = 0) -> dict:
-    """Base and adapter on the held-out split; returns the evaluation's summary.json content."""
-    adapter, out = Path(adapter_dir), Path(out_dir)
+def manifest_heldout(adapter: Path) -> Path:
+    """The heldout.json of the data the adapter was trained on (from its manifest.json)."""
     try:
-        manifest = json.loads((adapter / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        return Path(json.loads((adapter / "manifest.json").read_text(encoding="utf-8"))["heldout"])
+    except (OSError, ValueError, KeyError) as exc:
         raise TutorError(f"'{adapter}' has no readable manifest.json ({exc}).",
                          "Pass the adapter/ folder that `error-tutor train` wrote.") from None
-    corpora = heldout_corpora(Path(manifest["heldout"]), out / "corpora")
+
+
+def run_evaluation(adapter_dir: str, out_dir: str, model_limit: int = MODEL_LIMIT, threads: int = 0,
+                   corpora: list[str] | None = None) -> dict:
+    """Base and adapter on ``corpora`` (default: the held-out split); returns summary.json's content."""
+    adapter, out = Path(adapter_dir), Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    corpora = corpora or heldout_corpora(manifest_heldout(adapter), out / "corpora")
     config = EvalConfig(corpora=corpora, configs=["message", "rules", "raw-model", "grounded"],
                         adapters=[str(adapter_gguf(adapter, out))], model_limit=model_limit, threads=threads,
                         out=str(out), resume=(out / "cases.partial.jsonl").exists())

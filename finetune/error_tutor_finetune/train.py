@@ -339,7 +339,8 @@ def maybe_evaluate(adapter_dir: Path, run_dir: Path, config: TrainConfig) -> dic
     from error_tutor_finetune.eval_heldout import run_evaluation
 
     try:
-        return run_evaluation(str(adapter_dir), str(run_dir / "eval"), config.eval_model_limit)
+        return run_evaluation(str(adapter_dir), str(run_dir / "eval"), config.eval_model_limit,
+                              corpora=config.eval_corpora)
     except TutorError as exc:
         log.warning("evaluation failed: %s", exc)
         return {"error": str(exc)}

@@ -66,6 +66,8 @@ class TrainConfig:
     gradient_checkpointing: str = _f("auto", "on | off | auto (on with CUDA: saves memory, costs ~30% time)")
     seed: int = _f(42, "random seed")
     evaluate: bool = _f(True, "afterwards, evaluate the base model and the adapter on the held-out split (RUN/eval)")
+    eval_corpora: list[str] = _f([], "corpora (JSONL) for that evaluation (default: the held-out split of the "
+                                     "development corpora, from the data's heldout.json)")
     eval_model_limit: int = _f(30, "held-out cases per corpus that the model-based configurations explain (0: all; "
                                    "~3 s each on 2 cores)")
     resume: bool = _f(True, "resume an interrupted run in the same folder from its last checkpoint")
