@@ -52,6 +52,27 @@ int main(void)
 }
 """
 
+LOOP_WITH_SEMICOLON = """int main(void)
+{
+    int i;
+    for (i = 0; i < 3; i++);
+    {
+        break;
+    }
+    return 0;
+}
+"""
+
+PARENTHESIS_LEFT_OPEN = """#include <stdio.h>
+int main(void)
+{
+    int a = 1, b = 2;
+    if ((a == 1 && b == 2) ||
+        printf("yes");
+    return 0;
+}
+"""
+
 TABBED_MISSING_SEMICOLON = "int main(void)\n{\n\tint x = 1\n\t double y = 2;\n\treturn (int) y + x;\n}\n"
 
 
@@ -65,6 +86,8 @@ def first_error(text: str):
     (IF_WITH_SEMICOLON, 4, "without a previous 'if'"),  # the `;` after if (...) ended the if
     (TABBED_MISSING_SEMICOLON, 3, "before 'double'"),  # the line above, even after a tab
     (PROTOTYPE_WITHOUT_SEMICOLON, 2, "before '{'"),  # the prototype, not main's header below it
+    (LOOP_WITH_SEMICOLON, 4, "not within loop"),  # the `;` after for (...) ended the loop
+    (PARENTHESIS_LEFT_OPEN, 5, "expected ')'"),  # the line that opened the `(`, not the printf below
 ])
 def test_gcc_errors_point_at_the_line_to_change(program, expected, message_part):
     diagnostic = first_error(program)

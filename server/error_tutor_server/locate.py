@@ -24,10 +24,14 @@ EXTRA_CLOSE = re.compile(r"expected identifier or ['‘]\(['’] before|expected
                          r"extraneous closing brace", re.IGNORECASE)
 # `else` with no `if`: often an `if (...);` whose empty statement ended the `if`
 ELSE_WITHOUT_IF = re.compile(r"['‘]else['’] without a previous ['‘]if['’]|expected expression before ['‘]else", re.IGNORECASE)
+# `break` outside a loop: often a `for (...);` or `while (...);` whose empty body ended the loop
+JUMP_OUTSIDE_LOOP = re.compile(r"(?:break|continue) statement not within", re.IGNORECASE)
+_LOOP_WITH_SEMICOLON = re.compile(r"^\s*(?:for|while)\s*\(.*\)\s*;\s*$")
 _IF_WITH_SEMICOLON = re.compile(r"^\s*(?:}\s*)?(?:else\s+)?if\s*\(.*\)\s*;\s*$")
 # gcc's words for a function header followed by something other than a body or `;`
 HEADER_WITHOUT_BODY = re.compile(r"expected ['‘]=['’], ['‘],['’], ['‘];['’], ['‘]asm['’] or ['‘]__attribute__['’] before ['‘]{['’]")
 _HEADER = re.compile(r"^\s*[A-Za-z_][\w\s*]*?\b[A-Za-z_]\w*\s*\([^;{}]*\)\s*$")
+EXPECTED_CLOSE_PAREN = re.compile(r"expected ['‘]\)['’] before")
 _STRIP = re.compile(r'//.*|/\*.*?\*/|"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
 SEARCH_LINES = 60  # how far above the compiler's line a brace is looked for
 PAIR_WEIGHT = 1
@@ -136,6 +140,25 @@ def prototype_without_semicolon(source: list[str], reported: int) -> int | None:
     return None
 
 
+def header_with_semicolon(source: list[str], reported: int, header: re.Pattern) -> int | None:
+    """The ``if (...);`` or ``for (...);`` above ``reported`` whose ``;`` ended it early."""
+    code = code_lines(source)
+    return next((n for n in range(min(reported, len(code)) - 1, max(reported - 15, 0), -1) if header.match(code[n - 1])), None)
+
+
+def unclosed_paren_line(code: list[str], reported: int, column: int) -> int | None:
+    """For "expected ')'": when the reported line is balanced up to the column, the line above
+    that opened a ``(`` it never closed."""
+    before = code[reported - 1][: max(column - 1, 0)] if reported <= len(code) else ""
+    if before.count("(") > before.count(")"):
+        return None  # the line itself has the open parenthesis
+    for number in range(reported - 1, max(reported - 6, 0), -1):
+        text = code[number - 1]
+        if text.strip() and text.count("(") > text.count(")"):
+            return number
+    return None
+
+
 def likely_lines(diagnostic: CompilerDiagnostic, program_text: str) -> list[int]:
     """Lines the mistake is probably on, the likeliest first; the compiler's line is always one."""
     source = program_text.splitlines()
@@ -143,15 +166,17 @@ def likely_lines(diagnostic: CompilerDiagnostic, program_text: str) -> list[int]
     if diagnostic.language in ("c", "java") and MISSING_CLOSE.search(diagnostic.message):
         guess = missing_close_line(source, min(diagnostic.line, len(source)))
     elif diagnostic.language == "c" and ELSE_WITHOUT_IF.search(diagnostic.message):
-        code = code_lines(source)
-        guess = next((n for n in range(diagnostic.line - 1, max(diagnostic.line - 15, 0), -1)
-                      if _IF_WITH_SEMICOLON.match(code[n - 1])), None)
+        guess = header_with_semicolon(source, diagnostic.line, _IF_WITH_SEMICOLON)
+    elif diagnostic.language == "c" and JUMP_OUTSIDE_LOOP.search(diagnostic.message):
+        guess = header_with_semicolon(source, diagnostic.line, _LOOP_WITH_SEMICOLON)
     elif diagnostic.language == "c" and HEADER_WITHOUT_BODY.search(diagnostic.message):
         guess = prototype_without_semicolon(source, min(diagnostic.line, len(source)))
     elif diagnostic.language == "c" and EXTRA_CLOSE.search(diagnostic.message):
         guess = extra_close_line(source, min(diagnostic.line, len(source)))
+    if guess is None and diagnostic.language == "c" and EXPECTED_CLOSE_PAREN.search(diagnostic.message):
+        guess = unclosed_paren_line(code_lines(source), diagnostic.line, diagnostic.column)
     if guess is None and REPORTED_LATE.search(diagnostic.message):
         before = source[diagnostic.line - 1][: max(diagnostic.column - 1, 0)] if diagnostic.line <= len(source) else ""
-        if not before.strip():
+        if not before.strip(" \t})]"):  # at the line's first token (closers aside): the line above ends wrong
             guess = next((n for n in range(diagnostic.line - 1, 0, -1) if source[n - 1].strip()), None)
     return [guess, diagnostic.line] if guess and guess != diagnostic.line else [diagnostic.line]
