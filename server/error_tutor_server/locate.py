@@ -159,24 +159,30 @@ def unclosed_paren_line(code: list[str], reported: int, column: int) -> int | No
     return None
 
 
+# (languages, message, finder): where the line to change is, for messages that name another line
+FINDERS = (
+    (("c", "java"), MISSING_CLOSE, lambda source, d: missing_close_line(source, min(d.line, len(source)))),
+    (("c",), ELSE_WITHOUT_IF, lambda source, d: header_with_semicolon(source, d.line, _IF_WITH_SEMICOLON)),
+    (("c",), JUMP_OUTSIDE_LOOP, lambda source, d: header_with_semicolon(source, d.line, _LOOP_WITH_SEMICOLON)),
+    (("c",), HEADER_WITHOUT_BODY, lambda source, d: prototype_without_semicolon(source, min(d.line, len(source)))),
+    (("c",), EXTRA_CLOSE, lambda source, d: extra_close_line(source, min(d.line, len(source)))),
+    (("c",), EXPECTED_CLOSE_PAREN, lambda source, d: unclosed_paren_line(code_lines(source), d.line, d.column)),
+    (("c", "java", "python"), REPORTED_LATE, lambda source, d: line_above_if_first_token(source, d)),
+)
+
+
+def line_above_if_first_token(source: list[str], diagnostic: CompilerDiagnostic) -> int | None:
+    """Reported at the first token of a line (closers aside): the line above is the one that ends wrong."""
+    before = source[diagnostic.line - 1][: max(diagnostic.column - 1, 0)] if diagnostic.line <= len(source) else ""
+    if before.strip(" \t})]"):
+        return None
+    return next((n for n in range(min(diagnostic.line, len(source) + 1) - 1, 0, -1) if source[n - 1].strip()), None)
+
+
 def likely_lines(diagnostic: CompilerDiagnostic, program_text: str) -> list[int]:
     """Lines the mistake is probably on, the likeliest first; the compiler's line is always one."""
     source = program_text.splitlines()
-    guess = None
-    if diagnostic.language in ("c", "java") and MISSING_CLOSE.search(diagnostic.message):
-        guess = missing_close_line(source, min(diagnostic.line, len(source)))
-    elif diagnostic.language == "c" and ELSE_WITHOUT_IF.search(diagnostic.message):
-        guess = header_with_semicolon(source, diagnostic.line, _IF_WITH_SEMICOLON)
-    elif diagnostic.language == "c" and JUMP_OUTSIDE_LOOP.search(diagnostic.message):
-        guess = header_with_semicolon(source, diagnostic.line, _LOOP_WITH_SEMICOLON)
-    elif diagnostic.language == "c" and HEADER_WITHOUT_BODY.search(diagnostic.message):
-        guess = prototype_without_semicolon(source, min(diagnostic.line, len(source)))
-    elif diagnostic.language == "c" and EXTRA_CLOSE.search(diagnostic.message):
-        guess = extra_close_line(source, min(diagnostic.line, len(source)))
-    if guess is None and diagnostic.language == "c" and EXPECTED_CLOSE_PAREN.search(diagnostic.message):
-        guess = unclosed_paren_line(code_lines(source), diagnostic.line, diagnostic.column)
-    if guess is None and REPORTED_LATE.search(diagnostic.message):
-        before = source[diagnostic.line - 1][: max(diagnostic.column - 1, 0)] if diagnostic.line <= len(source) else ""
-        if not before.strip(" \t})]"):  # at the line's first token (closers aside): the line above ends wrong
-            guess = next((n for n in range(diagnostic.line - 1, 0, -1) if source[n - 1].strip()), None)
+    guesses = (find(source, diagnostic) for languages, message, find in FINDERS
+               if diagnostic.language in languages and message.search(diagnostic.message))
+    guess = next((line for line in guesses if line), None)
     return [guess, diagnostic.line] if guess and guess != diagnostic.line else [diagnostic.line]
