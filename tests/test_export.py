@@ -199,6 +199,27 @@ def test_merged_export_runs_in_the_local_model(merged):
     assert model.fine_tuned, "the GGUF's error_tutor.adapter_sha256 says it was fine-tuned: no worked example"
 
 
+@pytest.mark.slow
+def test_a_fine_tuned_gguf_is_prompted_as_it_was_trained_from_the_first_explanation(merged):
+    """Before the model is loaded, nothing says it is fine-tuned: explaining loads it first, so even the
+    first prompt leaves the worked example out, the generation is cached under that prompt, and a
+    rating finds the model's text there."""
+    from error_tutor_server.compilers import diagnose_sync
+    from error_tutor_server.feedback import rating_row
+    from error_tutor_server.model import LocalModel
+    from error_tutor_server.settings import TutorSettings
+    from error_tutor_server.tutor import Tutor
+
+    settings = TutorSettings(max_tokens=24)
+    tutor = Tutor(settings, backend=LocalModel(model_path=str(merged.path), threads=2), disk_cache=False)
+    diagnostic = next(d for d in diagnose_sync("c", C_MISSING_SEMICOLON, settings) if d.severity == "error")
+    tutor.explain(diagnostic, C_MISSING_SEMICOLON)
+    messages, key = tutor.prompt(diagnostic, C_MISSING_SEMICOLON)
+    assert [m["role"] for m in messages] == ["system", "user"]
+    assert tutor.cache.get(key) is not None
+    assert rating_row(settings, tutor, diagnostic, C_MISSING_SEMICOLON, True)["model_text"]
+
+
 @pytest_lsp.fixture(config=CONFIG)
 async def exported_client(lsp_client: LanguageClient, tmp_path, merged):
     await lsp_client.initialize_session(init_params(tmp_path, modelPath=str(merged.path), hoverBudgetMs=250,

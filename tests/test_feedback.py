@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
 
 from conftest import diagnostics_for, open_document
@@ -116,6 +117,32 @@ def test_acknowledged_ratings_survive_kill_9_of_the_writers(tmp_path):
     assert acknowledged <= stored, f"lost acknowledged ratings: {sorted(acknowledged - stored)[:5]}"
     manifest = export_feedback(db_path, tmp_path / "export")
     assert manifest["ratings"] == len(stored) and manifest["sft"] >= 1
+
+
+def test_a_transiently_locked_file_is_tried_again_and_other_errors_are_not(tmp_path, monkeypatch):
+    from error_tutor_server import feedback
+
+    calls = []
+    real_insert = feedback.insert_row
+
+    def locked_once(path, row):
+        calls.append(path)
+        if len(calls) == 1:
+            raise sqlite3.OperationalError("database is locked")
+        return real_insert(path, row)
+
+    monkeypatch.setattr(feedback, "insert_row", locked_once)
+    row_id = store_row(tmp_path / "fb.sqlite3", hand_row(C_MISSING_SEMICOLON, "c", True, "rules"))
+    assert len(calls) == 2 and [r["id"] for r in rows(tmp_path / "fb.sqlite3")] == [row_id]
+
+    def read_only(path, row):
+        calls.append(path)
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(feedback, "insert_row", read_only)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        store_row(tmp_path / "fb.sqlite3", {})
+    assert len(calls) == 3, "a lasting error is reported at once"
 
 
 def hand_row(program: str, language: str, helpful: bool, source: str, model_text: str = "") -> dict:

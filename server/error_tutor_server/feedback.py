@@ -13,9 +13,8 @@ import sqlite3
 import time
 from pathlib import Path
 
-from error_tutor_server.cache import cache_key
 from error_tutor_server.diagnostics import CompilerDiagnostic
-from error_tutor_server.explain import build_messages, code_excerpt
+from error_tutor_server.explain import code_excerpt
 from error_tutor_server.paths import cache_dir
 from error_tutor_server.settings import TutorSettings
 
@@ -63,8 +62,8 @@ def model_text(tutor, diagnostic: CompilerDiagnostic, program_text: str) -> tupl
     """The model's raw generation for this case, if it was generated (checked or not)."""
     if getattr(tutor, "backend", None) is None:
         return "", ""
-    messages = build_messages(diagnostic, tutor.classify(diagnostic), program_text, tutor.locale)
-    hit = tutor.cache.get(cache_key(tutor.backend.name, messages, tutor.settings.max_tokens))
+    _, key = tutor.prompt(diagnostic, program_text)
+    hit = tutor.cache.get(key)
     return hit if hit else ("", "")
 
 
@@ -83,8 +82,24 @@ def rating_row(settings: TutorSettings, tutor, diagnostic: CompilerDiagnostic, p
             "model_text": raw, "model_finish": finish}
 
 
-def store_row(path: Path, row: dict) -> int:
-    """Insert one row in its own transaction; returns its id once it is on disk."""
+def store_row(path: Path, row: dict, attempts: int = 5) -> int:
+    """Insert one row in its own transaction; returns its id once it is on disk.
+
+    SQLite answers "database is locked" at once, without waiting, in a few WAL cases (another
+    process opening or checkpointing the file): a failed transaction wrote nothing, so try again.
+    """
+    for attempt in range(attempts):
+        try:
+            return insert_row(path, row)
+        except sqlite3.OperationalError as exc:
+            transient = "locked" in str(exc) or "busy" in str(exc)
+            if attempt == attempts - 1 or not transient:
+                raise
+            time.sleep(0.05 * 2 ** attempt)
+    raise ValueError("attempts must be at least 1")
+
+
+def insert_row(path: Path, row: dict) -> int:
     db = connect(path)
     try:
         with db:

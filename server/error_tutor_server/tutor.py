@@ -82,7 +82,8 @@ class Tutor:
         return rule_explanation(diagnostic, self.classify(diagnostic), program_text,
                                 self.settings.hint_level, self.locale, note_key)
 
-    def _request(self, diagnostic: CompilerDiagnostic, program_text: str) -> tuple[list[dict], str]:
+    def prompt(self, diagnostic: CompilerDiagnostic, program_text: str) -> tuple[list[dict], str]:
+        """The messages this backend is sent for the case, and their cache key."""
         messages = build_messages(diagnostic, self.classify(diagnostic), program_text, self.locale,
                                   worked_example=not getattr(self.backend, "fine_tuned", False))
         return messages, cache_key(self.backend.name, messages, self.settings.max_tokens)
@@ -91,7 +92,7 @@ class Tutor:
         """The model's explanation if it was generated before (instant), else None."""
         if self.backend is None:
             return None
-        _, key = self._request(diagnostic, program_text)
+        _, key = self.prompt(diagnostic, program_text)
         hit = self.cache.get(key)
         return self.judge(diagnostic, program_text, *hit) if hit else None
 
@@ -100,7 +101,13 @@ class Tutor:
         """The best explanation, generating with the model when needed (blocking)."""
         if self.backend is None:
             return self.rules(diagnostic, program_text)
-        messages, key = self._request(diagnostic, program_text)
+        try:
+            if not getattr(self.backend, "loaded", True):
+                self.backend.load()  # the prompt depends on the model: a fine-tuned one gets no worked example
+        except TutorError as exc:
+            log.warning("%s", exc)
+            return self.rules(diagnostic, program_text, "rules_backend_down")
+        messages, key = self.prompt(diagnostic, program_text)
         hit = self.cache.get(key)
         if hit is None:
             try:
