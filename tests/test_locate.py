@@ -73,6 +73,76 @@ int main(void)
 }
 """
 
+UNINDENTED_BODY_MISSING_BRACE = """#include <stdio.h>
+int main(){
+int n = 3, i, j;
+for(i=1;i<n;i=i+1) {
+    for(j=1;j<n;j=j+1){
+        printf("%d",j);
+    }
+    printf("\\n");
+return 0;
+}
+"""
+
+STRAY_OPENER = """#include <stdio.h>
+int main(){
+    int i;{
+    for(i=0;i<4;i++){
+        printf(" %d",i);
+    }
+    return 0;
+}
+"""
+
+IF_WITHOUT_OPENING_BRACE = """int power(int x, int k){
+    int a = 2;
+    if (k != 1)
+        a = 1;
+        x = a * x;
+        return power(x, k - 1);
+    }
+    return x;
+}
+"""
+
+ARRAY_DECLARED_AS_NUMBER = """#include <stdlib.h>
+int main(void)
+{
+    int n = 3, i;
+    int values;
+    values = (int *) malloc(n * sizeof(int));
+    for (i = 0; i < n; i++) values[i] = i;
+    return 0;
+}
+"""
+
+STATEMENT_BETWEEN_IF_AND_ELSE = """#include <stdio.h>
+int main(void)
+{
+    int t = 0, p = 1;
+    if (p > 0)
+    {
+        t = 1;
+    }printf("%d", t);
+    else
+    {
+        t = 2;
+    }
+    return t;
+}
+"""
+
+CONSISTENT_BUT_UNCLOSED = """int main(void)
+{
+    int i, s = 0;
+    for (i = 0; i < 3; i++)
+    {
+        s += i;
+    }
+    return s;
+"""
+
 TABBED_MISSING_SEMICOLON = "int main(void)\n{\n\tint x = 1\n\t double y = 2;\n\treturn (int) y + x;\n}\n"
 
 
@@ -88,6 +158,12 @@ def first_error(text: str):
     (PROTOTYPE_WITHOUT_SEMICOLON, 2, "before '{'"),  # the prototype, not main's header below it
     (LOOP_WITH_SEMICOLON, 4, "not within loop"),  # the `;` after for (...) ended the loop
     (PARENTHESIS_LEFT_OPEN, 5, "expected ')'"),  # the line that opened the `(`, not the printf below
+    (UNINDENTED_BODY_MISSING_BRACE, 8, "end of input"),  # the outer loop's end, though main is unindented
+    (STRAY_OPENER, 3, "end of input"),  # the `{` after `int i;` opens nothing
+    (IF_WITHOUT_OPENING_BRACE, 3, "before 'return'"),  # the `if` lost its `{`, so its `}` closed power
+    (ARRAY_DECLARED_AS_NUMBER, 5, "subscripted value"),  # declared `int`, allocated as `int *`
+    (STATEMENT_BETWEEN_IF_AND_ELSE, 8, "without a previous 'if'"),  # the printf after the if's `}`
+    (CONSISTENT_BUT_UNCLOSED, 8, "end of input"),  # nothing fits better than where gcc noticed
 ])
 def test_gcc_errors_point_at_the_line_to_change(program, expected, message_part):
     diagnostic = first_error(program)
@@ -107,6 +183,13 @@ def test_braces_in_comments_and_strings_do_not_count():
     code = code_lines(['int main(void) {', '    char *s = "{";  /* } */', '    // {', '    return 0;', '}'])
     assert [b.char for b in braces(code)] == ["{", "}"]
     assert indentation_cost(code, braces(code)) == 0
+
+
+def test_an_allocation_that_agrees_with_the_declaration_leaves_the_use():
+    program = ARRAY_DECLARED_AS_NUMBER.replace("int values;", "int *values;").replace("values[i] = i", "values[i][0] = i")
+    diagnostic = first_error(program)
+    assert "subscripted value" in diagnostic.message
+    assert likely_lines(diagnostic, program) == [7]
 
 
 def test_without_brace_trouble_the_compilers_line_stays():

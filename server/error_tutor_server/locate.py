@@ -33,8 +33,22 @@ HEADER_WITHOUT_BODY = re.compile(r"expected ['‘]=['’], ['‘],['’], ['‘]
 _HEADER = re.compile(r"^\s*[A-Za-z_][\w\s*]*?\b[A-Za-z_]\w*\s*\([^;{}]*\)\s*$")
 EXPECTED_CLOSE_PAREN = re.compile(r"expected ['‘]\)['’] before")
 _STRIP = re.compile(r'//.*|/\*.*?\*/|"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
+# a statement (not a declaration): it cannot stand outside a function
+_STATEMENT = re.compile(r"^\s*(?:(?:for|while|if|else|return|do|switch|break|continue|case)\b|"
+                        r"[A-Za-z_]\w*(?:\[[^\]]*\])?\s*(?:[-+*/%]?=(?!=)|\+\+|--|\())")
+_FUNCTION_HEADER = re.compile(r"^[A-Za-z_][\w\s*]*?\b([A-Za-z_]\w*)\s*\([^;]*\)\s*\{?\s*$")
+CONTROL_WORDS = {"if", "for", "while", "switch", "return", "else", "do", "sizeof"}
+_OPENS_BLOCK = re.compile(r"(?:\)|\belse|\bdo|=|\bstruct(?:\s+\w+)?|\bunion(?:\s+\w+)?|\benum(?:\s+\w+)?|[{(,])\s*$")
+_CONTROL_HEADER = re.compile(r"^\s*(?:}\s*)?(?:else\s+if|if|for|while|else)\b(?:.*\)\s*|\s*)$")
+# `[ ]` on a name declared as a plain number: its declaration is the line to change
+SUBSCRIPT_NOT_ARRAY = re.compile(r"subscripted value is (?:neither array nor pointer|not an array)", re.IGNORECASE)
+_C_TYPE = r"(?:(?:unsigned|signed|const|static|long|short)\s+)*(?:int|char|float|double|long|short|bool|size_t|struct\s+\w+)"
+_INDEXED_NAME = re.compile(r"([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*$")
 SEARCH_LINES = 60  # how far above the compiler's line a brace is looked for
 PAIR_WEIGHT = 1
+PAIR_TOLERANCE = 1  # columns a `}` may stray from under its `{`
+EMPTY_BLOCK_COST = 2  # a `}` straight after its `{` is rarely what was forgotten
+INSERT_MARGIN = 1  # a `}` inside the file must fit this much better than one at its end
 
 
 @dataclass(frozen=True)
@@ -72,25 +86,45 @@ def braces(code: list[str]) -> list[Brace]:
     return found
 
 
+def is_function_header(text: str) -> bool:
+    head = _FUNCTION_HEADER.match(text)
+    return bool(head) and head.group(1) not in CONTROL_WORDS
+
+
+def line_cost(text: str, stack: list[Brace], body_indent: dict[int, int]) -> int:
+    """How badly one line of code sits in the blocks open around it."""
+    if not stack:  # outside every function: only declarations belong here
+        return 2 * bool(_STATEMENT.match(text) and not is_function_header(text))
+    if is_function_header(text):
+        return 2  # a function defined inside another: the one above was not closed
+    if len(stack) == 1:
+        return 0  # a function's own body: novices often leave it unindented
+    block = stack[-1]
+    expected = body_indent.setdefault(block.line, indentation(text))
+    return int(indentation(text) <= block.indent or indentation(text) < expected)
+
+
 def indentation_cost(code: list[str], events: list[Brace], close_before: int = 0) -> int:
     """How much the braces disagree with the indentation: closers not under their opener, and
-    statements not indented inside the block that is open around them (``close_before``: a ``}``
-    is inserted before that line)."""
-    cost, stack, by_line = 0, [], {}
+    statements not indented inside the block open around them (``close_before``: a ``}`` is
+    inserted before that line; closing a block that has nothing in it costs extra)."""
+    cost, stack, by_line, body_indent, last_code = 0, [], {}, {}, 0
     for brace in events:
         by_line.setdefault(brace.line, []).append(brace)
     for number, text in enumerate(code, 1):
-        if number == close_before and stack:
-            stack.pop()
         stripped = text.strip()
-        if stack and stripped and stripped[0] not in "{}" and number != stack[-1].line:
-            cost += indentation(text) <= stack[-1].indent
+        if number == close_before and stack:
+            cost += EMPTY_BLOCK_COST * (stack[-1].line == last_code)
+            stack.pop()
+        if stripped and stripped[0] not in "{}" and not (stack and number == stack[-1].line):
+            cost += line_cost(text, stack, body_indent)
+        last_code = number if stripped else last_code
         for brace in by_line.get(number, ()):
             if brace.char == "{":
                 stack.append(brace)
             elif stack:
                 opener = stack.pop()
-                cost += PAIR_WEIGHT * (brace.leads and opener.line != brace.line and abs(brace.indent - opener.indent) > 1)
+                cost += PAIR_WEIGHT * (brace.leads and opener.line != brace.line and abs(brace.indent - opener.indent) > PAIR_TOLERANCE)
             else:
                 cost += 2  # a closer with nothing open
     return cost + 2 * len(stack)
@@ -102,25 +136,67 @@ def blank_before(source: list[str], line: int) -> int:
     return previous + 1 if previous + 1 < line else previous
 
 
+def is_stray_opener(code: list[str], brace: Brace) -> bool:
+    """A ``{`` after no header, ``else``, ``do``, ``=`` or ``struct``: as in ``int i;{``."""
+    before = code[brace.line - 1].split("{")[0]
+    if not before.strip():
+        before = next((code[n - 1] for n in range(brace.line - 1, 0, -1) if code[n - 1].strip()), "")
+    return not _OPENS_BLOCK.search(before)
+
+
 def missing_close_line(source: list[str], reported: int) -> int | None:
-    """The line a forgotten ``}`` belongs on: the insertion that best fits the indentation."""
+    """The line a forgotten ``}`` belongs on: the insertion that best fits the indentation, when
+    it fits clearly better than one at the end of the file (where the compiler noticed); or a
+    stray ``{`` whose removal fits better still."""
     code = code_lines(source)
     events = braces(code)
-    best = (indentation_cost(code, events), None)
+    at_end = max(indentation_cost(code, events) - 2, 0)  # the `}` written where the compiler noticed
+    best_cost, best_line = at_end - INSERT_MARGIN + 1, reported
     for line in range(reported, max(reported - SEARCH_LINES, 1), -1):  # latest first: ties keep the latest
         if not code[line - 1].strip() or code[line - 1].lstrip().startswith("{"):
             continue
         cost = indentation_cost(code, events, close_before=line)
-        if cost < best[0]:
-            best = (cost, line)
-    return blank_before(source, best[1]) if best[1] else None
+        if cost < best_cost:
+            best_cost, best_line = cost, blank_before(source, line)
+    for brace in (b for b in events if b.char == "{" and reported - SEARCH_LINES < b.line <= reported):
+        if is_stray_opener(code, brace):
+            cost = indentation_cost(code, [b for b in events if b is not brace])
+            if cost < best_cost:
+                best_cost, best_line = cost, brace.line
+    return best_line
+
+
+def closer_below(code: list[str], header: int) -> bool:
+    """A ``}`` under ``header``, at its indentation, ends the lines indented beneath it."""
+    indent = indentation(code[header - 1])
+    for text in code[header:]:
+        if text.strip() and indentation(text) <= indent:
+            return text.lstrip().startswith("}") and indentation(text) == indent
+    return False
+
+
+def missing_open_candidates(code: list[str], reported: int) -> list[int]:
+    """``if (...)``, ``for (...)``, ``else`` headers with no ``{`` whose indented body a ``}`` closes."""
+    found = []
+    for number in range(min(reported, len(code)), max(reported - SEARCH_LINES, 0), -1):
+        following = next((t for t in code[number:] if t.strip()), "{")
+        if _CONTROL_HEADER.match(code[number - 1]) and not following.lstrip().startswith("{") \
+                and closer_below(code, number):
+            found.append(number)
+    return found
 
 
 def extra_close_line(source: list[str], reported: int) -> int | None:
-    """The ``}`` that closed the block too early: the one whose removal best fits the indentation."""
+    """The ``}`` that closed the block too early, or the header that lost its ``{`` so that its
+    ``}`` closed the function: whichever change best fits the indentation (a missing ``{`` wins ties)."""
     code = code_lines(source)
     events = braces(code)
     best = (indentation_cost(code, events), None)
+    for header in missing_open_candidates(code, reported):
+        added = sorted([*events, Brace(header, "{", indentation(code[header - 1]), False)], key=lambda b: b.line)
+        cost = indentation_cost(code, added) - 0.5
+        if cost < best[0]:
+            best = (cost, header)
     candidates = [b for b in events if b.char == "}" and reported - SEARCH_LINES < b.line <= reported]
     for brace in reversed(candidates):  # latest first: ties keep the latest
         cost = indentation_cost(code, [b for b in events if b is not brace])
@@ -146,6 +222,35 @@ def header_with_semicolon(source: list[str], reported: int, header: re.Pattern) 
     return next((n for n in range(min(reported, len(code)) - 1, max(reported - 15, 0), -1) if header.match(code[n - 1])), None)
 
 
+def declaration_line(code: list[str], diagnostic: CompilerDiagnostic) -> int | None:
+    """For ``[ ]`` on a name whose declaration has fewer ``*`` than the ``(T **) malloc(...)``
+    assigned to it, that declaration; when they agree, the use itself is the likelier mistake."""
+    if diagnostic.line > len(code):
+        return None
+    indexed = _INDEXED_NAME.search(code[diagnostic.line - 1][: max(diagnostic.column - 1, 0)])
+    if not indexed:
+        return None
+    name = re.escape(indexed.group(1))
+    allocated = re.compile(rf"(?<![\w.>]){name}\s*=\s*\(\s*[\w\s]+?(\*+)\s*\)\s*(?:malloc|calloc|realloc)\b")
+    stars = max((len(m.group(1)) for text in code for m in allocated.finditer(text)), default=0)
+    declared = re.compile(rf"^\s*{_C_TYPE}\b[^;]*?(?<![\w.>])(\**)\s*{name}\b(?!\s*\[)")
+    for number in range(diagnostic.line - 1, 0, -1):
+        found = declared.search(code[number - 1])
+        if found:
+            return number if len(found.group(1)) < stars else None
+    return None
+
+
+def brace_beside_statement(code: list[str], reported: int) -> int | None:
+    """``printf(...);}`` or ``}printf(...);`` just above an orphan ``else``: the ``}`` that shares a
+    line with a statement is the one that ended the ``if`` block in the wrong place."""
+    for number in range(min(reported, len(code) + 1) - 1, max(reported - 6, 0), -1):
+        text = code[number - 1]
+        if "}" in text and re.search(r"\w.*;", text) and not _CONTROL_HEADER.match(text):
+            return number
+    return None
+
+
 def unclosed_paren_line(code: list[str], reported: int, column: int) -> int | None:
     """For "expected ')'": when the reported line is balanced up to the column, the line above
     that opened a ``(`` it never closed."""
@@ -162,10 +267,12 @@ def unclosed_paren_line(code: list[str], reported: int, column: int) -> int | No
 # (languages, message, finder): where the line to change is, for messages that name another line
 FINDERS = (
     (("c", "java"), MISSING_CLOSE, lambda source, d: missing_close_line(source, min(d.line, len(source)))),
-    (("c",), ELSE_WITHOUT_IF, lambda source, d: header_with_semicolon(source, d.line, _IF_WITH_SEMICOLON)),
+    (("c",), ELSE_WITHOUT_IF, lambda source, d: header_with_semicolon(source, d.line, _IF_WITH_SEMICOLON)
+                                                or brace_beside_statement(code_lines(source), d.line)),
     (("c",), JUMP_OUTSIDE_LOOP, lambda source, d: header_with_semicolon(source, d.line, _LOOP_WITH_SEMICOLON)),
     (("c",), HEADER_WITHOUT_BODY, lambda source, d: prototype_without_semicolon(source, min(d.line, len(source)))),
     (("c",), EXTRA_CLOSE, lambda source, d: extra_close_line(source, min(d.line, len(source)))),
+    (("c",), SUBSCRIPT_NOT_ARRAY, lambda source, d: declaration_line(code_lines(source), d)),
     (("c",), EXPECTED_CLOSE_PAREN, lambda source, d: unclosed_paren_line(code_lines(source), d.line, d.column)),
     (("c", "java", "python"), REPORTED_LATE, lambda source, d: line_above_if_first_token(source, d)),
 )
