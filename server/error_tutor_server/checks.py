@@ -64,11 +64,16 @@ def without_asides(text: str) -> str:
     return _PROSE_ASIDE.sub(lambda m: " " * len(m.group()), text)
 
 
+def unquoted_prose(text: str) -> str:
+    """``text`` without its backticked spans and its asides: where unquoted code would show."""
+    return without_asides(_BACKTICK.sub(" ", text))
+
+
 def introduced_code(text: str, program_text: str, hint_level: str = "hint") -> list[str]:
     """Code-like spans in ``text`` that the student did not write (a possible fix)."""
     program = normalize_code(program_text)
     spans = [next(g for g in m.groups() if g) for m in _QUOTED_CODE.finditer(text)]
-    prose_free = without_asides(_BACKTICK.sub(" ", text))  # quoted spans were taken above
+    prose_free = unquoted_prose(text)  # quoted spans were taken above
     spans += [line for line in prose_free.splitlines()
               if _CODE_LIKE.search(line) and len(line.split()) <= 12 and not _JAPANESE.search(line)]
     leaks = []
@@ -95,7 +100,7 @@ def leaks_fix(text: str, program_text: str, fixed_line: str = "", hint_level: st
     words = without_quoted_lines(text, program)  # a comment in the student's own line is not our advice
     if _PRESCRIBES.search(words) or _GIVEAWAY.search(words):
         reasons.append("tells the student what to write")
-    for match in _EMBEDDED_CODE.finditer(without_asides(_BACKTICK.sub(" ", text))):
+    for match in _EMBEDDED_CODE.finditer(unquoted_prose(text)):
         if normalize_code(match.group(0)) not in program:
             reasons.append(f"writes code `{match.group(0).strip()[:40]}`")
     reasons += [f"introduces code `{span}`" for span in introduced_code(text, program_text, hint_level)]

@@ -178,13 +178,13 @@ async def diagnose(language: str, text: str, settings: TutorSettings, filename: 
     parse = {"c": parse_c_output, "python": parse_python_output, "java": parse_javac_output}[language]
     diagnostics = refused + parse(output, filename)
     if language == "c":
-        diagnostics = [character_columns(d, text) for d in diagnostics]
+        lines = text.splitlines()
+        diagnostics = [character_columns(d, lines) for d in diagnostics]
     return [d if d.source_line else d.with_source(text) for d in diagnostics[:MAX_DIAGNOSTICS]]
 
 
-def character_columns(diagnostic: CompilerDiagnostic, text: str) -> CompilerDiagnostic:
+def character_columns(diagnostic: CompilerDiagnostic, lines: list[str]) -> CompilerDiagnostic:
     """gcc and clang count columns in UTF-8 bytes; the editor counts characters."""
-    lines = text.splitlines()
     def column(line: int, byte_column: int) -> int:
         if not 1 <= line <= len(lines) or lines[line - 1].isascii():
             return byte_column
