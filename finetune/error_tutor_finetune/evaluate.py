@@ -175,10 +175,14 @@ class RulesOnly(Configuration):
 
     def explain(self, case: Case) -> Outcome:
         explanation = self.tutor.rules(case.diagnostic, case.program)
-        classification = self.tutor.classify(case.diagnostic)
-        return Outcome(text=student_text(explanation, case.program, "en"), line=explanation.line,
-                       meaning=hover_meaning(case, explanation), token=explanation.token, source="rules",
-                       rule_id=classification.rule_id, classified=classification.matched)
+        return hover_outcome(case, explanation, self.tutor.classify(case.diagnostic), source="rules")
+
+
+def hover_outcome(case: Case, explanation, classification, **extra) -> Outcome:
+    """What the student reads in the hover, with where it points and the rule behind it."""
+    return Outcome(text=student_text(explanation, case.program, "en"), line=explanation.line,
+                   meaning=hover_meaning(case, explanation), token=explanation.token,
+                   rule_id=classification.rule_id, classified=classification.matched, **extra)
 
 
 def naive_messages(diagnostic: CompilerDiagnostic, program_text: str) -> list[dict]:
@@ -213,14 +217,11 @@ class Grounded(Configuration):
     def explain(self, case: Case) -> Outcome:
         self.recorder.last = None
         explanation = self.tutor.explain(case.diagnostic, case.program)
-        classification = self.tutor.classify(case.diagnostic)
         generation = self.recorder.last
-        return Outcome(text=student_text(explanation, case.program, "en"), line=explanation.line,
-                       meaning=hover_meaning(case, explanation), token=explanation.token,
-                       source=explanation.source, rule_id=classification.rule_id, classified=classification.matched,
-                       model_text=generation.text if generation else None,
-                       finish=generation.finish_reason if generation else "",
-                       shown=explanation.source == "model", note=explanation.note)
+        return hover_outcome(case, explanation, self.tutor.classify(case.diagnostic), source=explanation.source,
+                             model_text=generation.text if generation else None,
+                             finish=generation.finish_reason if generation else "",
+                             shown=explanation.source == "model", note=explanation.note)
 
 
 def load_model(model_path: str = "", adapter_path: str = "", threads: int = 0):
