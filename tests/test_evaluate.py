@@ -303,3 +303,10 @@ def test_real_run_metrics_are_sensible(real_run):
         if row["language"] == "python":
             assert -1.0 <= row["agreement"] <= 1.0
     assert all(t["value"] is not None for t in summary["targets"])
+
+
+def test_the_held_out_evaluation_script_says_how_to_fix_a_wrong_folder(tmp_path, capsys):
+    from error_tutor_finetune.eval_heldout import main
+
+    assert main([str(tmp_path / "no-adapter"), str(tmp_path / "eval")]) == 2
+    assert "Pass the adapter/ folder that `error-tutor train` wrote." in capsys.readouterr().err

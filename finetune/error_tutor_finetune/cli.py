@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import sys
 
 from error_tutor_finetune.train_config import TrainConfig, add_config_flags, config_from_args
 
@@ -100,18 +99,13 @@ def register_train(subparsers) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m error_tutor_finetune.cli train ...`` (also what ``accelerate launch`` runs)."""
-    from error_tutor_server.paths import offline_environment
+    from error_tutor_server.cli import run_standalone
 
-    offline_environment()
     parser = argparse.ArgumentParser(prog="python -m error_tutor_finetune.cli")
     sub = parser.add_subparsers(dest="command", required=True)
     register_data(sub)
     register_train(sub)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    from error_tutor_server.cli import run_command
-
-    return run_command(args)
+    return run_standalone(parser, argv)
 
 
 if __name__ == "__main__":

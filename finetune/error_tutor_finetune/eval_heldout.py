@@ -12,9 +12,9 @@ others on all of them.
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
-import sys
 from pathlib import Path
 
 from error_tutor_finetune.evaluate import EvalConfig, default_corpora, run_eval
@@ -81,9 +81,25 @@ def run_evaluation(adapter_dir: str, out_dir: str, model_limit: int = MODEL_LIMI
     return run_eval(config)
 
 
-if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    summary = run_evaluation(sys.argv[1], sys.argv[2])
+def evaluate_command(args: argparse.Namespace) -> int:
+    summary = run_evaluation(args.adapter_dir, args.out_dir, args.model_limit, args.threads)
     print(json.dumps(summary.get("targets", []), indent=1))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from error_tutor_server.cli import run_standalone
+
+    parser = argparse.ArgumentParser(prog="python -m error_tutor_finetune.eval_heldout",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("adapter_dir", help="the adapter/ folder that `error-tutor train` wrote")
+    parser.add_argument("out_dir", help="where the report, the cases and the exported adapter.gguf go")
+    parser.add_argument("--model-limit", type=int, default=MODEL_LIMIT, metavar="N",
+                        help=f"model configurations on the first N cases of each corpus (default {MODEL_LIMIT})")
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads for the model (default: the server's policy)")
+    parser.set_defaults(func=evaluate_command)
+    return run_standalone(parser, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -34,7 +34,6 @@ import json
 import logging
 import os
 import sqlite3
-import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -280,11 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m error_tutor_finetune.feedback_export",
                                      description=__doc__.split("\n\n")[0])
     add_arguments(parser)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    from error_tutor_server.cli import run_command
+    from error_tutor_server.cli import run_standalone
 
-    return run_command(args)
+    return run_standalone(parser, argv)
 
 
 if __name__ == "__main__":

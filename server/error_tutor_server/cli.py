@@ -149,6 +149,15 @@ def main(argv: list[str] | None = None) -> int:
     return run_command(args)
 
 
+def run_standalone(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
+    """A maintainer's script run on its own (``python -m ...``): offline, progress logged to stderr,
+    a ``TutorError`` reported in one line."""
+    offline_environment()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    return run_command(args)
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Run a parsed subcommand: a ``TutorError`` becomes one line on stderr and exit status 2."""
     try:
