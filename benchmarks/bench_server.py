@@ -137,7 +137,7 @@ def fresh_versus_raw(model: LocalModel, runs: int) -> tuple[float, float, int]:
         began = time.perf_counter()
         tutor.explain(diagnostic, PROGRAM)
         pipeline.append(time.perf_counter() - began)
-        messages = tutor._request(diagnostic, PROGRAM)[0]
+        messages = tutor.prompt(diagnostic, PROGRAM)[0]
         model._llama.reset()
         began = time.perf_counter()
         result = model._llama.create_chat_completion(messages=messages, max_tokens=settings.max_tokens,
