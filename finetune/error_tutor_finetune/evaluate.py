@@ -253,7 +253,8 @@ def score(case: Case, name: str, outcome: Outcome, seconds: float, hint_level: s
     return {"id": case.id, "corpus": case.corpus, "language": case.language, "config": name,
             "diagnostic": {"line": d.line, "column": d.column, "message": d.message, "source_line": d.source_line},
             "truth_lines": sorted(case.truth_lines), "targets": list(case.targets), "fixed_line": case.fixed_line,
-            "explanation": outcome.text, "meaning": outcome.meaning or outcome.text, "source": outcome.source, "line": outcome.line, "token": outcome.token,
+            "explanation": outcome.text, "meaning": outcome.meaning or outcome.text, "source": outcome.source,
+            "line": outcome.line, "token": outcome.token,
             "rule_id": outcome.rule_id, "model_text": outcome.model_text, "finish": outcome.finish, "note": outcome.note,
             "covered": bool(outcome.text.strip()) and outcome.classified is not False, "classified": outcome.classified,
             "located": located(outcome.line, case.truth_lines), "specific": specific(outcome.text, case.targets, outcome.token),
@@ -350,6 +351,7 @@ def add_agreement(records: list[dict], references: dict[int, str], threads: int)
     if not scored:
         return
     log.info("embedding %d explanations for the agreement metric", len(scored))
+    # a journal written before "meaning" existed may be resumed: its records have only the text
     values = Embedder(threads or 1).similarities([(r.get("meaning") or r["explanation"], references[id(r)])
                                                   for r in scored])
     for record, value in zip(scored, values):

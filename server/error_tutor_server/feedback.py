@@ -88,15 +88,14 @@ def store_row(path: Path, row: dict, attempts: int = 5) -> int:
     SQLite answers "database is locked" at once, without waiting, in a few WAL cases (another
     process opening or checkpointing the file): a failed transaction wrote nothing, so try again.
     """
-    for attempt in range(attempts):
+    for attempt in range(attempts - 1):
         try:
             return insert_row(path, row)
         except sqlite3.OperationalError as exc:
-            transient = "locked" in str(exc) or "busy" in str(exc)
-            if attempt == attempts - 1 or not transient:
+            if "locked" not in str(exc) and "busy" not in str(exc):
                 raise
             time.sleep(0.05 * 2 ** attempt)
-    raise ValueError("attempts must be at least 1")
+    return insert_row(path, row)  # the last attempt: its error is the caller's
 
 
 def insert_row(path: Path, row: dict) -> int:

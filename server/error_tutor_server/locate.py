@@ -191,18 +191,18 @@ def extra_close_line(source: list[str], reported: int) -> int | None:
     ``}`` closed the function: whichever change best fits the indentation (a missing ``{`` wins ties)."""
     code = code_lines(source)
     events = braces(code)
-    best = (indentation_cost(code, events), None)
+    best_cost, best_line = indentation_cost(code, events), None
     for header in missing_open_candidates(code, reported):
         added = sorted([*events, Brace(header, "{", indentation(code[header - 1]), False)], key=lambda b: b.line)
-        cost = indentation_cost(code, added) - 0.5
-        if cost < best[0]:
-            best = (cost, header)
+        cost = indentation_cost(code, added) - 0.5  # a missing `{` wins ties with a `}` too many
+        if cost < best_cost:
+            best_cost, best_line = cost, header
     candidates = [b for b in events if b.char == "}" and reported - SEARCH_LINES < b.line <= reported]
     for brace in reversed(candidates):  # latest first: ties keep the latest
         cost = indentation_cost(code, [b for b in events if b is not brace])
-        if cost < best[0]:
-            best = (cost, brace.line)
-    return best[1]
+        if cost < best_cost:
+            best_cost, best_line = cost, brace.line
+    return best_line
 
 
 def prototype_without_semicolon(source: list[str], reported: int) -> int | None:
