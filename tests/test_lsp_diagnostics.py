@@ -6,7 +6,7 @@ import asyncio
 
 from lsprotocol import types
 
-from conftest import change_document, diagnostics_for, open_document
+from conftest import change_document, diagnostics_for, hover, open_document
 
 C_MISSING_SEMICOLON = "#include <stdio.h>\nint main(void)\n{\n    int total = 0\n    printf(\"%d\\n\", total);\n    return 0;\n}\n"
 PY_MISSING_COLON = "def grade(score):\n    if score > 50\n        return 'pass'\n    return 'fail'\n"
@@ -22,6 +22,17 @@ async def test_c_diagnostic_from_gcc(rules_client, tmp_path):
     assert first.severity == types.DiagnosticSeverity.Error
     assert "expected" in first.message and "';'" in first.message
     assert first.range.start.line == 4  # 0-based: gcc reports at the printf on line 5
+
+
+async def test_a_call_that_cannot_link_is_an_error_with_an_explanation(rules_client, tmp_path):
+    text = "#include <stdio.h>\nint main(void)\n{\n    prinf(\"hi\\n\");\n    return 0;\n}\n"
+    uri = open_document(rules_client, tmp_path / "typo.c", text, "c")
+    diagnostics = await diagnostics_for(rules_client, uri, version=1)
+    first = diagnostics[0]
+    assert first.severity == types.DiagnosticSeverity.Error and first.range.start.line == 3
+    assert "'prinf'" in first.message and "cannot be built" in first.message
+    shown = await hover(rules_client, uri, 3, 6)
+    assert shown is not None and "`prinf`" in shown.contents.value
 
 
 async def test_python_diagnostic(rules_client, tmp_path):

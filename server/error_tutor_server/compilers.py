@@ -22,6 +22,7 @@ from pathlib import Path
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
+from error_tutor_server.linking import mark_unlinkable_calls
 from error_tutor_server.settings import TutorSettings
 
 log = logging.getLogger("error_tutor.compilers")
@@ -179,7 +180,7 @@ async def diagnose(language: str, text: str, settings: TutorSettings, filename: 
     diagnostics = refused + parse(output, filename)
     if language == "c":
         lines = text.splitlines()
-        diagnostics = [character_columns(d, lines) for d in diagnostics]
+        diagnostics = mark_unlinkable_calls([character_columns(d, lines) for d in diagnostics], text)
     return [d if d.source_line else d.with_source(text) for d in diagnostics[:MAX_DIAGNOSTICS]]
 
 
@@ -212,15 +213,25 @@ def parse_c_output(output: str, filename: str) -> list[CompilerDiagnostic]:
     return _parse_c_text(output, filename)
 
 
+def gcc_json_items(items: list):
+    """gcc's JSON items in the order it reported them. gcc 12 nests a diagnostic reported while
+    another was open (an error right after a lexer warning such as "/*" within comment) among
+    that one's children: those are diagnostics in their own right, not notes."""
+    for item in items:
+        yield item
+        yield from gcc_json_items([c for c in item.get("children", []) if c.get("kind", "note") != "note"])
+
+
 def _parse_gcc_json(items: list, filename: str) -> list[CompilerDiagnostic]:
     result = []
-    for item in items:
+    for item in gcc_json_items(items):
         location = next((loc for loc in item.get("locations", [])
                          if Path(loc.get("caret", {}).get("file", "")).name == filename), None)
         if location is None:
             continue  # in a header or elsewhere: not the student's file
         caret, finish = location["caret"], location.get("finish", location["caret"])
-        notes = tuple(child.get("message", "") for child in item.get("children", []))
+        notes = tuple(child.get("message", "") for child in item.get("children", [])
+                      if child.get("kind", "note") == "note")
         # "column" is gcc's display column (a tab counts up to 8); the byte column is clang's unit too
         start = caret.get("byte-column", caret.get("column", 1))
         result.append(CompilerDiagnostic(
