@@ -145,6 +145,53 @@ CONSISTENT_BUT_UNCLOSED = """int main(void)
 
 TABBED_MISSING_SEMICOLON = "int main(void)\n{\n\tint x = 1\n\t double y = 2;\n\treturn (int) y + x;\n}\n"
 
+STRAY_OPERATOR_AFTER_BRACE = """int main(void)
+{
+    int n = 2;
+    if (n > 1)
+    {
+        n = 0;
+    }|
+    return n;
+}
+"""
+
+TYPEDEF_AFTER_STRUCT_WITHOUT_SEMICOLON = """#include <stdlib.h>
+int main(void)
+{
+    struct point {
+        int x;
+    }
+    typedef struct point point_t;
+    return 0;
+}
+"""
+
+VARIABLE_HIDES_FUNCTION = """int twice(int n)
+{
+    return 2 * n;
+}
+int main(void)
+{
+    int x = 1, twice;
+    return twice(x);
+}
+"""
+
+NUMBER_HIDES_ARRAY = """#include <stdio.h>
+int main(void)
+{
+    char line[80];
+    int i;
+    for (i = 0; i < 80; i++)
+    {
+        int line = getchar();
+        if (line[i] == ' ') return i;
+    }
+    return 0;
+}
+"""
+
 
 def first_error(text: str):
     return next(d for d in diagnose_sync("c", text, TutorSettings()) if d.severity == "error")
@@ -164,6 +211,10 @@ def first_error(text: str):
     (ARRAY_DECLARED_AS_NUMBER, 5, "subscripted value"),  # declared `int`, allocated as `int *`
     (STATEMENT_BETWEEN_IF_AND_ELSE, 8, "without a previous 'if'"),  # the printf after the if's `}`
     (CONSISTENT_BUT_UNCLOSED, 8, "end of input"),  # nothing fits better than where gcc noticed
+    (STRAY_OPERATOR_AFTER_BRACE, 7, "expected expression before '|'"),  # the `}` ended the line above well
+    (TYPEDEF_AFTER_STRUCT_WITHOUT_SEMICOLON, 6, "identifier or '('"),  # the struct's `}`, not the typedef
+    (VARIABLE_HIDES_FUNCTION, 7, "not a function"),  # the variable named like the function
+    (NUMBER_HIDES_ARRAY, 8, "subscripted value"),  # the inner `int line` hides the array
 ])
 def test_gcc_errors_point_at_the_line_to_change(program, expected, message_part):
     diagnostic = first_error(program)
@@ -196,3 +247,12 @@ def test_without_brace_trouble_the_compilers_line_stays():
     program = "int main(void)\n{\n    return y;\n}\n"
     diagnostic = first_error(program)
     assert likely_lines(diagnostic, program) == [3]
+
+
+def test_a_plain_variable_in_another_function_hides_nothing():
+    program = ("int count(int n)\n{\n    return n;\n}\n"
+               "int main(void)\n{\n    int total = 0;\n    int items[4];\n    return total;\n}\n"
+               "int last(int items, int n)\n{\n    return items[n - 1];\n}\n")
+    diagnostic = first_error(program)
+    assert "subscripted value" in diagnostic.message
+    assert likely_lines(diagnostic, program) == [13]  # `items` in main is another function's array

@@ -31,6 +31,10 @@ _IF_WITH_SEMICOLON = re.compile(r"^\s*(?:}\s*)?(?:else\s+)?if\s*\(.*\)\s*;\s*$")
 # gcc's words for a function header followed by something other than a body or `;`
 HEADER_WITHOUT_BODY = re.compile(r"expected ['‘]=['’], ['‘],['’], ['‘];['’], ['‘]asm['’] or ['‘]__attribute__['’] before ['‘]{['’]")
 _HEADER = re.compile(r"^\s*[A-Za-z_][\w\s*]*?\b[A-Za-z_]\w*\s*\([^;{}]*\)\s*$")
+NOT_A_FUNCTION = re.compile(r"called object ['‘]\w+['’] is not a function")
+_SPECIFIERS = re.compile(r"\b(?:typedef|static|extern|const|volatile|register|inline)\b")
+AFTER_TYPE_DEFINITION = re.compile(r"expected ['‘];['’], identifier or ['‘]\(['’] before")
+EXPECTED_EXPRESSION = re.compile(r"expected expression before")
 EXPECTED_CLOSE_PAREN = re.compile(r"expected ['‘]\)['’] before")
 _STRIP = re.compile(r'//.*|/\*.*?\*/|"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
 # a statement (not a declaration): it cannot stand outside a function
@@ -222,15 +226,44 @@ def header_with_semicolon(source: list[str], reported: int, header: re.Pattern) 
     return next((n for n in range(min(reported, len(code)) - 1, max(reported - 15, 0), -1) if header.match(code[n - 1])), None)
 
 
+def nearest_declaration(code: list[str], name: str, line: int) -> tuple[int, str] | None:
+    """The closest line above ``line`` that declares ``name`` as a variable (not an array), and
+    the ``*`` it is declared with."""
+    declared = re.compile(rf"^\s*{_C_TYPE}\b[^;]*?(?<![\w.>])(\**)\s*{name}\b(?!\s*[\[(])")
+    found = ((n, declared.search(code[n - 1])) for n in range(line - 1, 0, -1))
+    return next(((n, match.group(1)) for n, match in found if match), None)
+
+
+def shadowing_declaration(code: list[str], name: str, line: int, right_kind: re.Pattern,
+                          visible_from: int = 1) -> int | None:
+    """The closest plain declaration of ``name`` above ``line`` when it hides a declaration of the
+    kind the use needs (an array, a function) made between line ``visible_from`` and it."""
+    nearest = nearest_declaration(code, name, line)
+    if nearest is None or nearest[1]:
+        return None
+    hidden = any(right_kind.search(code[n - 1]) for n in range(visible_from, nearest[0]))
+    return nearest[0] if hidden else None
+
+
+def enclosing_function(code: list[str], line: int) -> int:
+    """The header line of the function ``line`` is in (1 when none is found)."""
+    return next((n for n in range(line, 0, -1) if is_function_header(code[n - 1])), 1)
+
+
 def declaration_line(code: list[str], diagnostic: CompilerDiagnostic) -> int | None:
     """For ``[ ]`` on a name whose declaration has fewer ``*`` than the ``(T **) malloc(...)``
-    assigned to it, that declaration; when they agree, the use itself is the likelier mistake."""
+    assigned to it, or that hides an array of the same name, that declaration; otherwise the use
+    itself is the likelier mistake."""
     if diagnostic.line > len(code):
         return None
     indexed = _INDEXED_NAME.search(code[diagnostic.line - 1][: max(diagnostic.column - 1, 0)])
     if not indexed:
         return None
     name = re.escape(indexed.group(1))
+    array = re.compile(rf"^\s*{_C_TYPE}\b[^;=]*?(?:\b{name}\s*\[|\*\s*{name}\b)")
+    hiding = shadowing_declaration(code, name, diagnostic.line, array, enclosing_function(code, diagnostic.line))
+    if hiding:
+        return hiding
     allocated = re.compile(rf"(?<![\w.>]){name}\s*=\s*\(\s*[\w\s]+?(\*+)\s*\)\s*(?:malloc|calloc|realloc)\b")
     stars = max((len(m.group(1)) for text in code for m in allocated.finditer(text)), default=0)
     declared = re.compile(rf"^\s*{_C_TYPE}\b[^;]*?(?<![\w.>])(\**)\s*{name}\b(?!\s*\[)")
@@ -241,6 +274,17 @@ def declaration_line(code: list[str], diagnostic: CompilerDiagnostic) -> int | N
     return None
 
 
+def function_hidden_by_variable(code: list[str], diagnostic: CompilerDiagnostic) -> int | None:
+    """``called object 'f' is not a function`` where the file defines a function ``f``: the
+    variable declared as ``f`` hides it."""
+    called = re.search(r"called object ['‘](\w+)['’]", diagnostic.message)
+    if not called:
+        return None
+    name = called.group(1)
+    function = re.compile(rf"^[A-Za-z_][\w \t*]*\b{name}\s*\(")
+    return shadowing_declaration(code, name, min(diagnostic.line, len(code)), function)
+
+
 def brace_beside_statement(code: list[str], reported: int) -> int | None:
     """``printf(...);}`` or ``}printf(...);`` just above an orphan ``else``: the ``}`` that shares a
     line with a statement is the one that ended the ``if`` block in the wrong place."""
@@ -249,6 +293,15 @@ def brace_beside_statement(code: list[str], reported: int) -> int | None:
         if "}" in text and re.search(r"\w.*;", text) and not _CONTROL_HEADER.match(text):
             return number
     return None
+
+
+def type_definition_end(code: list[str], reported: int, column: int) -> int | None:
+    """The ``}`` ending a struct, union or enum definition that lacks its ``;``: the last ``}``
+    before the compiler's position (which may follow ``typedef`` or ``static`` on a later line)."""
+    if reported <= len(code):  # specifiers such as `typedef` may sit between the `}` and that position
+        code = [*code[: reported - 1], _SPECIFIERS.sub("", code[reported - 1][: max(column - 1, 0)])]
+    last = next((n for n in range(len(code), 0, -1) if code[n - 1].strip()), None)
+    return last if last and code[last - 1].rstrip().endswith("}") else None
 
 
 def unclosed_paren_line(code: list[str], reported: int, column: int) -> int | None:
@@ -273,15 +326,19 @@ FINDERS = (
     (("c",), HEADER_WITHOUT_BODY, lambda source, d: prototype_without_semicolon(source, min(d.line, len(source)))),
     (("c",), EXTRA_CLOSE, lambda source, d: extra_close_line(source, min(d.line, len(source)))),
     (("c",), SUBSCRIPT_NOT_ARRAY, lambda source, d: declaration_line(code_lines(source), d)),
+    (("c",), AFTER_TYPE_DEFINITION, lambda source, d: type_definition_end(code_lines(source), d.line, d.column)),
+    (("c",), NOT_A_FUNCTION, lambda source, d: function_hidden_by_variable(code_lines(source), d)),
     (("c",), EXPECTED_CLOSE_PAREN, lambda source, d: unclosed_paren_line(code_lines(source), d.line, d.column)),
     (("c", "java", "python"), REPORTED_LATE, lambda source, d: line_above_if_first_token(source, d)),
 )
 
 
 def line_above_if_first_token(source: list[str], diagnostic: CompilerDiagnostic) -> int | None:
-    """Reported at the first token of a line (closers aside): the line above is the one that ends wrong."""
+    """Reported at the first token of a line (closers aside): the line above is the one that ends wrong.
+    A missing expression is not looked for above a `}` on this line: an unfinished line above
+    would have been reported at that `}`, so the stray token is on this line."""
     before = source[diagnostic.line - 1][: max(diagnostic.column - 1, 0)] if diagnostic.line <= len(source) else ""
-    if before.strip(" \t})]"):
+    if before.strip(" \t})]") or ("}" in before and EXPECTED_EXPRESSION.match(diagnostic.message)):
         return None
     return next((n for n in range(min(diagnostic.line, len(source) + 1) - 1, 0, -1) if source[n - 1].strip()), None)
 
