@@ -18,6 +18,7 @@ import logging
 import re
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
+from error_tutor_server.locate import function_declaration
 
 log = logging.getLogger("error_tutor.linking")
 
@@ -48,8 +49,8 @@ def in_c_library(name: str) -> bool:
 
 def declared_in(program_text: str, name: str) -> bool:
     """A definition, prototype or macro of ``name`` anywhere in the file (even below the call)."""
-    definition = rf"^[A-Za-z_][\w \t*]*\b{name}\s*\(|^\s*#\s*define\s+{name}\b"
-    return re.search(definition, program_text, re.MULTILINE) is not None
+    macro = re.compile(rf"^\s*#\s*define\s+{name}\b", re.MULTILINE)
+    return bool(function_declaration(name).search(program_text) or macro.search(program_text))
 
 
 def cannot_link(diagnostic: CompilerDiagnostic, program_text: str) -> str | None:

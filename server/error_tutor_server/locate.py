@@ -274,6 +274,11 @@ def declaration_line(code: list[str], diagnostic: CompilerDiagnostic) -> int | N
     return None
 
 
+def function_declaration(name: str) -> re.Pattern:
+    """A definition or prototype of the function ``name``, at the start of a line."""
+    return re.compile(rf"^[A-Za-z_][\w \t*]*\b{name}\s*\(", re.MULTILINE)
+
+
 def function_hidden_by_variable(code: list[str], diagnostic: CompilerDiagnostic) -> int | None:
     """``called object 'f' is not a function`` where the file defines a function ``f``: the
     variable declared as ``f`` hides it."""
@@ -281,8 +286,7 @@ def function_hidden_by_variable(code: list[str], diagnostic: CompilerDiagnostic)
     if not called:
         return None
     name = called.group(1)
-    function = re.compile(rf"^[A-Za-z_][\w \t*]*\b{name}\s*\(")
-    return shadowing_declaration(code, name, min(diagnostic.line, len(code)), function)
+    return shadowing_declaration(code, name, min(diagnostic.line, len(code)), function_declaration(name))
 
 
 def brace_beside_statement(code: list[str], reported: int) -> int | None:
