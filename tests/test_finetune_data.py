@@ -45,7 +45,8 @@ int main(void)
 # the message each kind must produce (a fragment of the real compiler's text)
 EXPECTED = {
     ("c", "missing-semicolon"): "';'", ("c", "missing-brace"): "expected",
-    ("c", "misspelt-identifier"): "undeclared", ("c", "undeclared-variable"): "undeclared",
+    # a misspelt variable is 'undeclared'; a misspelt function, an implicit declaration that cannot link
+    ("c", "misspelt-identifier"): "declar", ("c", "undeclared-variable"): "undeclared",
     ("c", "wrong-type-assignment"): "makes integer from pointer", ("c", "printf-format-mismatch"): "format '%",
     ("c", "missing-return"): "'return' with no value",
     ("c", "assign-in-condition"): "suggest parentheses around assignment",
