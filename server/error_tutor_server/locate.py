@@ -31,7 +31,7 @@ _IF_WITH_SEMICOLON = re.compile(r"^\s*(?:}\s*)?(?:else\s+)?if\s*\(.*\)\s*;\s*$")
 # gcc's words for a function header followed by something other than a body or `;`
 HEADER_WITHOUT_BODY = re.compile(r"expected ['‘]=['’], ['‘],['’], ['‘];['’], ['‘]asm['’] or ['‘]__attribute__['’] before ['‘]{['’]")
 _HEADER = re.compile(r"^\s*[A-Za-z_][\w\s*]*?\b[A-Za-z_]\w*\s*\([^;{}]*\)\s*$")
-NOT_A_FUNCTION = re.compile(r"called object ['‘]\w+['’] is not a function")
+NOT_A_FUNCTION = re.compile(r"called object ['‘](\w+)['’] is not a function")
 _SPECIFIERS = re.compile(r"\b(?:typedef|static|extern|const|volatile|register|inline)\b")
 AFTER_TYPE_DEFINITION = re.compile(r"expected ['‘];['’], identifier or ['‘]\(['’] before")
 EXPECTED_EXPRESSION = re.compile(r"expected expression before")
@@ -266,12 +266,8 @@ def declaration_line(code: list[str], diagnostic: CompilerDiagnostic) -> int | N
         return hiding
     allocated = re.compile(rf"(?<![\w.>]){name}\s*=\s*\(\s*[\w\s]+?(\*+)\s*\)\s*(?:malloc|calloc|realloc)\b")
     stars = max((len(m.group(1)) for text in code for m in allocated.finditer(text)), default=0)
-    declared = re.compile(rf"^\s*{_C_TYPE}\b[^;]*?(?<![\w.>])(\**)\s*{name}\b(?!\s*\[)")
-    for number in range(diagnostic.line - 1, 0, -1):
-        found = declared.search(code[number - 1])
-        if found:
-            return number if len(found.group(1)) < stars else None
-    return None
+    nearest = nearest_declaration(code, name, diagnostic.line)
+    return nearest[0] if nearest and len(nearest[1]) < stars else None
 
 
 def function_declaration(name: str) -> re.Pattern:
@@ -282,7 +278,7 @@ def function_declaration(name: str) -> re.Pattern:
 def function_hidden_by_variable(code: list[str], diagnostic: CompilerDiagnostic) -> int | None:
     """``called object 'f' is not a function`` where the file defines a function ``f``: the
     variable declared as ``f`` hides it."""
-    called = re.search(r"called object ['‘](\w+)['’]", diagnostic.message)
+    called = NOT_A_FUNCTION.search(diagnostic.message)
     if not called:
         return None
     name = called.group(1)
