@@ -1,6 +1,6 @@
-"""Model explanations generated in the background, one at a time, newest document first.
+"""Model explanations generated in the background, one at a time, first in first out.
 
-Diagnostics are queued as soon as they are published, so the hover usually finds the
+Diagnostics are queued as soon as they are published, in that order, so the hover usually finds the
 model's text ready. A hover moves its diagnostic to the front of the queue. Every job has
 a ``threading.Event`` that stops its generation token by token: it is set when the
 document changes (the job is stale), or when a hover that alone wanted the job is cancelled.

@@ -3,7 +3,7 @@
 A ``Llama`` object is not thread-safe, so every call takes ``self.lock``. Generation streams
 token by token and stops as soon as its ``cancel`` event is set (hover cancelled, document
 changed). Loading never writes to stdout: llama.cpp's logs are silenced and the stdio
-language server keeps its protocol stream on a private file descriptor (see ``lsp.serve_stdio``).
+language server keeps its protocol stream on a private file descriptor (see ``lsp.serve``).
 """
 
 from __future__ import annotations
