@@ -16,7 +16,8 @@ import argparse
 import importlib
 import logging
 
-from error_tutor_finetune.train_config import TrainConfig, add_config_flags, config_from_args
+from error_tutor_finetune.train_config import TrainConfig
+from error_tutor_server.config_loader import add_config_flags, config_from_args
 
 
 log = logging.getLogger("error_tutor.finetune")

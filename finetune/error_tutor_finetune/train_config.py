@@ -1,20 +1,19 @@
-"""``TrainConfig``: everything ``error-tutor train`` can be told, and the YAML/flag plumbing.
+"""``TrainConfig``: everything ``error-tutor train`` can be told.
 
-Precedence: the dataclass defaults, then the YAML file (``--config``), then the flags given on
-the command line. Every field is a flag (``lora_r`` -> ``--lora-r``) whose ``--help`` is the
-field's help text; booleans get ``--x`` / ``--no-x``. The same functions serve ``DataConfig``.
+The YAML file and the flags are read by the shared loader, ``error_tutor_server.config_loader``
+(defaults < ``--config`` YAML < flags; every field is a flag whose ``--help`` is its help text).
+``load_config``, ``add_config_flags`` and ``config_from_args`` are re-exported here for callers
+of this module.
 """
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import typing
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from error_tutor_server.errors import TutorError
+from error_tutor_server.config_loader import add_config_flags, config_from_args, load_config
+
+__all__ = ["ATTENTION_MLP", "TrainConfig", "add_config_flags", "config_from_args", "load_config"]
 
 ATTENTION_MLP = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
@@ -71,81 +70,3 @@ class TrainConfig:
     eval_model_limit: int = _f(30, "held-out cases per corpus that the model-based configurations explain (0: all; "
                                    "~3 s each on 2 cores)")
     resume: bool = _f(True, "resume an interrupted run in the same folder from its last checkpoint")
-
-
-def _annotation(cls, name: str) -> Any:
-    return typing.get_type_hints(cls)[name]
-
-
-def add_config_flags(parser: argparse.ArgumentParser, cls) -> None:
-    """One flag per field (default None, so that only the flags actually given override the YAML)."""
-    parser.add_argument("--config", metavar="YAML", help="a YAML file setting any of the options below (flags override it)")
-    for f in dataclasses.fields(cls):
-        flag = "--" + f.name.replace("_", "-")
-        kind = _annotation(cls, f.name)
-        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
-        text = f"{f.metadata.get('help', '')} (default: {default!r})".replace("%", "%%")
-        if kind is bool:
-            parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=text)
-        elif typing.get_origin(kind) is list:
-            parser.add_argument(flag, dest=f.name, default=None, metavar="A,B", help=text,
-                                type=lambda s: [x.strip() for x in s.split(",") if x.strip()])
-        else:
-            parser.add_argument(flag, dest=f.name, type=kind, default=None, help=text)
-
-
-def read_yaml(path: str) -> dict:
-    import yaml
-
-    try:
-        data = yaml.safe_load(Path(path).expanduser().read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise TutorError(f"Cannot read the config file '{path}' ({exc.strerror}).", "Check the path given to --config.") from None
-    except yaml.YAMLError as exc:
-        raise TutorError(f"The config file '{path}' is not valid YAML ({str(exc).splitlines()[0]}).",
-                         "Fix its syntax (key: value, one a line).") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise TutorError(f"The config file '{path}' is not a mapping of options.", "Write one `option: value` a line.")
-    return data
-
-
-def _coerce(cls, name: str, value: Any, source: str) -> Any:
-    kind = _annotation(cls, name)
-    try:
-        if kind is bool:
-            if not isinstance(value, bool):
-                raise ValueError("expected true or false")
-            return value
-        if kind is str and isinstance(value, bool):  # YAML reads a bare on/off as a boolean
-            return "on" if value else "off"
-        if typing.get_origin(kind) is list:
-            items = value.split(",") if isinstance(value, str) else value
-            if not isinstance(items, list):
-                raise ValueError("expected a list")
-            return [str(x).strip() for x in items if str(x).strip()]
-        return kind(value)
-    except (TypeError, ValueError) as exc:
-        raise TutorError(f"Option '{name}' = {value!r} in {source} is invalid ({exc}).",
-                         f"Give a {getattr(kind, '__name__', kind)}.") from None
-
-
-def load_config(cls, yaml_path: str | None = None, overrides: dict | None = None):
-    """Defaults < YAML < overrides (None values in ``overrides`` are ignored)."""
-    known = {f.name for f in dataclasses.fields(cls)}
-    values: dict[str, Any] = {}
-    for key, value in (read_yaml(yaml_path) if yaml_path else {}).items():
-        name = str(key).replace("-", "_")
-        if name not in known:
-            raise TutorError(f"Unknown option '{key}' in {yaml_path}.", f"Known options: {', '.join(sorted(known))}.")
-        values[name] = _coerce(cls, name, value, yaml_path)
-    for name, value in (overrides or {}).items():
-        if name in known and value is not None:
-            values[name] = _coerce(cls, name, value, "the command line")
-    return cls(**values)
-
-
-def config_from_args(cls, args: argparse.Namespace):
-    names = {f.name for f in dataclasses.fields(cls)}
-    return load_config(cls, getattr(args, "config", None), {k: v for k, v in vars(args).items() if k in names})
