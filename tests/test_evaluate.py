@@ -169,7 +169,7 @@ def test_every_flag_has_help():
                             capture_output=True, text=True, timeout=120, env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     for flag in ("--corpus", "--language", "--limit", "--configs", "--adapter", "--model", "--out", "--judge",
-                 "--judge-rule", "--threads", "--config-file"):
+                 "--judge-rule", "--threads", "--config"):
         assert flag in result.stdout
 
 
@@ -202,10 +202,10 @@ def test_yaml_settings_and_flags(tmp_path):
     settings = tmp_path / "eval.yaml"
     settings.write_text(f"corpora: ['{corpus}']\nconfigs: [message]\nlimit: 1\n", encoding="utf-8")
     out = tmp_path / "out"
-    assert main(["eval", "--config-file", str(settings), "--configs", "rules", "--out", str(out)]) == 0
+    assert main(["eval", "--config", str(settings), "--configs", "rules", "--out", str(out)]) == 0
     assert [(r["id"], r["config"]) for r in records_of(out)] == [("java_1", "rules")]
     settings.write_text("limt: 3\n", encoding="utf-8")
-    assert main(["eval", "--config-file", str(settings), "--out", str(out)]) == 2
+    assert main(["eval", "--config", str(settings), "--out", str(out)]) == 2
 
 
 def test_an_interrupted_run_resumes_from_its_journal(tmp_path):

@@ -18,7 +18,7 @@ Configurations: ``message`` (the compiler's message alone), ``rules`` (the knowl
 ``grounded`` (the real pipeline, ``Tutor.explain``: facts, model, checks, rules as fallback).
 Each case's FIRST error is explained by every configuration; the model is loaded once and shared.
 Outputs in ``--out``: ``report.md``, ``summary.json``, ``cases.jsonl`` and ``chart_*.png``.
-Settings can also come from a YAML file (``--config-file``; see ``eval.yaml`` beside this module).
+Settings can also come from a YAML file (``--config``; see ``eval.yaml`` beside this module).
 """
 
 from __future__ import annotations
@@ -39,77 +39,60 @@ from error_tutor_finetune.eval_judge import RULES, grade_all, open_judge
 from error_tutor_finetune.eval_metrics import Embedder, leak_reasons, located, named_line, specific
 from error_tutor_finetune.eval_report import (agreement_gains, check_targets, format_table, summarize, write_charts,
                                               write_report)
+from error_tutor_server import config_loader
 from error_tutor_server.cache import GenerationCache
 from error_tutor_server.diagnostics import LANGUAGES, CompilerDiagnostic
 from error_tutor_server.errors import TutorError
 from error_tutor_server.explain import code_excerpt, student_text
-from error_tutor_server.paths import offline_environment, repo_root
+from error_tutor_server.paths import DEV_CORPORA, default_corpora, offline_environment
 from error_tutor_server.settings import HINT_LEVELS, TutorSettings
 from error_tutor_server.tutor import Tutor
 
 log = logging.getLogger("error_tutor.eval")
 
 CONFIGS = ("message", "rules", "raw-model", "grounded")
-DEV_CORPORA = ("c_tracer.jsonl", "python_friendly_syntax.jsonl", "java_upenn_messages.jsonl")
 NAIVE_SYSTEM = "You are a helpful programming tutor."
 
 
-def default_corpora() -> list[str]:
-    folder = repo_root().parent / "shared" / "corpora"
-    return [str(folder / name) for name in DEV_CORPORA]
+def _f(default, help: str, **metadata):
+    """A field with its ``--help`` text and loader metadata (``error_tutor_server.config_loader``)."""
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata={"help": help, **metadata})
+    return field(default=default, metadata={"help": help, **metadata})
 
 
 @dataclass
 class EvalConfig:
     """Everything ``error-tutor eval`` can be told (flags override the YAML file)."""
 
-    corpora: list[str] = field(default_factory=list)  # empty: the three development corpora
-    languages: list[str] = field(default_factory=list)  # empty: all
-    limit: int = 0  # rows per corpus (0: all)
-    model_limit: int = 0  # cases per corpus for the model-based configurations (0: all)
-    configs: list[str] = field(default_factory=lambda: list(CONFIGS))
-    models: list[str] = field(default_factory=list)  # each adds grounded@<model>
-    adapters: list[str] = field(default_factory=list)  # each adds grounded+<adapter> (over the default model)
-    out: str = ""  # empty: runs/eval-<timestamp>
-    judges: list[str] = field(default_factory=list)
-    judge_rule: str = "majority"
-    threads: int = 0  # model threads (0: adapt to the machine's load)
-    hint_level: str = "hint"
-    max_tokens: int = 160
-    resume: bool = False  # reuse the explanations an interrupted run already wrote to cases.partial.jsonl
-
-
-def load_yaml(path: str) -> dict:
-    try:
-        import yaml
-    except ImportError:
-        raise TutorError("Reading --config-file needs PyYAML.", "Run `make setup` or `pip install pyyaml`.") from None
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise TutorError(f"Cannot read the evaluation settings '{path}' ({exc}).", "Check the file's path and YAML syntax.") from None
-    known = {f.name for f in dataclasses.fields(EvalConfig)}
-    unknown = sorted(set(data) - known) if isinstance(data, dict) else ["(not a mapping)"]
-    if unknown:
-        raise TutorError(f"Unknown evaluation settings in '{path}': {', '.join(unknown)}.",
-                         "Use the names of eval.yaml: " + ", ".join(sorted(known)) + ".")
-    return data
+    corpora: list[str] = _f([], "a corpus (JSON Lines); repeatable (empty: the three development corpora in "
+                                "../shared/corpora)", aliases=["--corpus"], split=False, metavar="PATH")
+    languages: list[str] = _f([], "only corpora of this language; repeatable (empty: all)", aliases=["--language"],
+                              split=False, choices=LANGUAGES)
+    limit: int = _f(0, "rows per corpus, for smoke runs (0: all)")
+    model_limit: int = _f(0, "run the model-based configurations on the first N cases of each corpus only (0: all)",
+                          metavar="N")
+    configs: list[str] = _f(list(CONFIGS), "comma list of " + ",".join(CONFIGS), metavar="LIST")
+    models: list[str] = _f([], "a GGUF model: adds a grounded configuration using it (grounded@<model>); repeatable",
+                           aliases=["--model"], split=False, metavar="PATH")
+    adapters: list[str] = _f([], "a GGUF LoRA adapter: adds a grounded configuration with it over the default model "
+                                 "(grounded+<adapter>); repeatable", aliases=["--adapter"], split=False, metavar="PATH")
+    out: str = _f("", "output folder (empty: runs/eval-<timestamp>)", metavar="DIR")
+    judges: list[str] = _f([], "an LLM judge for the rubric (OpenAI-compatible URL or GGUF file); repeatable; "
+                               "none by default", aliases=["--judge"], split=False, metavar="URL|GGUF")
+    judge_rule: str = _f("majority", "how several judges combine", choices=RULES)
+    threads: int = _f(0, "model threads (0: adapt to the machine's load; 1 on a busy machine)")
+    hint_level: str = _f("hint", "the instructor's hint level", choices=HINT_LEVELS)
+    max_tokens: int = _f(160, "token limit of each generation (as the server)")
+    resume: bool = _f(False, "continue an interrupted run in --out: reuse what it wrote to cases.partial.jsonl")
 
 
 def config_from_args(args: argparse.Namespace) -> EvalConfig:
-    values = load_yaml(args.config_file) if args.config_file else {}
-    flags = {"corpora": args.corpus, "languages": args.language, "limit": args.limit, "model_limit": args.model_limit,
-             "configs": args.configs.split(",") if args.configs else None, "models": args.model,
-             "adapters": args.adapter, "out": args.out, "judges": args.judge, "judge_rule": args.judge_rule,
-             "threads": args.threads, "hint_level": args.hint_level, "max_tokens": args.max_tokens,
-             "resume": args.resume or None}
-    values.update({k: v for k, v in flags.items() if v is not None})
-    config = EvalConfig(**values)
+    """Defaults < ``--config`` YAML < flags, checked, with the default corpora and output folder filled in."""
+    config = config_loader.config_from_args(EvalConfig, args)
     bad = [c for c in config.configs if c not in CONFIGS]
     if bad:
         raise TutorError(f"Unknown configuration(s) {', '.join(bad)}.", "Use --configs with " + ",".join(CONFIGS) + ".")
-    if config.judge_rule not in RULES:
-        raise TutorError(f"Unknown judge rule '{config.judge_rule}'.", "Use --judge-rule unanimous or majority.")
     config.corpora = config.corpora or default_corpora()
     config.out = config.out or f"runs/eval-{datetime.now():%Y%m%d-%H%M%S}"
     return config
@@ -491,30 +474,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+class DeprecatedConfigFile(argparse.Action):
+    """``--config-file``, the old name of ``--config``: still read, with a warning."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        log.warning("--config-file is deprecated; use --config %s", values)
+        namespace.config = values
+
+
 def register(subparsers) -> None:
-    """Add ``eval`` to the ``error-tutor`` command."""
+    """Add ``eval`` to the ``error-tutor`` command: one flag per ``EvalConfig`` field, and ``--rerender``."""
     p = subparsers.add_parser("eval", help="evaluate the explanations on the novice-error corpora",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--corpus", action="append", metavar="PATH",
-                   help="a corpus (JSON Lines); repeatable (default: the three development corpora in ../shared/corpora)")
-    p.add_argument("--language", action="append", choices=LANGUAGES, help="only corpora of this language; repeatable")
-    p.add_argument("--limit", type=int, help="rows per corpus, for smoke runs (default: all)")
-    p.add_argument("--model-limit", type=int, metavar="N",
-                   help="run the model-based configurations on the first N cases of each corpus only (default: all)")
-    p.add_argument("--configs", metavar="LIST", help="comma list of " + ",".join(CONFIGS) + " (default: all four)")
-    p.add_argument("--model", action="append", metavar="PATH", help="a GGUF model: adds a grounded configuration using it; repeatable")
-    p.add_argument("--adapter", action="append", metavar="PATH",
-                   help="a GGUF LoRA adapter: adds a grounded configuration with it over the default model; repeatable")
-    p.add_argument("--out", metavar="DIR", help="output folder (default: runs/eval-<timestamp>)")
-    p.add_argument("--judge", action="append", metavar="URL|GGUF",
-                   help="an LLM judge for the rubric (OpenAI-compatible URL or GGUF file); repeatable; off by default")
-    p.add_argument("--judge-rule", choices=RULES, help="how several judges combine (default majority)")
-    p.add_argument("--threads", type=int, help="model threads (default 0: adapt to the machine's load; 1 on a busy machine)")
-    p.add_argument("--hint-level", choices=HINT_LEVELS, help="the instructor's hint level (default hint)")
-    p.add_argument("--max-tokens", type=int, help="token limit of each generation (default 160, as the server)")
-    p.add_argument("--config-file", metavar="YAML", help="settings from a YAML file (see eval.yaml); flags override it")
-    p.add_argument("--resume", action="store_true",
-                   help="continue an interrupted run in --out: reuse what it wrote to cases.partial.jsonl")
+    config_loader.add_config_flags(p, EvalConfig, "a YAML file setting any of the options below (see eval.yaml); "
+                                                  "flags override it")
+    p.add_argument("--config-file", action=DeprecatedConfigFile, metavar="YAML", help=argparse.SUPPRESS)
     p.add_argument("--rerender", metavar="DIR",
                    help="only rebuild report.md, summary.json and the charts of an earlier run from DIR/cases.jsonl")
     p.set_defaults(func=run)
