@@ -66,3 +66,16 @@ def test_a_declaration_is_found_wherever_it_is():
     assert declared_in("int main(void) { return f(); }\nstatic int *f (void)\n{ return 0; }\n", "f")
     assert not declared_in("int main(void) { return f(); }\n", "f")
     assert not declared_in("int main(void) { int fx = 0; return fx(1); }\n", "f")
+
+
+def test_includes_outside_the_project_are_never_read(tmp_path):
+    from error_tutor_server.compilers import diagnose_sync
+    from error_tutor_server.settings import TutorSettings
+
+    (tmp_path / "helper.h").write_text("int helper(void);\n")
+    program = '#include <stdio.h>\n#include "helper.h"\n#include "/etc/passwd"\n#include "../../etc/hostname"\nint main(void) { return helper(); }\n'
+    diagnostics = diagnose_sync("c", program, TutorSettings(), filename="main.c", include_dir=str(tmp_path))
+    refused = [d for d in diagnostics if d.code == "error-tutor-include"]
+    assert [d.line for d in refused] == [3, 4]
+    assert all("root:" not in d.message for d in diagnostics), "nothing from /etc/passwd reaches the student"
+    assert not [d for d in diagnostics if "helper" in d.message], "the project's own header is found"
