@@ -5,6 +5,11 @@ would exhaust memory, and one claiming gigabytes would swallow every later messa
 waiting. ``GuardedStdin`` refuses bodies over ``MAX_MESSAGE_BYTES``: it skips them (or, when
 the claim is absurd, does not wait for them) and hands pygls a small stand-in message, which
 for a request carries its id so the client gets a clear error instead of silence.
+
+A wrong Content-Length (a client counting characters, not UTF-8 bytes) leaves the rest of
+that body in front of the next header, glued to it: pygls would never see a header again and
+the server would go deaf. ``readline`` drops such garbage in front of ``Content-Length:``, so
+the stream resynchronises on the next message.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ log = logging.getLogger("error_tutor.guard")
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 IMPOSSIBLE_BYTES = 256 * 1024 * 1024  # claims beyond this are not even skipped: nobody sends them
 MAX_HEADER_LINE = 64 * 1024
+LENGTH_HEADER = b"Content-Length:"
 TOO_LARGE_METHOD = "errorTutor/messageTooLarge"
 IGNORED = b'{"jsonrpc": "2.0", "method": "$/errorTutor/ignored", "params": {}}'
 _REQUEST_ID = re.compile(rb'"id"\s*:\s*(\d{1,18}|"[^"\\]{0,128}")')
@@ -27,9 +33,28 @@ class GuardedStdin:
 
     def __init__(self, stream) -> None:
         self.stream = stream
+        self._carry = b""  # the tail of a cut-off line that may be the start of a header
 
     def readline(self, *args) -> bytes:
-        return self.stream.readline(MAX_HEADER_LINE)
+        """One header line, with any garbage in front of a ``Content-Length:`` header dropped.
+
+        A line longer than ``MAX_HEADER_LINE`` comes in pieces; a header that straddles two
+        pieces is kept whole by carrying the end of one piece over to the next.
+        """
+        line = self._carry + self.stream.readline(MAX_HEADER_LINE)
+        self._carry = b""
+        if line and not line.endswith(b"\n"):  # cut off at the limit: carry over what may start a header
+            cut = line.rfind(LENGTH_HEADER)
+            cut = cut if cut >= 0 else max(len(line) - len(LENGTH_HEADER) + 1, 0)
+            if cut > 0:
+                line, self._carry = line[:cut], line[cut:]
+            return line  # junk, which pygls skips
+        start = line.rfind(LENGTH_HEADER)
+        if start > 0:
+            log.warning("dropped %d bytes in front of a Content-Length header: the previous message's "
+                        "length was wrong", start)
+            return line[start:]
+        return line
 
     def read(self, n: int = -1) -> bytes:
         if 0 <= n <= MAX_MESSAGE_BYTES:
@@ -54,3 +79,4 @@ class GuardedStdin:
                 break
             left -= len(chunk)
         return head
+
