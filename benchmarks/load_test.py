@@ -42,12 +42,12 @@ from pygls.lsp.client import LanguageClient
 from tqdm import tqdm
 
 from error_tutor_server.compilers import diagnose_sync
-from error_tutor_server.paths import default_model_path, repo_root
+from error_tutor_server.paths import default_model_path
 from error_tutor_server.settings import TutorSettings
 
 log = logging.getLogger("error_tutor.load_test")
 
-CORPORA = repo_root().parent / "shared" / "corpora"
+CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"  # beside the checkout
 PENDING = ("on its way", "not answering")  # footers of hovers that fell back to rules
 
 

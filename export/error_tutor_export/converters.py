@@ -3,11 +3,12 @@
 ``convert_hf_to_gguf.py``, ``convert_lora_to_gguf.py``, their ``conversion`` package and their
 ``gguf-py`` ship inside the llama-cpp-python sdist (``vendor/llama.cpp/``), at the exact
 llama.cpp commit the runtime was built from, so a file they write is one the runtime reads.
-They are extracted into ``build/llama.cpp-converters/`` (git-ignored) with a stamp naming the
-version, and never committed. Nothing is downloaded at export time.
+They are extracted into ``llama.cpp-converters/`` in the cache folder (``~/.cache/error-tutor``,
+or under ``$XDG_CACHE_HOME``) with a stamp naming the version, so an installed wheel finds them
+too; they are never committed. Nothing is downloaded at export time.
 
-    .venv/bin/python -m error_tutor_export.converters fetch --version 0.3.36   # make setup does this
-    .venv/bin/python -m error_tutor_export.converters check                    # is it there?
+    .venv/bin/python -m error_tutor_export.converters fetch   # make setup does this (the installed version)
+    .venv/bin/python -m error_tutor_export.converters check   # is it there?
 
 The subprocess gets ``PYTHONPATH=<converters>/gguf-py`` first, so their gguf-py wins over the
 installed ``gguf`` package (which transformers uses, and which may be older or newer).
@@ -32,7 +33,7 @@ from importlib import metadata
 from pathlib import Path
 
 from error_tutor_server.errors import TutorError
-from error_tutor_server.paths import repo_root
+from error_tutor_server.paths import converters_dir
 
 log = logging.getLogger("error_tutor.export")
 
@@ -42,11 +43,8 @@ VENDOR = "vendor/llama.cpp/"
 # what the two converters import: themselves, their model classes and their gguf-py
 WANTED_FILES = ("convert_hf_to_gguf.py", "convert_lora_to_gguf.py", "LICENSE")
 WANTED_DIRS = ("conversion/", "gguf-py/")
-SETUP_FIX = "Run `make setup` (it fetches llama.cpp's converters into build/llama.cpp-converters)."
-
-
-def default_dir() -> Path:
-    return repo_root() / "build" / "llama.cpp-converters"
+SETUP_FIX = ("Run `make setup`, or `python -m error_tutor_export.converters fetch` with an installed wheel "
+             "(it fetches llama.cpp's converters into the cache folder).")
 
 
 def runtime_version() -> str:
@@ -90,7 +88,7 @@ def read_stamp(root: Path) -> dict:
 
 def locate(root: Path | None = None) -> Converters:
     """The fetched converters, or a TutorError saying to run ``make setup``."""
-    root = root or default_dir()
+    root = root or converters_dir()
     stamp = read_stamp(root)
     if not stamp or not (root / "convert_hf_to_gguf.py").is_file() or not (root / "gguf-py" / "gguf").is_dir():
         raise TutorError(f"llama.cpp's converters are missing (looked in {root}).", SETUP_FIX)
@@ -153,7 +151,7 @@ def download_sdist(version: str, folder: Path) -> Path:
 def fetch(version: str = "", dest: Path | None = None, force: bool = False) -> Converters:
     """Make sure ``dest`` holds the converters of ``version``; download only when it does not."""
     version = version or runtime_version()
-    dest = dest or default_dir()
+    dest = dest or converters_dir()
     if not force and read_stamp(dest).get("version") == version and (dest / "convert_hf_to_gguf.py").is_file():
         log.info("converters of %s %s already in %s", PACKAGE, version, dest)
         return Converters(dest, version)
@@ -206,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Fetch or check llama.cpp's GGUF converters (set-up time only).")
     parser.add_argument("action", choices=("fetch", "check"), help="fetch: download and extract if needed; check: report")
     parser.add_argument("--version", default="", help="llama-cpp-python version (default: the installed one)")
-    parser.add_argument("--dest", type=Path, default=None, help="target folder (default build/llama.cpp-converters)")
+    parser.add_argument("--dest", type=Path, default=None,
+                        help="target folder (default: llama.cpp-converters in the cache folder)")
     parser.add_argument("--force", action="store_true", help="download again even if the stamp matches")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")

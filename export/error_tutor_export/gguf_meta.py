@@ -3,7 +3,7 @@
 It runs in a subprocess with the converters' gguf-py first on ``PYTHONPATH`` (see
 ``converters.run_script``), so the writer is the same code that wrote the file:
 
-    PYTHONPATH=build/llama.cpp-converters/gguf-py python gguf_meta.py in.gguf out.gguf kv.json
+    PYTHONPATH=~/.cache/error-tutor/llama.cpp-converters/gguf-py python gguf_meta.py in.gguf out.gguf kv.json
 
 ``kv.json`` maps keys (``error_tutor.base_model``) to string values. Tensors are copied as
 they are; existing keys with the same name are replaced.

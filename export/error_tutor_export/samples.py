@@ -6,8 +6,9 @@
   (text the adapter is not trained to reproduce word for word), for perplexity;
 - tokenizer texts: programs, compiler messages and explanations from all three corpora.
 
-When the corpora are not there (an installed copy without the source checkout), a few
-built-in programs stand in, and the export says so.
+When the corpora are not there (an installed copy without the source checkout, and no
+``corpora_dir`` setting or ``$ERROR_TUTOR_CORPORA``), a few built-in programs stand in, and the
+export says so.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from functools import lru_cache
 from itertools import zip_longest
 from pathlib import Path
 
-from error_tutor_server.paths import repo_root
+from error_tutor_server import paths
+from error_tutor_server.errors import TutorError
 
 log = logging.getLogger("error_tutor.export")
 
@@ -36,14 +38,18 @@ BUILTIN_TEXTS = (
 )
 
 
-def corpora_dir(setting: str = "") -> Path:
-    return Path(setting).expanduser() if setting else repo_root().parent / "shared" / "corpora"
+def corpora_dir(setting: str = "") -> Path | None:
+    """The corpora folder (``paths.corpora_dir``), or None when there is none: built-in programs stand in."""
+    try:
+        return paths.corpora_dir(setting)
+    except TutorError:
+        return None
 
 
-def read_corpus(folder: Path, name: str) -> list[dict]:
-    path = folder / name
-    if not path.is_file():
+def read_corpus(folder: Path | None, name: str) -> list[dict]:
+    if folder is None or not (folder / name).is_file():
         return []
+    path = folder / name
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -76,12 +82,13 @@ def _messages(language: str, program: str) -> list[dict] | None:
 
 @lru_cache(maxsize=4)
 def _chat_prompts(count: int, folder: str) -> tuple:
-    root = Path(folder)
+    root = Path(folder) if folder else None
     c_programs = [("c", r["source"]) for r in spread(read_corpus(root, "c_tracer.jsonl"), count)]
     py_programs = [("python", r["source"]) for r in spread(read_corpus(root, "python_friendly_syntax.jsonl"), count)]
     programs = [p for pair in zip_longest(c_programs, py_programs) for p in pair if p]
     if not programs:
-        log.warning("dev corpora not found in %s: verifying on %d built-in programs", root, len(BUILTIN_PROGRAMS))
+        log.warning("dev corpora not found in %s: verifying on %d built-in programs", root or "any folder",
+                    len(BUILTIN_PROGRAMS))
         programs = list(BUILTIN_PROGRAMS)
     prompts = []
     for language, program in programs:
@@ -93,19 +100,20 @@ def _chat_prompts(count: int, folder: str) -> tuple:
     return tuple(prompts)
 
 
-def chat_prompts(count: int, folder: Path) -> list[list[dict]]:
+def chat_prompts(count: int, folder: Path | None) -> list[list[dict]]:
     """``count`` chat prompts exactly as the server builds them, half C and half Python."""
-    return [[{"role": r, "content": c} for r, c in prompt] for prompt in _chat_prompts(count, str(folder))]
+    prompts = _chat_prompts(count, str(folder) if folder else "")
+    return [[{"role": r, "content": c} for r, c in prompt] for prompt in prompts]
 
 
-def heldout_explanations(count: int, folder: Path) -> list[str]:
+def heldout_explanations(count: int, folder: Path | None) -> list[str]:
     """Expert explanations (second half of the Python corpus) for perplexity."""
     rows = read_corpus(folder, "python_friendly_syntax.jsonl")
     texts = [r["friendly_output"] for r in rows[len(rows) // 2:] if r.get("friendly_output")]
     return spread(texts, count) or list(BUILTIN_TEXTS)
 
 
-def tokenizer_texts(count: int, folder: Path) -> list[str]:
+def tokenizer_texts(count: int, folder: Path | None) -> list[str]:
     """Programs, compiler messages and explanations from all three corpora, ``count`` in all."""
     c_rows = read_corpus(folder, "c_tracer.jsonl")
     py_rows = read_corpus(folder, "python_friendly_syntax.jsonl")

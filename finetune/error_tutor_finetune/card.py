@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from error_tutor_server.errors import TutorError
+from error_tutor_server.paths import default_corpora
 
 ATTRIBUTION = {
     "c_tracer.jsonl": "TRACER (github umairzahmed/tracer, Apache-2.0): Ahmed, Kumar, Sethi, Karkare, Gupta, "
@@ -96,8 +97,6 @@ def write_outputs(out: Path, config, corpora: dict, splits: dict[str, list[dict]
 
 
 def _corpus_path(config, name: str) -> str:
-    from error_tutor_finetune.data import default_corpora
-
     return next((p for p in (config.corpora or default_corpora()) if Path(p).name == name), "")
 
 

@@ -50,12 +50,11 @@ from error_tutor_server.diagnostics import LANGUAGES, CompilerDiagnostic
 from error_tutor_server.errors import TutorError
 from error_tutor_server.explain import build_messages, likely_lines
 from error_tutor_server.knowledge import classify
-from error_tutor_server.paths import repo_root
+from error_tutor_server.paths import default_corpora
 from error_tutor_server.settings import TutorSettings
 
 log = logging.getLogger("error_tutor.data")
 
-DEV_CORPORA = ("c_tracer.jsonl", "python_friendly_syntax.jsonl", "java_upenn_messages.jsonl")
 SPLITS = ("train", "validation", "test")
 WARNING_KINDS = {"printf-format-mismatch", "assign-in-condition", "missing-return", "wrong-type-assignment"}
 
@@ -65,7 +64,8 @@ class DataConfig:
     """Everything ``error-tutor data build`` can be told; a YAML file (``--config``) may set any field."""
 
     corpora: list[str] = field(default_factory=list, metadata={
-        "help": "corpus JSON Lines files (default: the three development corpora in ../shared/corpora)"})
+        "help": "corpus JSON Lines files (default: the three development corpora in $ERROR_TUTOR_CORPORA, "
+                "or in ../shared/corpora beside a source checkout)"})
     out: str = field(default="runs/data", metadata={"help": "output folder (created)"})
     languages: list[str] = field(default_factory=lambda: list(LANGUAGES), metadata={
         "help": "only these languages (comma list of c,python,java)"})
@@ -145,11 +145,6 @@ def read_corpus(path: Path, limit: int = 0) -> tuple[str, list[dict]]:
     if not rows:
         raise TutorError(f"The corpus '{path}' is empty.", "Point --corpora at a JSON Lines file with one case a line.")
     return corpus_language(path, rows), rows
-
-
-def default_corpora() -> list[str]:
-    folder = repo_root().parent / "shared" / "corpora"
-    return [str(folder / name) for name in DEV_CORPORA]
 
 
 def _real_example(row: dict, language: str, corpus: str, settings: TutorSettings) -> Example | str:

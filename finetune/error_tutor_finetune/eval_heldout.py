@@ -17,8 +17,9 @@ import json
 import logging
 from pathlib import Path
 
-from error_tutor_finetune.evaluate import EvalConfig, default_corpora, run_eval
+from error_tutor_finetune.evaluate import EvalConfig, run_eval
 from error_tutor_server.errors import TutorError
+from error_tutor_server.paths import default_corpora
 
 log = logging.getLogger("error_tutor.eval")
 
