@@ -11,6 +11,9 @@ import json
 
 from test_protocol_fuzz import server  # noqa: F401  (the RawServer fixture)
 
+INVALID_PARAMS = -32602
+METHOD_NOT_FOUND = -32601
+
 
 def char_counted_frame(message: dict) -> bytes:
     """A frame whose Content-Length counts characters, as a buggy client does: short by one
@@ -37,3 +40,28 @@ def test_a_length_counted_in_characters_does_not_deafen_the_server(server):
 def test_garbage_glued_to_a_header_is_dropped(server):
     server.raw(b"\x00\xffnot a header at all")  # no line end: glued to the next header
     server.assert_serving(server.position, timeout=5)
+
+
+IMPOSSIBLE_POSITIONS = [({"line": -1, "character": 0}, "Position.line should be in range"),
+                        ({"line": 2 ** 31, "character": 0}, "Position.line should be in range"),
+                        ({"line": 0, "character": -9}, "Position.character should be in range"),
+                        ({"line": "one", "character": 0}, "position")]
+
+
+def test_a_hover_at_an_impossible_position_gets_invalid_params(server):
+    for position, reason in IMPOSSIBLE_POSITIONS:
+        reply = server.request("textDocument/hover", {"textDocument": {"uri": server.uri}, "position": position},
+                               timeout=5)
+        assert "result" not in reply, reply
+        assert reply["error"]["code"] == INVALID_PARAMS, reply
+        assert reply["error"]["message"].startswith("Invalid params for textDocument/hover"), reply
+        assert reason in reply["error"]["message"], reply
+    server.assert_serving(server.position, timeout=5)
+
+
+def test_missing_params_are_invalid_for_a_hover_and_fine_for_an_unknown_method(server):
+    server.send({"jsonrpc": "2.0", "id": "no-params", "method": "textDocument/hover"})
+    reply = server.wait(lambda m: m.get("id") == "no-params", timeout=5)
+    assert reply["error"]["code"] == INVALID_PARAMS and "params" in reply["error"]["message"], reply
+    server.send({"jsonrpc": "2.0", "id": 77, "method": "errorTutor/unknown"})
+    assert server.wait(lambda m: m.get("id") == 77, timeout=5)["error"]["code"] == METHOD_NOT_FOUND

@@ -1,4 +1,5 @@
-"""Limits on what the editor may send: the protocol layer never allocates what a header claims.
+"""Limits on what the editor may send: the protocol layer never allocates what a header claims
+and never leaves a request unanswered.
 
 pygls reads a message body with ``stdin.read(Content-Length)``: a header claiming terabytes
 would exhaust memory, and one claiming gigabytes would swallow every later message while
@@ -10,12 +11,23 @@ A wrong Content-Length (a client counting characters, not UTF-8 bytes) leaves th
 that body in front of the next header, glued to it: pygls would never see a header again and
 the server would go deaf. ``readline`` drops such garbage in front of ``Content-Length:``, so
 the stream resynchronises on the next message.
+
+``GuardedProtocol`` repairs pygls' protocol: a request whose params do not fit their LSP type
+(a hover at line -1) is answered with InvalidParams instead of being dropped.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import Any
+
+import attrs
+from cattrs.errors import ClassValidationError
+from cattrs.v import format_exception, transform_error
+from lsprotocol.types import ResponseError
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.protocol import LanguageServerProtocol
 
 log = logging.getLogger("error_tutor.guard")
 
@@ -26,6 +38,7 @@ LENGTH_HEADER = b"Content-Length:"
 TOO_LARGE_METHOD = "errorTutor/messageTooLarge"
 IGNORED = b'{"jsonrpc": "2.0", "method": "$/errorTutor/ignored", "params": {}}'
 _REQUEST_ID = re.compile(rb'"id"\s*:\s*(\d{1,18}|"[^"\\]{0,128}")')
+MAX_REASON_CHARS = 600
 
 
 class GuardedStdin:
@@ -80,3 +93,62 @@ class GuardedStdin:
             left -= len(chunk)
         return head
 
+
+@attrs.define
+class UnfitRequest:
+    """A request whose params (or id) could not be structured: what ``handle_message`` answers."""
+
+    id: Any
+    method: str
+    error: ResponseError
+
+
+class GuardedProtocol(LanguageServerProtocol):
+    """pygls' LSP protocol that answers every request."""
+
+    def structure_message(self, data: dict):
+        """Structure one JSON object; a request that does not fit its type becomes an ``UnfitRequest``.
+
+        pygls raises here, inside ``json.loads``, and its reader loop only logs the failure:
+        the request id is lost and the editor waits for an answer for ever.
+        """
+        if "jsonrpc" in data and "method" in data and "params" not in data:
+            data = {**data, "params": None}  # JSON-RPC lets a message leave params out
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if "id" not in data or "method" not in data:
+                raise  # a notification or a response: nobody to answer, the reader logs it
+            return unfit_request(data, exc.__cause__ or exc)
+
+    def handle_message(self, message) -> None:
+        if isinstance(message, UnfitRequest):
+            log.warning("answered %s (id %r) with an error: %s", message.method, message.id, message.error.message)
+            # a plain dict: pygls' converter would leave out an id of null, which JSON-RPC requires
+            self._send_data({"jsonrpc": "2.0", "id": message.id,
+                             "error": {"code": message.error.code, "message": message.error.message}})
+            return
+        super().handle_message(message)
+
+
+def unfit_request(data: dict, cause: BaseException) -> UnfitRequest:
+    """The InvalidParams answer to a request, naming what did not fit and why."""
+    ident = data["id"]
+    if isinstance(ident, bool) or not isinstance(ident, (int, str)):
+        ident = None  # JSON-RPC: an id that cannot be read is answered as null
+    method = data["method"] if isinstance(data["method"], str) else repr(data["method"])
+    reason = "; ".join(structuring_reasons(cause))[:MAX_REASON_CHARS]
+    return UnfitRequest(ident, method, JsonRpcInvalidParams(f"Invalid params for {method}: {reason}").to_response_error())
+
+
+def structuring_reasons(cause: BaseException) -> list[str]:
+    """cattrs' errors as 'what @ where' lines; a validator's own words (the allowed range) are kept."""
+    if not isinstance(cause, ClassValidationError):
+        return [str(cause) or type(cause).__name__]
+    return transform_error(cause, format_exception=_describe)
+
+
+def _describe(exc: BaseException, expected: type | None) -> str:
+    if isinstance(exc, ValueError) and str(exc):
+        return str(exc)  # e.g. "Position.line should be in range [0:2147483647], but was -1."
+    return format_exception(exc, expected)

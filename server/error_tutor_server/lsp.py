@@ -18,7 +18,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
 
 from error_tutor_server import __version__
-from error_tutor_server.guard import MAX_MESSAGE_BYTES, TOO_LARGE_METHOD, GuardedStdin
+from error_tutor_server.guard import MAX_MESSAGE_BYTES, TOO_LARGE_METHOD, GuardedProtocol, GuardedStdin
 from error_tutor_server.paths import offline_environment
 from error_tutor_server.server_state import TutorServerState
 
@@ -31,7 +31,8 @@ COMMAND_STATUS = "errorTutor.status"
 
 class TutorLanguageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("error-tutor", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
+        super().__init__("error-tutor", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full,
+                         protocol_cls=GuardedProtocol)
         self.state = TutorServerState(self)
 
     def report_server_error(self, error, source) -> None:
