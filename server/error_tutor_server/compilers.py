@@ -9,6 +9,7 @@ memory limit, and runs in a temporary directory.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
@@ -17,6 +18,7 @@ import re
 import resource
 import shutil
 import tempfile
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,9 @@ MAX_SOURCE_BYTES = 1_000_000
 MAX_OUTPUT_BYTES = 1_000_000
 MAX_DIAGNOSTICS = 50
 MEMORY_LIMIT_BYTES = {"c": 1 << 30, "python": 1 << 30, "java": 6 << 30}
+# Each compile is one busy core and up to 1 GiB (javac: a JVM); half the cores leaves the rest to
+# the editor and the model, and 4 at most bounds the memory a burst of opened files can take.
+MAX_CONCURRENT_COMPILES = max(1, min(4, (os.cpu_count() or 2) // 2))
 
 # Python is compiled, never run: this child reads the program on stdin and prints JSON.
 _PY_CHECKER = r"""
@@ -57,6 +62,32 @@ class CompilerRun:
     argv: list[str]
     stdin: bytes | None
     workdir: str
+
+
+class CompileSlots:
+    """At most ``limit`` compiler processes at once (one semaphore per event loop). A task
+    cancelled while it waits never takes a slot; ``running`` and ``peak`` count processes."""
+
+    def __init__(self, limit: int):
+        self.limit, self.running, self.peak = limit, 0, 0
+        self._semaphores: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    @contextlib.asynccontextmanager
+    async def hold(self):
+        loop = asyncio.get_running_loop()
+        semaphore = self._semaphores.get(loop)
+        if semaphore is None:
+            semaphore = self._semaphores[loop] = asyncio.Semaphore(self.limit)
+        async with semaphore:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+            try:
+                yield
+            finally:
+                self.running -= 1
+
+
+COMPILE_SLOTS = CompileSlots(MAX_CONCURRENT_COMPILES)
 
 
 def _limit_resources(language: str):
@@ -109,25 +140,26 @@ def build_run(language: str, text: str, settings: TutorSettings, workdir: str,
 
 
 async def _execute(run: CompilerRun, language: str, timeout_s: float) -> str:
-    """Run the compiler; return its diagnostics output. Kills it on timeout or cancellation."""
+    """Run the compiler in a compile slot; return its diagnostics output. Kills it on timeout or cancellation."""
     env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
     env.pop("JAVA_TOOL_OPTIONS", None)
-    proc = await asyncio.create_subprocess_exec(
-        *run.argv, cwd=run.workdir, env=env, preexec_fn=_limit_resources(language),
-        stdin=asyncio.subprocess.PIPE if run.stdin is not None else asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, limit=MAX_OUTPUT_BYTES)
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(run.stdin), timeout_s)
-    except asyncio.TimeoutError:
-        raise TutorError(f"The {language} compiler took longer than {timeout_s:g} s and was stopped.",
-                         "Check for an #include of the file itself or a huge generated file; raise compileTimeoutS if needed.") from None
-    finally:
-        if proc.returncode is None:
-            try:
-                os.killpg(proc.pid, 9)
-            except ProcessLookupError:
-                pass
-            await proc.wait()
+    async with COMPILE_SLOTS.hold():
+        proc = await asyncio.create_subprocess_exec(
+            *run.argv, cwd=run.workdir, env=env, preexec_fn=_limit_resources(language),
+            stdin=asyncio.subprocess.PIPE if run.stdin is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, limit=MAX_OUTPUT_BYTES)
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(run.stdin), timeout_s)
+        except asyncio.TimeoutError:
+            raise TutorError(f"The {language} compiler took longer than {timeout_s:g} s and was stopped.",
+                             "Check for an #include of the file itself or a huge generated file; raise compileTimeoutS if needed.") from None
+        finally:
+            if proc.returncode is None:
+                try:
+                    os.killpg(proc.pid, 9)
+                except ProcessLookupError:
+                    pass
+                await proc.wait()
     stream = out if language == "python" else err + out
     return stream[:MAX_OUTPUT_BYTES].decode("utf-8", "replace")
 
