@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from test_protocol_fuzz import server  # noqa: F401  (the RawServer fixture)
+from test_protocol_fuzz import PROGRAM, server  # noqa: F401  (the RawServer fixture)
 
 INVALID_PARAMS = -32602
 METHOD_NOT_FOUND = -32601
@@ -65,3 +65,27 @@ def test_missing_params_are_invalid_for_a_hover_and_fine_for_an_unknown_method(s
     assert reply["error"]["code"] == INVALID_PARAMS and "params" in reply["error"]["message"], reply
     server.send({"jsonrpc": "2.0", "id": 77, "method": "errorTutor/unknown"})
     assert server.wait(lambda m: m.get("id") == 77, timeout=5)["error"]["code"] == METHOD_NOT_FOUND
+
+
+def change(server, version: int) -> None:
+    server.send({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": server.uri, "version": version}, "contentChanges": [{"text": PROGRAM}]}})
+
+
+def status(server) -> dict:
+    return server.request("workspace/executeCommand", {"command": "errorTutor.status"}, timeout=60)["result"]
+
+
+def test_notifications_leave_no_state_behind(server):
+    """pygls filed a future for every notification and never removed it (RSS grew with every
+    keystroke); the status command reports how many messages the protocol still tracks."""
+    before = status(server)["pending"]
+    for version in range(2, 3002):
+        change(server, version)
+        if version % 500 == 0:
+            server.send({"jsonrpc": "2.0", "method": "textDocument/didSave",
+                         "params": {"textDocument": {"uri": server.uri}}})
+    after = status(server)["pending"]
+    assert before <= 2 and after <= 2, f"the protocol still tracks {after} messages after 3000 notifications"
+    server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"].get("version") == 3001)
+    server.assert_serving(server.position)

@@ -1,5 +1,5 @@
-"""Limits on what the editor may send: the protocol layer never allocates what a header claims
-and never leaves a request unanswered.
+"""Limits on what the editor may send: the protocol layer never allocates what a header claims,
+never leaves a request unanswered and never keeps state for a message it has handled.
 
 pygls reads a message body with ``stdin.read(Content-Length)``: a header claiming terabytes
 would exhaust memory, and one claiming gigabytes would swallow every later message while
@@ -12,14 +12,17 @@ that body in front of the next header, glued to it: pygls would never see a head
 the server would go deaf. ``readline`` drops such garbage in front of ``Content-Length:``, so
 the stream resynchronises on the next message.
 
-``GuardedProtocol`` repairs pygls' protocol: a request whose params do not fit their LSP type
-(a hover at line -1) is answered with InvalidParams instead of being dropped.
+``GuardedProtocol`` repairs two things in pygls' protocol: a request whose params do not fit
+their LSP type (a hover at line -1) is answered with InvalidParams instead of being dropped,
+and the future pygls files under a made-up id for every notification is forgotten once the
+notification has been handled, instead of being kept for the life of the process.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from functools import partial
 from typing import Any
 
 import attrs
@@ -104,7 +107,7 @@ class UnfitRequest:
 
 
 class GuardedProtocol(LanguageServerProtocol):
-    """pygls' LSP protocol that answers every request."""
+    """pygls' LSP protocol that answers every request and forgets handled notifications."""
 
     def structure_message(self, data: dict):
         """Structure one JSON object; a request that does not fit its type becomes an ``UnfitRequest``.
@@ -129,6 +132,26 @@ class GuardedProtocol(LanguageServerProtocol):
                              "error": {"code": message.error.code, "message": message.error.message}})
             return
         super().handle_message(message)
+
+    def _execute_handler(self, msg_id, handler, callback, args=None, kwargs=None) -> None:
+        """Run a handler as pygls does, then drop its future from ``_request_futures`` once done.
+
+        pygls files a future there for every async or generator handler (so that a request can
+        be cancelled), but only a request's reply removes it: the future of every notification
+        (each didChange goes through a generator) stayed there for good.
+        """
+        super()._execute_handler(msg_id, handler, callback, args, kwargs)
+        future = self._request_futures.get(msg_id)
+        if future is not None:
+            future.add_done_callback(partial(self._forget, msg_id))
+
+    def _forget(self, msg_id, future) -> None:
+        if self._request_futures.get(msg_id) is future:  # not a newer message that reused the id
+            del self._request_futures[msg_id]
+
+    def pending_messages(self) -> int:
+        """How many requests and notifications are in flight (what the status command reports)."""
+        return len(self._request_futures)
 
 
 def unfit_request(data: dict, cause: BaseException) -> UnfitRequest:

@@ -197,7 +197,8 @@ class TutorServerState:
 
     def status(self) -> dict:
         return {"state": self.model_state, "detail": self.model_detail,
-                "settings": dataclasses.asdict(self.settings), "documents": len(self.documents)}
+                "settings": dataclasses.asdict(self.settings), "documents": len(self.documents),
+                "pending": self.ls.protocol.pending_messages()}  # requests and notifications in flight
 
     def show(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
         """Tell the user once per distinct message; always log it."""
