@@ -36,6 +36,7 @@ MEMORY_LIMIT_BYTES = {"c": 1 << 30, "python": 1 << 30, "java": 6 << 30}
 # Each compile is one busy core and up to 1 GiB (javac: a JVM); half the cores leaves the rest to
 # the editor and the model, and 4 at most bounds the memory a burst of opened files can take.
 MAX_CONCURRENT_COMPILES = max(1, min(4, (os.cpu_count() or 2) // 2))
+COMPILER_NAMES = {"c": "C compiler", "python": "Python compiler", "java": "Java compiler"}
 
 # Python is compiled, never run: this child reads the program on stdin and prints JSON.
 _PY_CHECKER = r"""
@@ -62,6 +63,19 @@ class CompilerRun:
     argv: list[str]
     stdin: bytes | None
     workdir: str
+
+
+@dataclass(frozen=True)
+class CompilerResult:
+    """How one compiler process ended and what it printed."""
+
+    returncode: int | None  # None when it was stopped for taking too long
+    stdout: str = ""
+    stderr: str = ""
+
+    @property
+    def timed_out(self) -> bool:
+        return self.returncode is None
 
 
 class CompileSlots:
@@ -139,8 +153,8 @@ def build_run(language: str, text: str, settings: TutorSettings, workdir: str,
     raise TutorError(f"Unsupported language '{language}'.", "Use c, python or java.")
 
 
-async def _execute(run: CompilerRun, language: str, timeout_s: float) -> str:
-    """Run the compiler in a compile slot; return its diagnostics output. Kills it on timeout or cancellation."""
+async def _execute(run: CompilerRun, language: str, timeout_s: float) -> CompilerResult:
+    """Run the compiler in a compile slot; kill it on timeout or cancellation."""
     env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
     env.pop("JAVA_TOOL_OPTIONS", None)
     async with COMPILE_SLOTS.hold():
@@ -151,8 +165,7 @@ async def _execute(run: CompilerRun, language: str, timeout_s: float) -> str:
         try:
             out, err = await asyncio.wait_for(proc.communicate(run.stdin), timeout_s)
         except asyncio.TimeoutError:
-            raise TutorError(f"The {language} compiler took longer than {timeout_s:g} s and was stopped.",
-                             "Check for an #include of the file itself or a huge generated file; raise compileTimeoutS if needed.") from None
+            return CompilerResult(None)
         finally:
             if proc.returncode is None:
                 try:
@@ -160,8 +173,8 @@ async def _execute(run: CompilerRun, language: str, timeout_s: float) -> str:
                 except ProcessLookupError:
                     pass
                 await proc.wait()
-    stream = out if language == "python" else err + out
-    return stream[:MAX_OUTPUT_BYTES].decode("utf-8", "replace")
+    decode = lambda data: data[:MAX_OUTPUT_BYTES].decode("utf-8", "replace")  # noqa: E731
+    return CompilerResult(proc.returncode, decode(out), decode(err))
 
 
 def check_source(text: str) -> None:
@@ -207,13 +220,73 @@ async def diagnose(language: str, text: str, settings: TutorSettings, filename: 
         text, refused = guard_includes(text, include_dir)
     with tempfile.TemporaryDirectory(prefix="error-tutor-") as workdir:
         run = build_run(language, text, settings, workdir, filename, include_dir)
-        output = await _execute(run, language, settings.compile_timeout_s)
+        result = await _execute(run, language, settings.compile_timeout_s)
+    output = result.stdout if language == "python" else result.stderr + result.stdout
+    failure = compiler_failure(language, result, output, text, settings.compile_timeout_s)
+    if failure is not None:
+        return [failure.with_source(text)]
     parse = {"c": parse_c_output, "python": parse_python_output, "java": parse_javac_output}[language]
     diagnostics = refused + parse(output, filename)
     if language == "c":
         lines = text.splitlines()
         diagnostics = mark_unlinkable_calls([character_columns(d, lines) for d in diagnostics], text)
     return [d if d.source_line else d.with_source(text) for d in diagnostics[:MAX_DIAGNOSTICS]]
+
+
+_OUT_OF_MEMORY = re.compile(r"out of memory|virtual memory exhausted|Cannot allocate memory|MemoryError|"
+                            r"OutOfMemoryError|Could not reserve enough space")
+_TOO_DEEP = re.compile(r"StackOverflowError|RecursionError|maximum recursion depth")
+_INTERNAL_ERROR = re.compile(r"^\S+: internal compiler error", re.MULTILINE)
+
+
+def reported_anything(language: str, output: str) -> bool:
+    """Whether the compiler printed any diagnostic at all, in any file."""
+    if language == "python":
+        lines = output.strip().splitlines()
+        return bool(lines) and lines[-1].startswith("[")
+    if language == "c":
+        return output.lstrip().startswith("[") or bool(_C_LINE.search(output))
+    return any(_JAVAC_HEAD.match(line) for line in output.splitlines())
+
+
+def crashed(language: str, result: CompilerResult, output: str) -> bool:
+    """A compiler that stopped without checking the file. gcc and javac exit 1 when the program
+    has errors, and Python's checker exits 0, so only these count: a timeout, a signal, gcc's
+    internal compiler error, javac's system error (3) or abnormal end (4), or a failure with
+    no diagnostic at all."""
+    if result.timed_out or result.returncode < 0:
+        return True
+    if (language == "c" and _INTERNAL_ERROR.search(result.stderr)) or (language == "java" and result.returncode >= 3):
+        return True
+    return result.returncode != 0 and not reported_anything(language, output)
+
+
+def compiler_failure(language: str, result: CompilerResult, output: str, text: str,
+                     timeout_s: float) -> CompilerDiagnostic | None:
+    """One diagnostic at line 1 saying, in plain words, that the compiler could not check the file."""
+    if not crashed(language, result, output):
+        return None
+    name, said = COMPILER_NAMES[language], result.stderr + result.stdout
+    if result.timed_out:
+        message = (f"The {name} took longer than {timeout_s:g} s and was stopped, so this file could not be checked. "
+                   "Look for an #include of the file itself or a huge generated part and remove it; "
+                   "raise compileTimeoutS if the file is simply large.")
+    elif _OUT_OF_MEMORY.search(said):
+        message = (f"The {name} ran out of memory while checking this file, so it could not be checked. "
+                   "Something in it grows enormous when compiled, such as a macro that expands into other macros "
+                   "many times or thousands of nested brackets: simplify that part.")
+    elif _TOO_DEEP.search(said):
+        message = (f"The {name} ran out of stack while checking this file, so it could not be checked. "
+                   "Something in it is nested far too deeply (thousands of brackets, operators or generic types "
+                   "inside each other): split it into smaller steps.")
+    else:
+        message = (f"The {name} crashed while checking this file (exit status {result.returncode}), so it could not "
+                   "be checked. Look for extremely deep nesting or a huge generated expression and simplify it; "
+                   "if the file is ordinary, check the compiler settings (cCompiler, cFlags, pythonCommand, javacCommand).")
+    log.warning("%s failed (exit status %s)", name, result.returncode)
+    first = text.split("\n", 1)[0]
+    return CompilerDiagnostic(language=language, line=1, column=1, end_line=1, end_column=max(len(first), 1) + 1,
+                              severity="error", message=message, code="error-tutor-compiler-failed")
 
 
 def character_columns(diagnostic: CompilerDiagnostic, lines: list[str]) -> CompilerDiagnostic:
