@@ -7,8 +7,17 @@ The real server over stdio: raw frames (``RawServer``) or pytest-lsp's client.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import subprocess
+import sys
+import time
 
+from lsprotocol import types
+
+from conftest import diagnostics_for, hover, open_document
+from error_tutor_server.feedback import connect
+from test_lsp_diagnostics import PY_MISSING_COLON
 from test_protocol_fuzz import PROGRAM, server  # noqa: F401  (the RawServer fixture)
 
 INVALID_PARAMS = -32602
@@ -89,3 +98,44 @@ def test_notifications_leave_no_state_behind(server):
     assert before <= 2 and after <= 2, f"the protocol still tracks {after} messages after 3000 notifications"
     server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"].get("version") == 3001)
     server.assert_serving(server.position)
+
+
+HOLD_LOCK = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.readline()
+db.execute("COMMIT")
+"""
+
+
+async def rate(client, uri: str, position: types.Position) -> dict:
+    return await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="errorTutor.rate", arguments=[uri, position.line, position.character, True]))
+
+
+async def test_a_locked_feedback_file_does_not_freeze_hovers(rules_client, tmp_path):
+    uri = open_document(rules_client, tmp_path / "grade.py", PY_MISSING_COLON, "python")
+    start = (await diagnostics_for(rules_client, uri, version=1))[0].range.start
+    db_path = tmp_path / "feedback.sqlite3"
+    connect(db_path).close()  # the table exists: the write below waits only for the lock
+    rules_client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"errorTutor": {
+        "backend": "none", "feedback": True, "feedbackPath": str(db_path), "cacheDir": str(tmp_path / "cache")}}))
+    assert (await rate(rules_client, uri, start))["stored"] is True
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(db_path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        pending = asyncio.ensure_future(rate(rules_client, uri, start))
+        await asyncio.sleep(0.5)  # the rating has reached the locked file by now
+        started = time.monotonic()
+        answer = await asyncio.wait_for(hover(rules_client, uri, start.line, start.character), 3)
+        assert "What it means" in answer.contents.value and time.monotonic() - started < 3
+        assert not pending.done(), "the rating is still waiting for the lock"
+    finally:
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        holder.wait(10)
+    stored = await asyncio.wait_for(pending, 30)  # SQLite's busy handler lets it through once released
+    assert stored["stored"] is True and isinstance(stored["id"], int)

@@ -98,8 +98,9 @@ async def on_explain_command(ls: TutorLanguageServer, uri: str, line: int, chara
 
 
 @server.command(COMMAND_RATE)
-def on_rate_command(ls: TutorLanguageServer, uri: str, line: int, character: int, helpful: bool) -> dict:
-    return ls.state.rate(uri, types.Position(line=line, character=character), bool(helpful))
+async def on_rate_command(ls: TutorLanguageServer, uri: str, line: int, character: int, helpful: bool) -> dict:
+    """Store a rating; async because the write may wait seconds for another process's lock."""
+    return await ls.state.rate(uri, types.Position(line=line, character=character), bool(helpful))
 
 
 @server.command(COMMAND_STATUS)

@@ -296,14 +296,17 @@ class TutorServerState:
             log.exception("explanation failed")
             return None
 
-    def rate(self, uri: str, position: types.Position, helpful: bool) -> dict:
+    async def rate(self, uri: str, position: types.Position, helpful: bool) -> dict:
+        """Store a rating off the event loop: a feedback file locked by another process makes the
+        write wait (busy timeout and retries, up to about a minute), and hovers must not."""
         found = self._find(uri, position)
         if found is None:
             return {"stored": False, "reason": "no diagnostic at that position"}
         from error_tutor_server.feedback import record_rating
 
         doc, index = found
-        return record_rating(self.settings, self.tutor, doc.diagnostics[index], doc.text, helpful)
+        return await asyncio.to_thread(record_rating, self.settings, self.tutor, doc.diagnostics[index], doc.text,
+                                       helpful)
 
     async def stop(self) -> None:
         self.stopping = True
