@@ -1,10 +1,13 @@
-"""A compiler that fails says so, only a few compilers run at once, and a task cancelled while it
-waits never holds a slot."""
+"""The real compilers cannot read outside the student's folder, a compiler that fails says so,
+and only a few compilers run at once."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,13 +16,144 @@ from pytest_lsp import LanguageClient
 
 from conftest import CONFIG, diagnostics_for, init_params, open_document
 from error_tutor_server import compilers
-from error_tutor_server.compilers import diagnose, diagnose_sync
+from error_tutor_server.compilers import diagnose, diagnose_sync, parse_c_output, parse_javac_output
 from error_tutor_server.settings import TutorSettings
 
 GCC = TutorSettings(c_compiler="gcc")
+SECRET = "int SECRET_TOKEN_42 = ;\n"  # a syntax error: gcc would quote this file's lines if it read it
 MACRO_BOMB = "".join(f"#define M{i + 1} " + " ".join([f"M{i}"] * 10) + "\n" for i in range(8)).replace("M0", "x")
 SLOW_C = MACRO_BOMB.replace("#define M7", "//").replace("#define M8", "//") + "int main(void) { M6 }\n"
 OOM_C = MACRO_BOMB + "int main(void) { M8 }\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A student's folder, and beside it (outside it) a secret header."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.h").write_text(SECRET)
+    (tmp_path / "project").mkdir()
+    return tmp_path / "project"
+
+
+def check(program: str, folder: Path, filename: str = "hw1.c", settings: TutorSettings = GCC):
+    return diagnose_sync("c", program, settings, filename=filename, include_dir=str(folder))
+
+
+def seen(diagnostics) -> list[tuple]:
+    """What the student learns from diagnostics, leaving out the quoted line (it quotes the path)."""
+    return [(d.line, d.column, d.severity, d.message, d.code, d.notes) for d in diagnostics]
+
+
+def assert_refused(diagnostics, says: str = "outside your project folder") -> None:
+    assert [(d.line, d.code) for d in diagnostics] == [(1, "error-tutor-include")], diagnostics
+    assert says in diagnostics[0].message
+    assert "SECRET" not in json.dumps([d.to_dict() for d in diagnostics])
+
+
+@pytest.mark.parametrize("include", [
+    '%:include "{secret}"',  # digraph
+    '#inc\\\nlude "{secret}"',  # a line splice inside the directive
+    '/**/#include "{secret}"',
+    '#/*x*/include "{secret}"',
+    '#define OUTSIDE "{secret}"\n#include OUTSIDE',  # a macro: only the preprocessor knows
+    '#import "{secret}"',
+    '#include_next "{secret}"',
+    '#include "../outside/secret.h"',
+    '#include "header.h"',  # a project header that itself includes the outside file
+])
+def test_an_include_that_leaves_the_project_is_refused(project, include):
+    secret = project.parent / "outside" / "secret.h"
+    (project / "header.h").write_text(f'#include "{secret}"\n')
+    program = include.replace("{secret}", str(secret)) + "\nint main(void)\n{\n    return 0;\n}\n"
+    assert_refused(check(program, project))
+
+
+def test_a_symlink_in_the_project_to_an_outside_file_is_refused(project):
+    (project / "notes.h").symlink_to(project.parent / "outside" / "secret.h")
+    assert_refused(check('#include "notes.h"\nint main(void) { return 0; }\n', project))
+
+
+@pytest.mark.parametrize("template", [
+    '#define OUTSIDE "{path}"\n#include OUTSIDE\n',  # decided by the preprocessor
+    '#include "header.h"\n',  # a project header includes it
+    '#include "{path}"\n',  # the textual first line
+])
+def test_an_outside_include_is_refused_the_same_whether_or_not_the_file_exists(project, template):
+    def run(path: Path):
+        (project / "header.h").write_text(f'#include "{path}"\n')
+        return check(template.replace("{path}", str(path)) + "int main(void) { return 0; }\n", project)
+    present, missing = run(project.parent / "outside" / "secret.h"), run(project.parent / "outside" / "nothing.h")
+    assert_refused(present)
+    assert seen(present) == seen(missing)
+
+
+@pytest.mark.parametrize("probe", [
+    '#if __has_include("{path}")',
+    '#if __has_include_next("{path}")',
+    '#define CAT(a, b) a##b\n#if CAT(__has_, include)("{path}")',  # token pasting forms the name
+    '#define HAS __has_\\\ninclude\n#if HAS("{path}")',
+])
+def test_has_include_cannot_tell_whether_an_outside_file_exists(project, probe):
+    def run(path: Path):
+        text = probe.replace("{path}", str(path)) + "\n#error yes\n#else\n#error no\n#endif\nint main(void) { return 0; }\n"
+        return check(text, project)
+    present, missing = run(project.parent / "outside" / "secret.h"), run(project.parent / "outside" / "nothing.h")
+    assert seen(present) == seen(missing)
+    assert all("yes" not in d.message for d in present)
+
+
+@pytest.mark.parametrize("where", ["program", "header"])
+def test_pragma_dependency_cannot_tell_whether_an_outside_file_exists(project, where):
+    def run(path: Path):
+        pragma = f'#define STR(x) #x\n#define P(x) _Pragma(STR(x))\nP(GCC dependency "{path}")\n'
+        (project / "header.h").write_text(f'#pragma GCC dependency "{path}"\n')
+        return check((pragma if where == "program" else '#include "header.h"\n') + "int main(void) { return 0; }\n", project)
+    present, missing = run(project.parent / "outside" / "secret.h"), run(project.parent / "outside" / "nothing.h")
+    assert_refused(present, says="#pragma GCC dependency")
+    assert seen(present) == seen(missing)
+
+
+def test_the_project_and_system_headers_still_work(project):
+    (project / "helper.h").write_text("int helper(void);\n")
+    (project / "lib").mkdir()
+    (project / "lib" / "list.h").write_text('#include "../helper.h"\n#include <stdlib.h>\n')
+    program = '#include <stdio.h>\n#include <math.h>\n#include "lib/list.h"\n#include "missing.h"\nint main(void) { return helper(); }\n'
+    assert [(d.line, d.message) for d in check(program, project)] == [(4, "missing.h: No such file or directory")]
+
+
+def test_a_file_of_the_same_name_in_another_folder_is_not_the_students(project):
+    (project / "old").mkdir()
+    (project / "old" / "hw1.c").write_text("int broken = ;\n")
+    diagnostics = check('#include "old/hw1.c"\nint main(void)\n{\n    return 0;\n}\n', project)
+    assert diagnostics == [], "the error on line 1 of old/hw1.c is not on line 1 of the student's hw1.c"
+
+
+def test_javac_reports_only_the_students_file_not_one_of_the_same_name(project):
+    (project / "other").mkdir()
+    (project / "other" / "Main.java").write_text(
+        'package other;\npublic class Main {\n    public static int f() {\n        return "three";\n    }\n}\n')
+    program = "public class Main {\n    int x = other.Main.f();\n}\n"  # javac checks other/Main.java too
+    assert diagnose_sync("java", program, TutorSettings(), filename="Main.java", include_dir=str(project)) == []
+
+
+def test_clang_style_text_is_matched_by_the_full_file_name():
+    output = "/home/other/hw1.c:1:14: error: expected expression\nhw1.c:3:5: error: use of undeclared identifier 'x'\n"
+    assert [(d.line, d.message) for d in parse_c_output(output, "hw1.c")] == [(3, "use of undeclared identifier 'x'")]
+    javac = "/home/other/Main.java:1: error: ';' expected\nMain.java:2: error: cannot find symbol\n  x\n  ^\n2 errors\n"
+    assert [d.line for d in parse_javac_output(javac, "Main.java")] == [2]
+
+
+def test_the_cli_refuses_a_project_header_that_includes_an_outside_file(project):
+    secret = project.parent / "outside" / "secret.h"
+    (project / "header.h").write_text(f'#include "{secret}"\n')
+    (project / "hw1.c").write_text('#include "header.h"\nint main(void)\n{\n    return 0;\n}\n')
+    done = subprocess.run([sys.executable, "-m", "error_tutor_server", "explain", str(project / "hw1.c"), "--no-model",
+                           "--format", "json"], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert [(d["line"], "outside your project folder" in d["message"]) for d in report["diagnostics"]] == [(1, True)]
+    assert "SECRET" not in done.stdout
 
 
 # B. A compiler that fails says so.

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
+from error_tutor_server import includes
 from error_tutor_server.linking import mark_unlinkable_calls
 from error_tutor_server.settings import TutorSettings
 
@@ -136,6 +137,7 @@ def build_run(language: str, text: str, settings: TutorSettings, workdir: str,
         argv = [_require(compiler, "cCompiler"), "-fsyntax-only", "-fdiagnostics-color=never", *settings.c_flags]
         # gcc prints no JSON at all when -fmax-errors stops it, so only clang gets an error limit
         argv += ["-fdiagnostics-format=json"] if compiler == "gcc" else ["-ferror-limit=50", "-fno-caret-diagnostics"]
+        argv += includes.GCC_INCLUDE_FLAGS if compiler == "gcc" else includes.CLANG_INCLUDE_FLAGS
         if include_dir:
             argv += ["-iquote", include_dir]
         path.write_text(text, encoding="utf-8")
@@ -188,49 +190,40 @@ def check_source(text: str) -> None:
                          "Open the program's source file instead.")
 
 
-_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.MULTILINE)
-
-
-def guard_includes(text: str, include_dir: str | None) -> tuple[str, list[CompilerDiagnostic]]:
-    """Blank out ``#include`` lines that reach outside the student's folder or the system
-    headers (absolute paths, ``..``), and report them, so no other file is ever read."""
-    root = Path(include_dir).resolve() if include_dir else None
-    lines, found = text.split("\n"), []
-    for match in _INCLUDE.finditer(text):
-        target = match.group(1)
-        escapes = Path(target).is_absolute() or (root is not None and not (root / target).resolve().is_relative_to(root)) \
-            or (root is None and ".." in Path(target).parts)
-        if escapes:
-            number = text.count("\n", 0, match.start()) + 1
-            found.append(CompilerDiagnostic(
-                language="c", line=number, column=1, end_line=number, end_column=len(lines[number - 1]) + 1,
-                severity="error", message=f"Error Tutor does not read '{target}': includes must stay inside your project folder or the system headers",
-                code="error-tutor-include", source_line=lines[number - 1]))
-            lines[number - 1] = ""
-    return "\n".join(lines), found
-
-
 async def diagnose(language: str, text: str, settings: TutorSettings, filename: str | None = None,
                    include_dir: str | None = None) -> list[CompilerDiagnostic]:
     """Compile ``text`` with the real compiler for ``language``; return its diagnostics."""
     check_source(text)
     filename = Path(filename or {"c": "main.c", "python": "main.py", "java": "Main.java"}[language]).name
-    refused: list[CompilerDiagnostic] = []
-    if language == "c":
-        text, refused = guard_includes(text, include_dir)
     with tempfile.TemporaryDirectory(prefix="error-tutor-") as workdir:
         run = build_run(language, text, settings, workdir, filename, include_dir)
+        policy = await _include_policy(run, workdir, include_dir, settings) if language == "c" else None
+        refused = await asyncio.to_thread(includes.textual_refusal, policy, text) if policy else None
+        if refused:
+            return [includes.refusal(text, refused)]
         result = await _execute(run, language, settings.compile_timeout_s)
-    output = result.stdout if language == "python" else result.stderr + result.stdout
+        output = result.stdout if language == "python" else result.stderr + result.stdout
+        if policy is not None:  # the preprocessor's list of opened headers decides
+            opened, stderr = includes.split_header_trace(result.stderr)
+            output = stderr + result.stdout
+            refused = await asyncio.to_thread(includes.escapes, policy, opened, c_messages(output))
+            if refused:
+                return [includes.refusal(text, refused)]
     failure = compiler_failure(language, result, output, text, settings.compile_timeout_s)
     if failure is not None:
         return [failure.with_source(text)]
     parse = {"c": parse_c_output, "python": parse_python_output, "java": parse_javac_output}[language]
-    diagnostics = refused + parse(output, filename)
+    diagnostics = parse(output, filename)
     if language == "c":
         lines = text.splitlines()
         diagnostics = mark_unlinkable_calls([character_columns(d, lines) for d in diagnostics], text)
     return [d if d.source_line else d.with_source(text) for d in diagnostics[:MAX_DIAGNOSTICS]]
+
+
+async def _include_policy(run: CompilerRun, workdir: str, include_dir: str | None,
+                          settings: TutorSettings) -> includes.IncludePolicy:
+    system_dirs = await includes.system_include_dirs(run.argv[0])
+    return includes.IncludePolicy.build(workdir, include_dir, list(settings.c_flags), system_dirs)
 
 
 _OUT_OF_MEMORY = re.compile(r"out of memory|virtual memory exhausted|Cannot allocate memory|MemoryError|"
@@ -327,13 +320,25 @@ def gcc_json_items(items: list):
         yield from gcc_json_items([c for c in item.get("children", []) if c.get("kind", "note") != "note"])
 
 
+def c_messages(output: str) -> list[str]:
+    """Every message in the C compiler's output, whatever file it is in (for the include policy)."""
+    stripped = output.strip()
+    if stripped.startswith("["):
+        try:
+            items = json.JSONDecoder().raw_decode(stripped)[0]
+            return [str(item.get("message", "")) for item in gcc_json_items(items)]
+        except (ValueError, AttributeError, TypeError):
+            pass
+    return re.findall(r"(?:fatal error|error|warning): (.*)$", output, re.MULTILINE)
+
+
 def _parse_gcc_json(items: list, filename: str) -> list[CompilerDiagnostic]:
     result = []
     for item in gcc_json_items(items):
         location = next((loc for loc in item.get("locations", [])
-                         if Path(loc.get("caret", {}).get("file", "")).name == filename), None)
+                         if loc.get("caret", {}).get("file") == filename), None)
         if location is None:
-            continue  # in a header or elsewhere: not the student's file
+            continue  # in a header, or a file of the same name elsewhere: not the student's file
         caret, finish = location["caret"], location.get("finish", location["caret"])
         notes = tuple(child.get("message", "") for child in item.get("children", [])
                       if child.get("kind", "note") == "note")
@@ -354,8 +359,8 @@ _C_LINE = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>fa
 def _parse_c_text(output: str, filename: str) -> list[CompilerDiagnostic]:
     result: list[CompilerDiagnostic] = []
     for m in _C_LINE.finditer(output):
-        if Path(m["file"]).name != filename:
-            continue
+        if m["file"] != filename:
+            continue  # another file: a header, or one with the same name elsewhere
         line, col = int(m["line"]), int(m["col"])
         option = re.search(r"\[(-W[^\]]*)\]$", m["msg"])
         diagnostic = CompilerDiagnostic(
@@ -408,7 +413,7 @@ def parse_javac_output(output: str, filename: str) -> list[CompilerDiagnostic]:
         caret = next((k for k, text in enumerate(body) if text.strip() == "^"), None)
         column = body[caret].index("^") + 1 if caret is not None else 1
         notes = tuple(text.strip() for text in body[(caret + 1 if caret is not None else 0):] if text.strip())
-        if Path(head["file"]).name != filename:
+        if head["file"] != filename:
             continue
         line = int(head["line"])
         result.append(CompilerDiagnostic(
