@@ -121,6 +121,19 @@ def test_the_project_and_system_headers_still_work(project):
     assert [(d.line, d.message) for d in check(program, project)] == [(4, "missing.h: No such file or directory")]
 
 
+@pytest.mark.parametrize("inside", [True, False])
+def test_an_include_folder_from_cflags_counts_only_inside_the_project(project, inside):
+    folder = project / "inc" if inside else project.parent / "outside"
+    folder.mkdir(exist_ok=True)
+    (folder / "mylib.h").write_text("int twice(int n);\n")
+    settings = GCC.replace(c_flags=("-std=gnu11", "-Wall", f"-I{folder}"))
+    diagnostics = check("#include <mylib.h>\nint main(void) { return twice(1); }\n", project, settings=settings)
+    if inside:
+        assert diagnostics == []
+    else:
+        assert_refused(diagnostics)
+
+
 def test_a_file_of_the_same_name_in_another_folder_is_not_the_students(project):
     (project / "old").mkdir()
     (project / "old" / "hw1.c").write_text("int broken = ;\n")

@@ -115,7 +115,7 @@ def search_dirs_in(flags: list[str]) -> list[str]:
         for option in _SEARCH_FLAGS:
             if flag == option and index + 1 < len(flags):
                 found.append(flags[index + 1])
-            elif flag.startswith(option) and len(flag) > len(option) and not flag[len(option)].isalpha():
+            elif flag.startswith(option) and len(flag) > len(option):
                 found.append(flag[len(option):])
     return found
 
@@ -130,8 +130,9 @@ async def system_include_dirs(compiler: str) -> tuple[str, ...]:
         try:
             _, err = await asyncio.wait_for(proc.communicate(), 30)
         except BaseException:
-            proc.kill()
-            await proc.wait()
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
             raise
         found = parse_search_list(err.decode("utf-8", "replace"))
         if not found:
