@@ -1,5 +1,6 @@
-"""The export's settings: one dataclass, optionally read from YAML (``export.yaml`` documents
-every field and its trade-off), then overridden by command-line flags."""
+"""The export's settings: one dataclass, read by the shared loader (``error_tutor_server.config_loader``):
+the defaults below, then a YAML file (``--config``; ``export.yaml`` documents every field and its
+trade-off), then the command-line flags. Each field's ``help`` is its ``--help`` text."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from error_tutor_server.errors import TutorError
+from error_tutor_export.quantize import ADAPTER_TYPES, QUANT_TYPES
+from error_tutor_server import config_loader
 
 DEFAULT_YAML = Path(__file__).with_name("export.yaml")
 
@@ -17,50 +19,47 @@ MIN_AGREEMENT = {"F16": 1.0, "Q8_0": 0.9, "Q5_K_M": 0.75, "Q4_K_M": 0.7, "Q4_1":
 MAX_PERPLEXITY_RATIO = {"F16": 1.0, "Q8_0": 1.03, "Q5_K_M": 1.2, "Q4_K_M": 1.25, "Q4_1": 1.35}
 
 
+def _f(default, help: str, **metadata):
+    """A field with its help text (``--help``) and loader metadata; mutable defaults are copied."""
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata={"help": help, **metadata})
+    return field(default=default, metadata={"help": help, **metadata})
+
+
 @dataclass
 class ExportConfig:
-    adapter_dir: str = ""
-    out: str = ""
-    quant: str = ""  # empty: Q4_K_M merged, F16 adapter-only
-    base: str = ""
-    adapter_only: bool = False
-    verify: bool = True
-    threads: int = 0
-    f16_tolerance: float = 0.5
-    prompts: int = 6
-    new_tokens: int = 24
-    perplexity_texts: int = 12
-    tokenizer_texts: int = 200
-    min_agreement: dict = field(default_factory=lambda: dict(MIN_AGREEMENT))
-    max_perplexity_ratio: dict = field(default_factory=lambda: dict(MAX_PERPLEXITY_RATIO))
-    corpora_dir: str = ""
-    disk_check: bool = True
-    keep_work: bool = False
+    """Everything ``error-tutor export`` can be told."""
+
+    adapter_dir: str = _f("", "the adapter folder written by `error-tutor train` (adapter_config.json)", positional=True)
+    out: str = _f("", "the GGUF file to write (written as OUT.tmp, renamed when verified)", required=True)
+    quant: str = _f("", f"merged: {', '.join(QUANT_TYPES)} (empty: Q4_K_M; Q4_1 is the shipped model's type); "
+                        f"adapter-only: {', '.join(ADAPTER_TYPES)} (empty: F16)")
+    base: str = _f("", "base GGUF file or Hugging Face model folder (empty: the adapter's base_model.json)")
+    adapter_only: bool = _f(False, "write a GGUF LoRA adapter for the unchanged base instead of a merged model")
+    verify: bool = _f(True, "read the export back: parity, tokenizer, quantization drift (--no-verify skips it)")
+    threads: int = _f(0, "llama.cpp threads (0 = adapt to the machine's load)")
+    f16_tolerance: float = _f(0.5, "max |logit difference| between the F16 export and the merged PyTorch model")
+    prompts: int = _f(6, "verification prompts (half C, half Python; ~7 s of one core each per model pass)")
+    new_tokens: int = _f(24, "greedy tokens per verification prompt, teacher-forced through the quantized export")
+    perplexity_texts: int = _f(12, "held-out explanations for the perplexity ratio")
+    tokenizer_texts: int = _f(200, "texts for the tokenizer round trip (GGUF bases)")
+    min_agreement: dict[str, float] = _f(MIN_AGREEMENT, "minimum greedy-token agreement with the F16, per type "
+                                                        "(given types replace the defaults)")
+    max_perplexity_ratio: dict[str, float] = _f(MAX_PERPLEXITY_RATIO, "maximum perplexity of the export divided by "
+                                                                      "the F16's, per type (given types replace the defaults)")
+    corpora_dir: str = _f("", "where the dev corpora are (empty: shared/corpora beside the source checkout)")
+    disk_check: bool = _f(True, "refuse to start when the output's disk has too little free space")
+    keep_work: bool = _f(False, "keep the intermediate files (debugging)")
+
+    def __post_init__(self) -> None:
+        # quantization types are upper case; a YAML file or a flag may write q8_0
+        self.min_agreement = {str(k).upper(): v for k, v in self.min_agreement.items()}
+        self.max_perplexity_ratio = {str(k).upper(): v for k, v in self.max_perplexity_ratio.items()}
 
     def with_overrides(self, **changes) -> "ExportConfig":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-def load_config(path: str | Path | None) -> ExportConfig:
-    """Defaults, or the YAML file's values on top of them (unknown keys are an error)."""
-    if not path:
-        return ExportConfig()
-    import yaml
-
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise TutorError(f"Cannot read the export config '{path}' ({exc.strerror}).", "Check the path.") from None
-    except yaml.YAMLError as exc:
-        raise TutorError(f"The export config '{path}' is not valid YAML ({exc}).", "Fix the file (see export.yaml).") from None
-    if not isinstance(data, dict):
-        raise TutorError(f"The export config '{path}' is not a mapping.", "Write `key: value` lines (see export.yaml).")
-    known = {f.name for f in dataclasses.fields(ExportConfig)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise TutorError(f"Unknown keys in '{path}': {', '.join(unknown)}.", f"Use only: {', '.join(sorted(known))}.")
-    config = ExportConfig()
-    for name in ("min_agreement", "max_perplexity_ratio"):
-        if name in data:
-            data[name] = {**getattr(config, name), **{str(k).upper(): float(v) for k, v in (data[name] or {}).items()}}
-    return dataclasses.replace(config, **data)
+def load_config(path: str | Path | None = None) -> ExportConfig:
+    """The defaults, or the YAML file's values on top of them (unknown keys are an error)."""
+    return config_loader.load_config(ExportConfig, path)
