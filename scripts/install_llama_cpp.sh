@@ -4,7 +4,7 @@
 # pip's own wheel cache ignores CMAKE_ARGS, so a wheel built with other flags (a CUDA build,
 # or a -march=native build that uses AMX kernels which crash in some VMs) would be reused
 # silently. We key our own wheel folder by the flags instead.
-#   scripts/install_llama_cpp.sh .venv/bin/python 0.3.36 "-DLLAVA_BUILD=OFF ..."
+#   scripts/install_llama_cpp.sh .venv/bin/python VERSION "-DLLAVA_BUILD=OFF ..."   # make setup: VERSION from pyproject.toml
 set -euo pipefail
 python=$1 version=$2 cmake_args=$3
 key=$(printf '%s' "$cmake_args" | sha1sum | cut -c1-12)
