@@ -140,7 +140,8 @@ def test_help_lists_every_field_with_its_help_and_default(words):
         assert action.help and action.help.startswith(f.metadata["help"].replace("%", "%%")), f.name
         if not f.metadata.get("positional"):
             assert config_loader.flag_name(f.name) in text, f.name
-            assert f"(default: {config_loader.default_of(f)!r})" in action.help, f.name
+            ending = "(required)" if f.metadata.get("required") else f"(default: {config_loader.default_of(f)!r})"
+            assert action.help.endswith(ending), f.name
 
 
 def test_export_prompts_default_is_the_dataclass_default():

@@ -183,6 +183,8 @@ def help_text(f: dataclasses.Field) -> str:
         raise TypeError(f"config field {f.name} has no help text (metadata={{'help': ...}})")
     if f.metadata.get("positional"):
         return text.replace("%", "%%")
+    if f.metadata.get("required"):
+        return f"{text} (required)".replace("%", "%%")
     return f"{text} (default: {default_of(f)!r})".replace("%", "%%")
 
 
