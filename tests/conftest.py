@@ -22,8 +22,8 @@ SERVER_COMMAND = [sys.executable, "-m", "error_tutor_server", "serve"]
 SERVER_ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "ERROR_TUTOR_LOG": "DEBUG"}
 
 
-def corpus(name: str) -> list[dict]:
-    """The rows of a development corpus. A missing corpus fails the test (CI always has them);
+def corpus_path(name: str) -> Path:
+    """A development corpus's file. A missing corpus fails the test (CI always has them);
     only ERROR_TUTOR_ALLOW_MISSING_CORPORA=1 turns that into a skip, for a checkout without ../shared."""
     path = CORPORA / name
     if not path.exists():
@@ -31,6 +31,12 @@ def corpus(name: str) -> list[dict]:
             pytest.skip(f"corpus {path} not available ({ALLOW_MISSING_CORPORA}=1)")
         pytest.fail(f"corpus {path} is missing: put the corpora in ../shared/corpora beside the checkout, "
                     f"or set {ALLOW_MISSING_CORPORA}=1 to skip the tests that need them", pytrace=False)
+    return path
+
+
+def corpus(name: str) -> list[dict]:
+    """The rows of a development corpus (see ``corpus_path``)."""
+    path = corpus_path(name)
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import corpus_path
 from error_tutor_finetune import evaluate
 from error_tutor_finetune.eval_cases import build_case, changed_tokens, clean_friendly, java_diagnostic
 from error_tutor_finetune.eval_judge import combine, parse_answer
@@ -110,8 +111,7 @@ def test_agreement_gain_compares_the_same_cases():
 def test_heldout_corpora_keep_only_the_split_rows(tmp_path):
     from error_tutor_finetune.eval_heldout import heldout_corpora
 
-    if not (CORPORA / "java_upenn_messages.jsonl").exists():
-        pytest.skip("development corpora not available")
+    corpus_path("java_upenn_messages.jsonl")
     first = json.loads((CORPORA / "java_upenn_messages.jsonl").read_text(encoding="utf-8").splitlines()[0])
     heldout = tmp_path / "heldout.json"
     heldout.write_text(json.dumps({"test": {"java_upenn_messages.jsonl": [first["id"]]}}), encoding="utf-8")
@@ -255,8 +255,8 @@ def test_local_gguf_judges_grade_every_explanation(tmp_path):
 
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory):
-    if not all((CORPORA / name).exists() for name in evaluate.DEV_CORPORA):
-        pytest.skip(f"development corpora not found in {CORPORA}")
+    for name in evaluate.DEV_CORPORA:
+        corpus_path(name)
     out = tmp_path_factory.mktemp("eval") / "run"
     loads = []
     original = evaluate.load_model

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import corpus_path
 from error_tutor_finetune.data import (DataConfig, Example, build_dataset, compile_program, new_diagnostic, split_of,
                                        teach)
 from error_tutor_finetune.mutations import JAVA_SEEDS, OPERATORS, PYTHON_SEEDS, candidates
@@ -126,8 +127,7 @@ def test_filters_drop_targets_that_leak_the_fix():
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple[Path, dict]:
-    if not (CORPORA / "c_tracer.jsonl").exists():
-        pytest.skip("development corpora not available")
+    corpus_path("c_tracer.jsonl")
     out = tmp_path_factory.mktemp("data")
     config = DataConfig(out=str(out), languages=["c", "python"], limit=12, mutations_per_program=2,
                         mutations_per_seed=3, validation_fraction=0.25, test_fraction=0.25,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import corpus_path
 from error_tutor_finetune import modeling, train
 from error_tutor_finetune.data import DataConfig, build_dataset
 from error_tutor_finetune.train_config import ATTENTION_MLP, TrainConfig
@@ -23,8 +24,7 @@ CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory) -> Path:
     """A small real data set: a slice of the C and Python corpora and their mutations."""
-    if not (CORPORA / "c_tracer.jsonl").exists():
-        pytest.skip("development corpora not available")
+    corpus_path("c_tracer.jsonl")
     out = tmp_path_factory.mktemp("data")
     build_dataset(DataConfig(out=str(out), languages=["c", "python"], limit=6, mutations_per_program=1,
                              mutations_per_seed=1, preference_cases=4, samples_per_case=0),

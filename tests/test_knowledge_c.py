@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import corpus_path
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.knowledge import TEXT_FIELDS, classify, c_rules
 
@@ -25,8 +26,7 @@ _SUFFIX = re.compile(r"\s*\[(?:-W[^\]]*|enabled by default)\]$")
 
 @lru_cache(maxsize=None)
 def _cases() -> tuple[dict, ...]:
-    if not CORPUS.exists():
-        pytest.skip(f"corpus not found: {CORPUS}")
+    corpus_path(CORPUS.name)
     return tuple(json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip())
 
 
