@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from error_tutor_server.settings import BACKENDS, C_COMPILERS, HINT_LEVELS, LOCALES, parse_settings, settings_schema
+from error_tutor_server.settings import (BACKENDS, C_COMPILERS, HINT_LEVELS, LOCALES, RESTRICTED_IN_UNTRUSTED_WORKSPACES,
+                                         camel, parse_settings, settings_schema)
 
 REPO = Path(__file__).resolve().parents[1]
 CLIENT = REPO / "editor-client"
@@ -45,6 +46,14 @@ def test_package_json_contributes_exactly_the_server_settings():
     for name, choices in {"hintLevel": HINT_LEVELS, "backend": BACKENDS, "cCompiler": C_COMPILERS,
                           "locale": LOCALES}.items():
         assert contributed[name]["enum"] == list(choices), name
+
+
+def test_an_untrusted_workspace_cannot_set_programs_flags_files_or_urls():
+    untrusted = PACKAGE["capabilities"]["untrustedWorkspaces"]
+    assert untrusted["supported"] == "limited" and untrusted["description"]
+    expected = {f"errorTutor.{camel(name)}" for name in RESTRICTED_IN_UNTRUSTED_WORKSPACES} | CLIENT_ONLY
+    assert set(untrusted["restrictedConfigurations"]) == expected
+    assert expected <= set(PROPERTIES)
 
 
 def test_package_json_defaults_are_accepted_by_the_server_as_they_are():

@@ -187,14 +187,15 @@ def test_fallback_is_immediate_and_recovery_automatic(c_case, tmp_path, monkeypa
 
 
 # -- over LSP: a student's editor using the lab's server ------------------------------------------
+# the variable's name comes from the server's environment: an editor may not choose it
 REMOTE_CONFIG = ClientServerConfig(server_command=SERVER_COMMAND, client_factory=make_client,
-                                   server_env={**SERVER_ENV, KEY_ENV: TOKEN})
+                                   server_env={**SERVER_ENV, KEY_ENV: TOKEN, "ERROR_TUTOR_REMOTE_API_KEY_ENV": KEY_ENV})
 
 
 @pytest_lsp.fixture(config=REMOTE_CONFIG)
 async def remote_client(lsp_client: LanguageClient, llama_server, tmp_path):
     await lsp_client.initialize_session(init_params(tmp_path, backend="remote", remoteUrl=llama_server.url,
-                                                    remoteApiKeyEnv=KEY_ENV, debounceMs=100))
+                                                    debounceMs=100))
     yield
     await lsp_client.shutdown_session()
 
@@ -222,7 +223,7 @@ LATE_PORT = free_port()
 @pytest_lsp.fixture(config=REMOTE_CONFIG)
 async def early_client(lsp_client: LanguageClient, tmp_path):
     await lsp_client.initialize_session(init_params(tmp_path, backend="remote", remoteUrl=f"http://127.0.0.1:{LATE_PORT}/v1",
-                                                    remoteApiKeyEnv=KEY_ENV, debounceMs=100))
+                                                    debounceMs=100))
     yield
     await lsp_client.shutdown_session()
 

@@ -23,8 +23,9 @@ from error_tutor_server.compilers import diagnose
 from error_tutor_server.diagnostics import LANGUAGES, language_for_path
 from error_tutor_server.errors import TutorError
 from error_tutor_server.explain import cascade_root, render_markdown
+from error_tutor_server.lab_config import lab_policy
 from error_tutor_server.paths import offline_environment
-from error_tutor_server.settings import HINT_LEVELS, TutorSettings
+from error_tutor_server.settings import C_COMPILERS, HINT_LEVELS, LOCALES, TutorSettings
 from error_tutor_server.tutor import Tutor
 
 log = logging.getLogger("error_tutor")
@@ -84,10 +85,19 @@ def print_text(report: dict) -> None:
     print()
 
 
+def explain_settings(args: argparse.Namespace) -> TutorSettings:
+    """The command line's choices laid over the lab's defaults, under its locks (as in the editor)."""
+    chosen = {"hint_level": args.hint_level, "locale": args.locale, "model_path": args.model,
+              "adapter_path": args.adapter, "threads": args.threads, "c_compiler": args.c_compiler,
+              "backend": "none" if args.no_model else None}
+    settings, warnings = lab_policy().apply({k: v for k, v in chosen.items() if v is not None})
+    for warning in warnings:
+        print(f"error-tutor: {warning}", file=sys.stderr)
+    return settings
+
+
 def run_explain(args: argparse.Namespace) -> int:
-    settings = TutorSettings(hint_level=args.hint_level, locale=args.locale, model_path=args.model or "",
-                             adapter_path=args.adapter or "", threads=args.threads,
-                             backend="none" if args.no_model else "local", c_compiler=args.c_compiler)
+    settings = explain_settings(args)
     tutor = Tutor(settings, disk_cache=not args.no_cache)
     reports = [explain_file(Path(f), args.language, settings, tutor) for f in args.files]
     if args.format == "json":
@@ -101,7 +111,7 @@ def run_explain(args: argparse.Namespace) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     from error_tutor_server.lsp import serve
 
-    serve(tcp=args.tcp, host=args.host, port=args.port)
+    serve(tcp=args.tcp, host=args.host, port=args.port, token_file=args.token_file)
     return 0
 
 
@@ -118,18 +128,22 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--no-model", action="store_true", help="rule-based explanations only")
     explain.add_argument("--model", help="a GGUF model file (default: the embedded SmolLM2-135M-Instruct)")
     explain.add_argument("--adapter", help="a GGUF LoRA adapter applied over the model")
-    explain.add_argument("--hint-level", choices=HINT_LEVELS, default="hint", help="explain | hint (default) | fix")
-    explain.add_argument("--locale", choices=("auto", "en", "ja"), default="en", help="language of the explanations")
-    explain.add_argument("--threads", type=int, default=0, help="model threads (0 = adapt to the machine's load)")
-    explain.add_argument("--c-compiler", choices=("gcc", "clang", "auto"), default="gcc", help="C compiler (default gcc)")
+    explain.add_argument("--hint-level", choices=HINT_LEVELS, help="explain | hint (default) | fix; "
+                         "an instructor's lock wins")
+    explain.add_argument("--locale", choices=LOCALES, help="language of the explanations (default: English)")
+    explain.add_argument("--threads", type=int, help="model threads (default 0: adapt to the machine's load)")
+    explain.add_argument("--c-compiler", choices=C_COMPILERS, help="C compiler (default gcc)")
     explain.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk explanation cache")
     explain.set_defaults(func=run_explain)
 
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted because many clients pass it)")
     serve.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
-    serve.add_argument("--host", default="127.0.0.1", help="TCP address (default loopback only)")
+    serve.add_argument("--host", default="127.0.0.1", help="TCP address (default loopback only; "
+                       "any other needs --token-file)")
     serve.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
+    serve.add_argument("--token-file", help="a file holding the token every TCP client must send as "
+                       "initializationOptions.token (default: a fresh one in <cache dir>/tcp-token)")
     serve.set_defaults(func=run_serve)
 
     for name, target in EXTRA_COMMANDS.items():

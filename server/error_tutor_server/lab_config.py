@@ -1,8 +1,9 @@
 """An instructor's lab-wide configuration: defaults, locked settings and environment variables.
 
-A system-wide TOML file (``/etc/error-tutor/config.toml``, or the file named by
-``ERROR_TUTOR_CONFIG``) holds two tables with any ``TutorSettings`` field, in snake_case or
-camelCase::
+The system file ``/etc/error-tutor/config.toml`` (the instructor's, writable only by an
+administrator) is always read. A file named by ``ERROR_TUTOR_CONFIG`` (or ``--file``) is read
+too and may add defaults and locks, but never change or unlock what the system file locks.
+Each holds two tables with any ``TutorSettings`` field, in snake_case or camelCase::
 
     [defaults]                # what a student starts with; they may change it
     backend = "remote"
@@ -13,11 +14,16 @@ camelCase::
     exam_mode = false
 
 Variables ``ERROR_TUTOR_<FIELD>`` (``ERROR_TUTOR_HINT_LEVEL=explain``) are defaults too and
-win over the file's ``[defaults]``. The order is: built-in defaults < lab defaults (file, then
+win over the files' ``[defaults]``. The order is: built-in defaults < lab defaults (files, then
 environment) < the student's settings < locked. A student's attempt to change a locked setting
-is ignored with a warning that says who decided it.
+is ignored with a warning that says who decided it. Every entry point (the server, ``explain``,
+``eval``, ``data``) applies the same policy.
 
-    error-tutor config check [--file F]   # validate the file, print the effective settings
+What an editor sends is untrusted (a workspace's own settings file can supply it): it may not
+name a program other than a compiler on PATH, nor the variable whose value is sent to the lab
+server; those come from the files or the environment.
+
+    error-tutor config check [--file F]   # validate the files, print the effective settings
 """
 
 from __future__ import annotations
@@ -35,11 +41,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from error_tutor_server.errors import TutorError
-from error_tutor_server.settings import TutorSettings, camel, parse_settings, snake
+from error_tutor_server.settings import TutorSettings, camel, parse_settings, snake, unwrap_section, untrusted_setting_problem
 
 log = logging.getLogger("error_tutor.lab")
 
-DEFAULT_CONFIG_PATH = Path("/etc/error-tutor/config.toml")
+SYSTEM_CONFIG_PATH = Path("/etc/error-tutor/config.toml")
 CONFIG_ENV = "ERROR_TUTOR_CONFIG"
 ENV_PREFIX = "ERROR_TUTOR_"
 TABLES = ("defaults", "locked")
@@ -79,12 +85,27 @@ class LabPolicy:
         settings, their attempts to change locked ones, and problems in the lab's own file.
         """
         warnings = [f"Lab configuration: {problem}; that entry is ignored." for problem in self.problems]
-        raw = _unwrap(student_raw)
+        raw = unwrap_section(student_raw)
+        if isinstance(raw, dict):
+            raw, refused = self._drop_untrusted(raw)
+            warnings += refused
         if isinstance(raw, dict) and self.locked:
             raw, refused = self._drop_locked(raw)
             warnings += refused
         settings, student_warnings = parse_settings(raw, self.lab_settings(base))
         return settings.replace(**self.locked), warnings + student_warnings
+
+    @staticmethod
+    def _drop_untrusted(raw: dict) -> tuple[dict, list[str]]:
+        """The student's settings without the ones an editor may not set (see the module's docstring)."""
+        kept, refused = {}, []
+        for key, value in raw.items():
+            problem = untrusted_setting_problem(snake(str(key)), value)
+            if problem:
+                refused.append(f"Setting {problem}; it is ignored.")
+            else:
+                kept[key] = value
+        return kept, refused
 
     def _drop_locked(self, raw: dict) -> tuple[dict, list[str]]:
         kept, refused = {}, []
@@ -122,20 +143,11 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def _unwrap(raw: Any) -> Any:
-    if isinstance(raw, dict) and isinstance(raw.get("errorTutor"), dict):
-        return raw["errorTutor"]
-    return raw
-
-
-def config_path(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> tuple[Path, bool]:
-    """The file to read and whether it was asked for explicitly (then it must exist)."""
+def user_config_path(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path | None:
+    """The extra file asked for (``--file``, else ``ERROR_TUTOR_CONFIG``), which must exist; None if none."""
     environ = os.environ if environ is None else environ
-    if path:
-        return Path(path).expanduser(), True
-    if environ.get(CONFIG_ENV):
-        return Path(environ[CONFIG_ENV]).expanduser(), True
-    return DEFAULT_CONFIG_PATH, False
+    chosen = path or environ.get(CONFIG_ENV)
+    return Path(chosen).expanduser() if chosen else None
 
 
 def validate_value(name: str, value: Any) -> tuple[Any, str]:
@@ -242,33 +254,64 @@ def read_environment(environ: Mapping[str, str]) -> tuple[dict[str, Any], list[P
     return values, problems
 
 
-def load_lab_policy(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> LabPolicy:
-    """The policy from the TOML file (if any) and the environment; problems are kept, not raised."""
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _within_system_locks(label: str, tables: dict, system_locked: dict) -> tuple[dict, list[Problem]]:
+    """The extra file's tables without entries that would change what the system file locks."""
+    kept, problems = {}, []
+    for table, values in tables.items():
+        kept[table] = {name: value for name, value in values.items() if name not in system_locked}
+        problems += [Problem(label, f"[{table}] {camel(name)} is locked by the system configuration "
+                                    f"{SYSTEM_CONFIG_PATH}; another file cannot change it")
+                     for name in values if name in system_locked]
+    return kept, problems
+
+
+def load_lab_policy(path: str | Path | None = None, environ: Mapping[str, str] | None = None,
+                    system_path: Path | None = None) -> LabPolicy:
+    """The policy from the system file, the extra file (if any) and the environment; problems are
+    kept, not raised. ``system_path`` replaces the system file's location (tests only)."""
     environ = os.environ if environ is None else environ
-    file, explicit = config_path(path, environ)
-    tables, problems = {}, []
-    if explicit or file.exists():
-        tables, problems = read_config_file(file)
+    system = system_path or SYSTEM_CONFIG_PATH
+    system_tables, problems = read_config_file(system) if system.exists() else ({}, [])
+    system_locked = system_tables.get("locked", {})
+    extra, extra_tables = user_config_path(path, environ), {}
+    if extra is not None and not _same_file(extra, system):
+        extra_tables, found = read_config_file(extra)
+        extra_tables, refused = _within_system_locks(str(extra), extra_tables, system_locked)
+        problems += found + refused
     from_env, env_problems = read_environment(environ)
-    defaults = {**tables.get("defaults", {}), **from_env}
-    locked = tables.get("locked", {})
-    origins = {name: "file" for name in {**tables.get("defaults", {}), **locked}}
+    defaults = {**system_tables.get("defaults", {}), **extra_tables.get("defaults", {}), **from_env}
+    locked = {**extra_tables.get("locked", {}), **system_locked}
+    origins = {}  # a later source wins; the extra file holds nothing the system file locks
+    for source, tables in (("system file", system_tables), ("file", extra_tables)):
+        for values in tables.values():
+            origins.update({name: source for name in values})
     origins.update({name: "environment" for name in from_env if name not in locked})
-    read = str(file) if tables or problems else ""
-    return LabPolicy(defaults, locked, read, tuple(problems + env_problems), origins)
+    read = [str(f) for f, t in ((system, system_tables), (extra, extra_tables)) if f is not None and t]
+    return LabPolicy(defaults, locked, ", ".join(read), tuple(problems + env_problems), origins)
 
 
 _CACHED: dict[tuple, LabPolicy] = {}
 
 
-def lab_policy() -> LabPolicy:
-    """The current process's policy, re-read when the file or the environment changes."""
-    file, _ = config_path()
+def _stamp(file: Path | None) -> tuple:
     try:
-        stamp = file.stat().st_mtime_ns
+        return (str(file), file.stat().st_mtime_ns) if file else ()
     except OSError:
-        stamp = None
-    key = (str(file), stamp, tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIX))))
+        return (str(file), None)
+
+
+def lab_policy() -> LabPolicy:
+    """The current process's policy, re-read when a file or the environment changes."""
+    files = [SYSTEM_CONFIG_PATH, user_config_path()]
+    key = (tuple(_stamp(file) for file in files),
+           tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIX))))
     if key not in _CACHED:
         _CACHED.clear()
         _CACHED[key] = load_lab_policy()
@@ -279,9 +322,8 @@ def lab_policy() -> LabPolicy:
 
 # -- error-tutor config check ---------------------------------------------------------------------
 def run_check(args: argparse.Namespace) -> int:
-    file, explicit = config_path(args.file)
-    if not explicit and not file.exists():
-        print(f"No lab configuration at {file} (set {CONFIG_ENV} or pass --file): "
+    if user_config_path(args.file) is None and not SYSTEM_CONFIG_PATH.exists():
+        print(f"No lab configuration at {SYSTEM_CONFIG_PATH} (set {CONFIG_ENV} or pass --file): "
               "students get the built-in defaults and the ERROR_TUTOR_* variables below.")
     policy = load_lab_policy(args.file)
     for problem in policy.problems:
@@ -309,5 +351,6 @@ def register(subparsers) -> None:
     check = commands.add_parser("check", help="validate the lab's TOML file and print the effective settings",
                                 description="Validate the lab configuration (unknown keys, invalid values, "
                                             "TOML syntax) and print every setting with where it comes from.")
-    check.add_argument("--file", help=f"the TOML file (default: ${CONFIG_ENV}, else {DEFAULT_CONFIG_PATH})")
+    check.add_argument("--file", help=f"a TOML file read after the system file {SYSTEM_CONFIG_PATH} "
+                                      f"(default: ${CONFIG_ENV})")
     check.set_defaults(func=run_check)

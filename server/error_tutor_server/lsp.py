@@ -131,14 +131,18 @@ def _protect_stdout() -> tuple:
     return GuardedStdin(sys.stdin.buffer), protocol_out
 
 
-def serve(tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> None:
+def serve(tcp: bool = False, host: str = "127.0.0.1", port: int = 2087, token_file: str | None = None) -> None:
+    """Run the server on stdio, or on TCP for a client that sends the token (see ``tcp.py``)."""
     offline_environment()
     level = os.environ.get("ERROR_TUTOR_LOG", "INFO").upper()
     logging.basicConfig(level=getattr(logging, level, logging.INFO), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if tcp:
+        from error_tutor_server.tcp import read_token, start_tcp
+
+        token = read_token(token_file, host)  # before listening: a refusal is one line, exit 2
         log.info("error-tutor %s listening on %s:%d", __version__, host, port)
-        server.start_tcp(host, port)
+        start_tcp(server, host, port, token)
     else:
         server.start_io(*_protect_stdout())
         logging.shutdown()

@@ -2,7 +2,8 @@
 (llama-cpp-python's ``llama_cpp.server``, llama.cpp's ``llama-server``, vLLM, Ollama).
 
 Requests stream so that a cancelled hover stops the generation; a bearer token is sent when
-the variable named by ``remoteApiKeyEnv`` is set; TLS uses the system's certificates (or
+the variable named by ``remoteApiKeyEnv`` is set (that name comes only from the instructor's
+file or the environment, never from an editor) and the URL is https:// or loopback; TLS uses the system's certificates (or
 ``SSL_CERT_FILE``). After a failure the server is not asked again for a few seconds, so a
 student falls back to rules at once, and recovery is automatic when it answers again.
 
@@ -74,7 +75,8 @@ class RemoteModel:
         handlers = [urllib.request.ProxyHandler({})] if is_loopback(host) else []
         self._opener = urllib.request.build_opener(*handlers)
         if api_key and self.url.startswith("http://") and not is_loopback(host):
-            log.warning("the access token is sent to %s without TLS; use https:// outside a trusted network", host)
+            log.warning("the access token is not sent to %s: it goes only over https:// or to loopback", host)
+            self.api_key = ""
 
     @classmethod
     def from_settings(cls, settings) -> "RemoteModel":

@@ -23,7 +23,7 @@ from error_tutor_server.errors import TutorError
 from error_tutor_server.explain import cascade_root, render_markdown
 from error_tutor_server.jobs import ExplanationJobs
 from error_tutor_server.lab_config import lab_policy
-from error_tutor_server.settings import TutorSettings
+from error_tutor_server.settings import TutorSettings, unwrap_section
 from error_tutor_server.tutor import Tutor
 
 log = logging.getLogger("error_tutor.server")
@@ -121,9 +121,7 @@ class TutorServerState:
             self.configuration_changed({"errorTutor": result[0]})
 
     def configuration_changed(self, payload) -> None:
-        payload = plain(payload)
-        if isinstance(payload, dict) and isinstance(payload.get("errorTutor"), dict):
-            payload = payload["errorTutor"]
+        payload = unwrap_section(plain(payload))
         if not isinstance(payload, dict) or not payload:
             return
         old = self.settings

@@ -14,6 +14,7 @@ from typing import Any
 from dataclasses import dataclass
 
 HINT_LEVELS = ("explain", "hint", "fix")
+LANGUAGE_NAMES = ("c", "python", "java")
 C_COMPILERS = ("gcc", "clang", "auto")
 BACKENDS = ("local", "remote", "none")
 LOCALES = ("auto", "en", "ja")
@@ -90,7 +91,7 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
             value = value.split()
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise ValueError("expected a list of strings")
-        if name == "enabled_languages" and not set(value) <= {"c", "python", "java"}:
+        if name == "enabled_languages" and not set(value) <= set(LANGUAGE_NAMES):
             raise ValueError("languages are c, python and java")
         return tuple(value)
     if not isinstance(value, str):
@@ -100,6 +101,64 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
     return value
 
 
+# -- settings are data, never commands ---------------------------------------------------------
+# A C flag passes only if it cannot run a program or read a file: warnings (no comma, so not
+# -Wl, -Wa, -Wp, which hand options on), -std=, -O, -D/-U without spaces (a space or newline in
+# -D would let it write a directive), and -I with a folder inside the project (relative, no "..").
+SAFE_C_FLAG = re.compile(r"""
+    -W(?:no-)?[A-Za-z0-9][A-Za-z0-9+_-]*(?:=[A-Za-z0-9+_-]+)?
+  | -w | -pedantic | -pedantic-errors | -ansi
+  | -std=[A-Za-z0-9+]+
+  | -O[0-3sgz]?
+  | -[DU][A-Za-z_][A-Za-z0-9_]*(?:=\S*)?
+  | -I(?!/)(?!(?:.*/)?\.\.(?:/|$))[^\s\\]+
+""", re.VERBOSE)
+SAFE_C_FLAGS_HELP = ("only warnings (-W...), -std=, -O, -D/-U and -I with a folder inside your project are "
+                     "allowed; flags that run programs or read other files are not")
+# What an editor's settings (which a workspace's own settings file can supply) may name as a
+# compiler: a plain name found on PATH. A full path or another program only from the
+# instructor's file, the ERROR_TUTOR_* environment or the server's own command line.
+CLIENT_COMMANDS = {"python_command": re.compile(r"python3?(\.\d{1,2})?|pypy3?"),
+                   "javac_command": re.compile(r"javac")}
+# Settings that name a program, compiler flags, a file or a URL: a VS Code workspace that is not
+# trusted cannot set them (the extension's capabilities.untrustedWorkspaces.restrictedConfigurations).
+RESTRICTED_IN_UNTRUSTED_WORKSPACES = ("c_compiler", "c_flags", "python_command", "javac_command", "model_path",
+                                      "adapter_path", "remote_url", "remote_model", "remote_api_key_env",
+                                      "cache_dir", "feedback_path")
+TRUSTED_ONLY = {"remote_api_key_env": "it names an environment variable whose value is sent to the lab server"}
+
+
+def unsafe_c_flags(flags: tuple[str, ...]) -> list[str]:
+    return [flag for flag in flags if not SAFE_C_FLAG.fullmatch(flag)]
+
+
+def untrusted_setting_problem(name: str, value) -> str:
+    """Why an editor (an untrusted source) may not set ``name`` to ``value``; "" when it may."""
+    if name in TRUSTED_ONLY:
+        return (f"'{camel(name)}' can only be set in the instructor's configuration file or the server's "
+                f"environment ({TRUSTED_ONLY[name]})")
+    if name in CLIENT_COMMANDS and isinstance(value, str) and not CLIENT_COMMANDS[name].fullmatch(value):
+        return (f"'{camel(name)}' = {value!r} was refused: an editor may only name a compiler found on PATH "
+                f"(like {'python3' if name == 'python_command' else 'javac'}); a full path or another program "
+                f"can only come from the instructor's configuration file or the ERROR_TUTOR_{name.upper()} variable")
+    return ""
+
+
+def _safe_flags(flags: tuple[str, ...], warnings: list[str]) -> tuple[str, ...]:
+    """The flags that pass; a warning names the others (the rest of the setting still applies)."""
+    refused = unsafe_c_flags(flags)
+    if refused:
+        warnings.append(f"Setting 'cFlags': {', '.join(repr(f) for f in refused)} refused ({SAFE_C_FLAGS_HELP}).")
+    return tuple(flag for flag in flags if flag not in refused)
+
+
+def unwrap_section(raw):
+    """The ``errorTutor`` section of a client's payload, or the payload itself."""
+    if isinstance(raw, dict) and isinstance(raw.get("errorTutor"), dict):
+        return raw["errorTutor"]
+    return raw
+
+
 def parse_settings(raw: dict | None, base: TutorSettings | None = None) -> tuple[TutorSettings, list[str]]:
     """Merge ``raw`` (camelCase or snake_case keys) over ``base``; return settings and warnings."""
     base = base or TutorSettings()
@@ -107,7 +166,7 @@ def parse_settings(raw: dict | None, base: TutorSettings | None = None) -> tuple
         return base, []
     if not isinstance(raw, dict):
         return base, [f"Error Tutor settings must be an object, got {type(raw).__name__}; using defaults."]
-    raw = raw.get("errorTutor", raw) if isinstance(raw.get("errorTutor"), dict) else raw
+    raw = unwrap_section(raw)
     defaults = TutorSettings()
     known = {f.name for f in dataclasses.fields(TutorSettings)}
     changes, warnings = {}, []
@@ -117,7 +176,8 @@ def parse_settings(raw: dict | None, base: TutorSettings | None = None) -> tuple
             warnings.append(f"Unknown Error Tutor setting '{key}' was ignored.")
             continue
         try:
-            changes[name] = _coerce(name, value, getattr(defaults, name))
+            parsed = _coerce(name, value, getattr(defaults, name))
+            changes[name] = _safe_flags(parsed, warnings) if name == "c_flags" else parsed
         except (ValueError, TypeError) as exc:
             warnings.append(f"Setting '{camel(name)}' = {value!r} is invalid ({exc}); "
                             f"using {camel(name)} = {getattr(defaults, name)!r}.")
