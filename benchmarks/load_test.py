@@ -15,7 +15,7 @@ error; the server answers with rules after ``hoverBudgetMs``), time to the panel
 p50/p95 (the model's checked text, or rules when it is unavailable), the fallback rate (hovers
 that showed rules because the model's text was not ready or the server did not answer), how
 often the panel got the model's text, and errors (requests that failed or timed out). Only loopback addresses are used.
-Needs the server extra: ``pip install "llama-cpp-python[server]==0.3.36"``.
+Needs llama-cpp-python's server at the pinned version: the ``lab`` extra, ``pip install -e ".[lab]"``.
 """
 
 from __future__ import annotations

@@ -58,7 +58,8 @@ def install_wheel(wheel: Path, folder: Path) -> Path:
     assert done.returncode == 0, done.stdout + done.stderr
     site_packages = run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                         folder, {}).stdout.strip()
-    (Path(site_packages) / "error_tutor_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    folders = dict.fromkeys(sysconfig.get_paths()[kind] for kind in ("purelib", "platlib"))
+    (Path(site_packages) / "error_tutor_dependencies.pth").write_text("".join(f"{folder}\n" for folder in folders))
     return environment
 
 
