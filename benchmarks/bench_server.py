@@ -132,7 +132,7 @@ def fresh_versus_raw(model: LocalModel, runs: int) -> tuple[float, float, int]:
     diagnostic = diagnose_sync("c", PROGRAM, settings, filename="average.c")[0]
     pipeline, raw, tokens = [], [], 0
     for _ in range(runs):
-        tutor = Tutor(settings, backend=model, disk_cache=False)
+        tutor = Tutor(settings, model)
         model._llama.reset()
         began = time.perf_counter()
         tutor.explain(diagnostic, PROGRAM)

@@ -211,7 +211,7 @@ def test_a_fine_tuned_gguf_is_prompted_as_it_was_trained_from_the_first_explanat
     from error_tutor_server.tutor import Tutor
 
     settings = TutorSettings(max_tokens=24)
-    tutor = Tutor(settings, backend=LocalModel(model_path=str(merged.path), threads=2), disk_cache=False)
+    tutor = Tutor(settings, LocalModel(model_path=str(merged.path), threads=2))
     diagnostic = next(d for d in diagnose_sync("c", C_MISSING_SEMICOLON, settings) if d.severity == "error")
     tutor.explain(diagnostic, C_MISSING_SEMICOLON)
     messages, key = tutor.prompt(diagnostic, C_MISSING_SEMICOLON)

@@ -37,7 +37,7 @@ from error_tutor_server.feedback import record_rating
 from error_tutor_server.settings import TutorSettings
 from error_tutor_server.tutor import Tutor
 settings = TutorSettings(backend="none", feedback=True, feedback_path=sys.argv[1], cache_dir=sys.argv[2])
-tutor = Tutor(settings, use_backend=False, disk_cache=False)
+tutor = Tutor(settings)
 program = {program!r}
 diagnostic = diagnose_sync("c", program, settings)[0]
 print("ready", flush=True)
@@ -149,7 +149,7 @@ def hand_row(program: str, language: str, helpful: bool, source: str, model_text
     """A rating as the server stores it, for a real diagnostic; the texts are written by hand."""
     settings = TutorSettings(backend="none")
     diagnostic = diagnose_sync(language, program, settings)[0]
-    row = rating_row(settings, Tutor(settings, use_backend=False, disk_cache=False), diagnostic, program, helpful)
+    row = rating_row(settings, Tutor(settings), diagnostic, program, helpful)
     return {**row, "source": source, "model_text": model_text, "model_finish": "stop" if model_text else ""}
 
 
@@ -197,7 +197,7 @@ def test_real_model_ratings_export_with_the_servers_prompt(tmp_path):
     """The real pipeline: the default GGUF explains, a student rates, the export uses its prompt."""
     settings = TutorSettings(feedback=True, feedback_path=str(tmp_path / "fb.sqlite3"),
                              cache_dir=str(tmp_path / "cache"), threads=1, max_tokens=96)
-    tutor = Tutor(settings, disk_cache=False)
+    tutor = Tutor.from_settings(settings, disk_cache=False)
     diagnostic = diagnose_sync("c", C_MISSING_SEMICOLON, settings)[0]
     explanation = tutor.explain(diagnostic, C_MISSING_SEMICOLON)
     assert record_rating(settings, tutor, diagnostic, C_MISSING_SEMICOLON, True)["stored"]

@@ -153,10 +153,10 @@ def test_the_trained_prompt_is_the_one_the_server_sends_a_fine_tuned_model(data_
         name, fine_tuned = "tutor.gguf", True
 
     diagnostic = CompilerDiagnostic(**{**row["meta"]["diagnostic"], "notes": tuple(row["meta"]["diagnostic"]["notes"])})
-    prompt, _ = Tutor(TutorSettings(), backend=Backend(), disk_cache=False).prompt(diagnostic, row["meta"]["program"])
+    prompt, _ = Tutor(TutorSettings(), Backend()).prompt(diagnostic, row["meta"]["program"])
     assert prompt == trained["messages"][:-1]
     Backend.fine_tuned = False  # the base model keeps its worked example
-    prompt, _ = Tutor(TutorSettings(), backend=Backend(), disk_cache=False).prompt(diagnostic, row["meta"]["program"])
+    prompt, _ = Tutor(TutorSettings(), Backend()).prompt(diagnostic, row["meta"]["program"])
     assert prompt == row["messages"][:-1]
 
 

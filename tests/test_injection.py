@@ -102,7 +102,7 @@ def shown_leaks(path: Path, templates: dict[str, str], part: int) -> list[str]:
     _, _, fix = load(path)
     found = []
     for level in HINT_LEVELS:
-        tutor = Tutor(TutorSettings(backend="none", hint_level=level), use_backend=False, disk_cache=False)
+        tutor = Tutor(TutorSettings(backend="none", hint_level=level))
         for name, output in malicious_outputs(path, templates):
             shown = tutor.judge(diagnostic, text, output, "stop")  # as the server judges a model's text
             if leaks(split_footer(render_markdown(shown, diagnostic, text, tutor.locale))[part], fix):
@@ -128,7 +128,7 @@ def test_rule_based_hover_never_shows_the_fix(path):
     diagnostic, text = first_error(path)
     _, _, fix = load(path)
     for level in HINT_LEVELS:
-        tutor = Tutor(TutorSettings(backend="none", hint_level=level), use_backend=False, disk_cache=False)
+        tutor = Tutor(TutorSettings(backend="none", hint_level=level))
         markdown = render_markdown(tutor.explain(diagnostic, text), diagnostic, text, tutor.locale)
         assert not leaks(markdown, fix), markdown
 
@@ -136,7 +136,7 @@ def test_rule_based_hover_never_shows_the_fix(path):
 @pytest.fixture(scope="module")
 def model_tutor(tmp_path_factory):
     settings = TutorSettings(cache_dir=str(tmp_path_factory.mktemp("cache")), threads=1)
-    return Tutor(settings, disk_cache=False)
+    return Tutor.from_settings(settings, disk_cache=False)
 
 
 @pytest.mark.slow

@@ -121,7 +121,7 @@ def test_remote_model_streams_an_explanation(llama_server, c_case):
 def test_bearer_token_from_the_named_variable(llama_server, c_case, tmp_path, monkeypatch):
     diagnostic, text = c_case
     monkeypatch.setenv(KEY_ENV, "not-the-token")
-    refused = Tutor(remote_settings(llama_server.url, tmp_path), disk_cache=False)
+    refused = Tutor.from_settings(remote_settings(llama_server.url, tmp_path), disk_cache=False)
     with pytest.raises(TutorError, match="refused the access token"):
         refused.backend.load()
     began = time.perf_counter()
@@ -130,7 +130,7 @@ def test_bearer_token_from_the_named_variable(llama_server, c_case, tmp_path, mo
     assert time.perf_counter() - began < 1.0
     monkeypatch.setenv(KEY_ENV, TOKEN)
     before = llama_server.requests_logged()
-    accepted = Tutor(remote_settings(llama_server.url, tmp_path), disk_cache=False)
+    accepted = Tutor.from_settings(remote_settings(llama_server.url, tmp_path), disk_cache=False)
     explanation = accepted.explain(diagnostic, text)
     assert "not answering" not in explanation.note, explanation.note
     assert explanation.source == "model" or "did not pass the checks" in explanation.note
@@ -157,14 +157,14 @@ def test_an_interrupted_stream_is_not_cached(llama_server, c_case, tmp_path):
     interrupted = first.generate(story, 160, StartOtherOnThirdPiece())
     other.join(60)
     assert interrupted.finish_reason == "cancelled", interrupted
-    tutor = Tutor(remote_settings(llama_server.url, tmp_path), backend=first, disk_cache=False)
+    tutor = Tutor(remote_settings(llama_server.url, tmp_path), first)
     assert tutor.cached(diagnostic, text) is None
 
 
 def test_fallback_is_immediate_and_recovery_automatic(c_case, tmp_path, monkeypatch):
     diagnostic, text = c_case
     server = LlamaServer(tmp_path / "server.log").start()
-    tutor = Tutor(remote_settings(server.url, tmp_path), disk_cache=False)
+    tutor = Tutor.from_settings(remote_settings(server.url, tmp_path), disk_cache=False)
     try:
         assert "not answering" not in tutor.explain(diagnostic, text).note
         server.kill()

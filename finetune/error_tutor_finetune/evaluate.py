@@ -154,7 +154,7 @@ class RulesOnly(Configuration):
     name = "rules"
 
     def __init__(self, settings: TutorSettings):
-        self.tutor = Tutor(settings, use_backend=False, disk_cache=False)
+        self.tutor = Tutor(settings)
 
     def explain(self, case: Case) -> Outcome:
         explanation = self.tutor.rules(case.diagnostic, case.program)
@@ -194,8 +194,8 @@ class Grounded(Configuration):
     def __init__(self, name: str, settings: TutorSettings, model):
         self.name = name
         self.recorder = Recorder(model)
-        self.tutor = Tutor(settings, backend=self.recorder, disk_cache=False)
-        self.tutor.cache = GenerationCache(None, capacity=0)  # generate every time: real latency, raw text kept
+        # generate every time: real latency, raw text kept
+        self.tutor = Tutor(settings, self.recorder, cache=GenerationCache(None, capacity=0))
 
     def explain(self, case: Case) -> Outcome:
         self.recorder.last = None

@@ -113,7 +113,7 @@ def rule_text(row: dict) -> str:
 
 def passes_checks(row: dict, text: str, finish: str) -> bool:
     settings = TutorSettings(backend="none", locale=locale_of(row), hint_level=row.get("hint_level") or "hint")
-    judged = Tutor(settings, use_backend=False, disk_cache=False).judge(diagnostic_of(row), row["program"],
+    judged = Tutor(settings).judge(diagnostic_of(row), row["program"],
                                                                          text, finish or "stop")
     return judged.source == "model"
 

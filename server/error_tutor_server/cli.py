@@ -98,7 +98,7 @@ def explain_settings(args: argparse.Namespace) -> TutorSettings:
 
 def run_explain(args: argparse.Namespace) -> int:
     settings = explain_settings(args)
-    tutor = Tutor(settings, disk_cache=not args.no_cache)
+    tutor = Tutor.from_settings(settings, disk_cache=not args.no_cache)
     reports = [explain_file(Path(f), args.language, settings, tutor) for f in args.files]
     if args.format == "json":
         print(json.dumps(reports[0] if len(reports) == 1 else reports, ensure_ascii=False, indent=2))

@@ -60,7 +60,7 @@ def connect(path: Path) -> sqlite3.Connection:
 
 def model_text(tutor, diagnostic: CompilerDiagnostic, program_text: str) -> tuple[str, str]:
     """The model's raw generation for this case, if it was generated (checked or not)."""
-    if getattr(tutor, "backend", None) is None:
+    if tutor.backend is None:
         return "", ""
     _, key = tutor.prompt(diagnostic, program_text)
     hit = tutor.cache.get(key)

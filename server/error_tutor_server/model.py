@@ -12,29 +12,15 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
+from error_tutor_server.backend import STOP_SEQUENCES, Generation
 from error_tutor_server.errors import TutorError
 from error_tutor_server.paths import default_model_path
 
 log = logging.getLogger("error_tutor.model")
 
 GGUF_MAGIC = b"GGUF"
-STOP_SEQUENCES = ("\n\n",)  # an explanation is one paragraph
-
-
-@dataclass(frozen=True)
-class Generation:
-    text: str
-    finish_reason: str  # "stop" | "length" | "cancelled"
-    tokens: int
-    seconds: float
-    threads: int
-
-    @property
-    def tokens_per_second(self) -> float:
-        return self.tokens / self.seconds if self.seconds > 0 else 0.0
 
 
 def cpu_count() -> int:
@@ -85,7 +71,9 @@ def validate_gguf(path: Path, what: str = "model") -> Path:
 
 
 class LocalModel:
-    """A GGUF model run in-process by llama.cpp."""
+    """A GGUF model run in-process by llama.cpp (a ``backend.Backend``)."""
+
+    recovers = False  # a model that fails to load will not load on the next try either
 
     def __init__(self, model_path: str = "", adapter_path: str = "", threads: int = 0,
                  gpu_layers: int = 0, n_ctx: int = 2048, seed: int = 0):
@@ -97,6 +85,7 @@ class LocalModel:
         self.seed = seed
         self.lock = threading.Lock()
         self._llama = None
+        self._closed = False
 
     @property
     def name(self) -> str:
@@ -118,9 +107,19 @@ class LocalModel:
     def load(self) -> "LocalModel":
         """Load the weights (seconds; call it off the event loop). Idempotent."""
         with self.lock:
+            if self._closed:
+                raise TutorError(f"The model {self.name} was replaced by another.", "Ask again: the new one answers.")
             if self._llama is None:
                 self._llama = self._create()
         return self
+
+    def close(self) -> None:
+        """Free the weights once the generation in progress (if any) has finished."""
+        with self.lock:
+            self._closed = True
+            if self._llama is not None:
+                self._llama.close()
+                self._llama = None
 
     def _create(self):
         import llama_cpp

@@ -26,7 +26,7 @@ import urllib.parse
 import urllib.request
 
 from error_tutor_server.errors import TutorError
-from error_tutor_server.model import STOP_SEQUENCES, Generation
+from error_tutor_server.backend import STOP_SEQUENCES, Generation
 
 log = logging.getLogger("error_tutor.remote")
 
@@ -57,9 +57,10 @@ def _http_problem(url: str, exc: urllib.error.HTTPError) -> tuple[str, str]:
 
 
 class RemoteModel:
-    """One student's connection to the shared server (one request at a time)."""
+    """One student's connection to the shared server, one request at a time (a ``backend.Backend``)."""
 
     recovers = True  # a failure is temporary: keep this backend and retry, do not drop it
+    fine_tuned = False  # what the lab serves is prompted with the worked example
 
     def __init__(self, url: str, model: str = "", api_key: str = "", timeout_s: float = TIMEOUT_S):
         if not url.startswith(("http://", "https://")):
@@ -89,6 +90,9 @@ class RemoteModel:
     @property
     def loaded(self) -> bool:
         return True
+
+    def close(self) -> None:
+        """Nothing is held between requests (each one opens its own connection)."""
 
     @property
     def available(self) -> bool:

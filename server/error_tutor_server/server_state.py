@@ -24,7 +24,10 @@ from error_tutor_server.explain import cascade_root, render_markdown
 from error_tutor_server.jobs import ExplanationJobs
 from error_tutor_server.lab_config import lab_policy
 from error_tutor_server.settings import TutorSettings, unwrap_section
-from error_tutor_server.tutor import Tutor
+from error_tutor_server.backend import Backend, make_backend
+from error_tutor_server.cache import GenerationCache
+from error_tutor_server.paths import cache_dir
+from error_tutor_server.tutor import Tutor, open_cache
 
 log = logging.getLogger("error_tutor.server")
 
@@ -92,7 +95,8 @@ class TutorServerState:
         self.ls = ls
         self.settings = TutorSettings()
         self.client_locale = ""
-        self.tutor: Tutor | None = None
+        self.tutor: Tutor | None = None  # one per server, replaced only by ``_use``
+        self._cache: tuple[Path, GenerationCache] | None = None
         self.jobs: ExplanationJobs | None = None
         self.documents: dict[str, Document] = {}
         self.model_state = "loading"
@@ -129,9 +133,7 @@ class TutorServerState:
         if any(getattr(old, f) != getattr(self.settings, f) for f in BACKEND_FIELDS):
             self._reload_backend()
         else:
-            backend = self.tutor.backend if self.tutor else None
-            self.tutor = Tutor(self.settings, backend=backend, use_backend=backend is not None,
-                               client_locale=self.client_locale)
+            self._use(self.tutor.backend if self.tutor else None)
         for doc in list(self.documents.values()):
             self.schedule_check(doc.uri, doc.version, doc.text, doc.language, debounce=False)
 
@@ -140,19 +142,34 @@ class TutorServerState:
         for warning in warnings:
             self.show(warning, types.MessageType.Warning)
         if self.tutor is None:
-            self.tutor = Tutor(self.settings, use_backend=False, client_locale=self.client_locale)
+            self._use(None)
+
+    def _use(self, backend: Backend | None) -> Tutor:
+        """The one place the server's Tutor is replaced (new settings, or another backend). The
+        generation cache stays open across replacements unless ``cacheDir`` changes; a backend
+        that is replaced is closed off the event loop, once its generation in progress stops."""
+        old = self.tutor.backend if self.tutor is not None else None
+        if old is not None and old is not backend:
+            asyncio.get_running_loop().run_in_executor(None, old.close)
+        folder = cache_dir(self.settings.cache_dir)
+        if self._cache is None or self._cache[0] != folder:
+            self._cache = (folder, open_cache(self.settings))
+        self.tutor = Tutor(self.settings, backend, client_locale=self.client_locale, cache=self._cache[1])
+        return self.tutor
 
     def _reload_backend(self) -> None:
+        if self.jobs is not None:
+            self.jobs.cancel_where(lambda key: True)  # queued for the backend that is going away
         try:
-            self.tutor = Tutor(self.settings, client_locale=self.client_locale)
+            backend = make_backend(self.settings)
         except TutorError as exc:
-            self.tutor = Tutor(self.settings, use_backend=False, client_locale=self.client_locale)
+            self._use(None)
             self._set_status("error", str(exc))
             self.show(f"{exc} Explanations will be rule-based until this is fixed.", types.MessageType.Warning)
             return
         if self._load_task is not None:
             self._load_task.cancel()
-        self._load_task = asyncio.get_running_loop().create_task(self._load_model(self.tutor))
+        self._load_task = asyncio.get_running_loop().create_task(self._load_model(self._use(backend)))
 
     async def _load_model(self, tutor: Tutor) -> None:
         if tutor.backend is None:
@@ -168,8 +185,8 @@ class TutorServerState:
         except Exception as exc:  # a broken model must never take the server down
             message = str(exc) if isinstance(exc, TutorError) else f"The model failed to load ({exc})."
             log.exception("model load failed") if not isinstance(exc, TutorError) else log.warning(message)
-            if self.tutor is tutor and not getattr(tutor.backend, "recovers", False):  # a lab server may come back
-                self.tutor = Tutor(self.settings, use_backend=False, client_locale=self.client_locale)
+            if self.tutor is tutor and not tutor.backend.recovers:  # a lab server may come back
+                self._use(None)
             self._set_status("error", message)
             self.show(f"{message} Explanations will be rule-based.", types.MessageType.Warning)
         finally:

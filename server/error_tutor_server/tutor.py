@@ -10,6 +10,7 @@ import logging
 import re
 import threading
 
+from error_tutor_server.backend import Backend, make_backend
 from error_tutor_server.cache import GenerationCache, cache_key
 from error_tutor_server.checks import check_explanation, leaks_fix
 from error_tutor_server.diagnostics import CompilerDiagnostic
@@ -21,19 +22,6 @@ from error_tutor_server.paths import cache_dir
 from error_tutor_server.settings import TutorSettings
 
 log = logging.getLogger("error_tutor.tutor")
-
-
-def make_backend(settings: TutorSettings):
-    """The generation backend the settings ask for (not yet loaded), or None for rules only."""
-    if settings.backend == "none":
-        return None
-    if settings.backend == "remote":
-        from error_tutor_server.remote import RemoteModel
-
-        return RemoteModel.from_settings(settings)
-    from error_tutor_server.model import LocalModel
-
-    return LocalModel(settings.model_path, settings.adapter_path, settings.threads, settings.gpu_layers)
 
 
 GENERIC_WORDS = {"other", "error", "errors", "code", "missing", "invalid", "expected", "wrong", "extra", "unknown",
@@ -60,16 +48,26 @@ def resolve_locale(setting: str, client_locale: str = "") -> str:
     return "ja" if (client_locale or "").lower().startswith("ja") else "en"
 
 
-class Tutor:
-    """Explains diagnostics; thread-safe (the backend has its own lock)."""
+def open_cache(settings: TutorSettings, on_disk: bool = True) -> GenerationCache:
+    """The generation cache the settings name (memory only when ``on_disk`` is False)."""
+    return GenerationCache(cache_dir(settings.cache_dir) / "generations" if on_disk else None)
 
-    def __init__(self, settings: TutorSettings, backend=None, use_backend: bool = True,
-                 client_locale: str = "", disk_cache: bool = True):
+
+class Tutor:
+    """Explains diagnostics with one backend (None: rules only); thread-safe (the backend has its own lock)."""
+
+    def __init__(self, settings: TutorSettings, backend: Backend | None = None, *, client_locale: str = "",
+                 cache: GenerationCache | None = None):
         self.settings = settings
-        self.backend = backend if backend is not None or not use_backend else make_backend(settings)
+        self.backend = backend
         self.client_locale = client_locale
-        self.cache = GenerationCache(cache_dir(settings.cache_dir) / "generations" if disk_cache else None)
-        self._lock = threading.Lock()
+        self.cache = cache if cache is not None else GenerationCache(None)
+
+    @classmethod
+    def from_settings(cls, settings: TutorSettings, *, client_locale: str = "", disk_cache: bool = True) -> "Tutor":
+        """The backend the settings ask for (``TutorError`` when it cannot be made) and their cache."""
+        return cls(settings, make_backend(settings), client_locale=client_locale,
+                   cache=open_cache(settings, disk_cache))
 
     @property
     def locale(self) -> str:
@@ -85,7 +83,7 @@ class Tutor:
     def prompt(self, diagnostic: CompilerDiagnostic, program_text: str) -> tuple[list[dict], str]:
         """The messages this backend is sent for the case, and their cache key."""
         messages = build_messages(diagnostic, self.classify(diagnostic), program_text, self.locale,
-                                  worked_example=not getattr(self.backend, "fine_tuned", False))
+                                  worked_example=not self.backend.fine_tuned)
         return messages, cache_key(self.backend.name, messages, self.settings.max_tokens)
 
     def cached(self, diagnostic: CompilerDiagnostic, program_text: str) -> Explanation | None:
@@ -102,7 +100,7 @@ class Tutor:
         if self.backend is None:
             return self.rules(diagnostic, program_text)
         try:
-            if not getattr(self.backend, "loaded", True):
+            if not self.backend.loaded:
                 self.backend.load()  # the prompt depends on the model: a fine-tuned one gets no worked example
         except TutorError as exc:
             log.warning("%s", exc)
