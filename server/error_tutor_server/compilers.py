@@ -32,6 +32,7 @@ log = logging.getLogger("error_tutor.compilers")
 
 MAX_SOURCE_BYTES = 1_000_000
 MAX_OUTPUT_BYTES = 1_000_000
+MAX_WRITTEN_BYTES = 16_000_000  # a compiler writing more (stderr, class files) is stopped
 MAX_DIAGNOSTICS = 50
 MEMORY_LIMIT_BYTES = {"c": 1 << 30, "python": 1 << 30, "java": 6 << 30}
 # Each compile is one busy core and up to 1 GiB (javac: a JVM); half the cores leaves the rest to
@@ -109,6 +110,7 @@ def _limit_resources(language: str):
     def apply() -> None:  # runs in the child before exec
         limit = MEMORY_LIMIT_BYTES[language]
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_WRITTEN_BYTES, MAX_WRITTEN_BYTES))  # its stderr file too
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         os.setsid()
     return apply
@@ -156,27 +158,35 @@ def build_run(language: str, text: str, settings: TutorSettings, workdir: str,
 
 
 async def _execute(run: CompilerRun, language: str, timeout_s: float) -> CompilerResult:
-    """Run the compiler in a compile slot; kill it on timeout or cancellation."""
+    """Run the compiler in a compile slot; kill it on timeout or cancellation. Its stderr goes to
+    a file, not a pipe: gcc -H writes every header line on its own, and a pipe would wake the
+    event loop hundreds of times per check."""
     env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
     env.pop("JAVA_TOOL_OPTIONS", None)
     async with COMPILE_SLOTS.hold():
-        proc = await asyncio.create_subprocess_exec(
-            *run.argv, cwd=run.workdir, env=env, preexec_fn=_limit_resources(language),
-            stdin=asyncio.subprocess.PIPE if run.stdin is not None else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, limit=MAX_OUTPUT_BYTES)
-        try:
-            out, err = await asyncio.wait_for(proc.communicate(run.stdin), timeout_s)
-        except asyncio.TimeoutError:
-            return CompilerResult(None)
-        finally:
-            if proc.returncode is None:
-                try:
-                    os.killpg(proc.pid, 9)
-                except ProcessLookupError:
-                    pass
-                await proc.wait()
-    decode = lambda data: data[:MAX_OUTPUT_BYTES].decode("utf-8", "replace")  # noqa: E731
-    return CompilerResult(proc.returncode, decode(out), decode(err))
+        with tempfile.TemporaryFile(prefix="error-tutor-") as errors:
+            proc = await asyncio.create_subprocess_exec(
+                *run.argv, cwd=run.workdir, env=env, preexec_fn=_limit_resources(language),
+                stdin=asyncio.subprocess.PIPE if run.stdin is not None else asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE, stderr=errors, limit=MAX_OUTPUT_BYTES)
+            try:
+                out, _ = await asyncio.wait_for(proc.communicate(run.stdin), timeout_s)
+            except asyncio.TimeoutError:
+                return CompilerResult(None)
+            finally:
+                if proc.returncode is None:
+                    try:
+                        os.killpg(proc.pid, 9)
+                    except ProcessLookupError:
+                        pass
+                    await proc.wait()
+            err = await asyncio.to_thread(_read_start, errors)
+    return CompilerResult(proc.returncode, out[:MAX_OUTPUT_BYTES].decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+
+
+def _read_start(file) -> bytes:
+    file.seek(0)
+    return file.read(MAX_OUTPUT_BYTES)
 
 
 def check_source(text: str) -> None:
