@@ -8,6 +8,12 @@
 export const SECTION = "errorTutor";
 /** Settings under `errorTutor.server.*` start the server; they are not sent to it. */
 export const CLIENT_ONLY_PREFIX = "server.";
+/**
+ * Settings the server accepts only from the instructor's file or its own environment: from an
+ * editor it ignores them with a warning. They are sent only when the user changed them (so the
+ * server can say why the change has no effect), never at their default, which would warn on every start.
+ */
+export const SENT_ONLY_WHEN_CHANGED = new Set(["remoteApiKeyEnv"]);
 
 export interface SettingSchema {
   type: string;
@@ -81,13 +87,17 @@ export function validateSetting(value: unknown, schema: SettingSchema): string |
 /**
  * Read every server setting through `read` (e.g. `workspace.getConfiguration("errorTutor").get`)
  * and return the server's options. Unset values take the schema's default; invalid ones are
- * replaced by the default and reported, so the server never sees a value it would reject.
+ * replaced by the default and reported, so the server never sees a value it would reject
+ * (`SENT_ONLY_WHEN_CHANGED` settings are left out while at their default).
  */
 export function toServerOptions(read: (name: string) => unknown, schema: SchemaTable): ServerOptions {
   const options: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [name, entry] of Object.entries(schema)) {
     const value = read(name);
+    if (SENT_ONLY_WHEN_CHANGED.has(name) && (value === undefined || value === null || value === entry.default)) {
+      continue;
+    }
     if (value === undefined || value === null) {
       options[name] = entry.default;
       continue;

@@ -20,7 +20,13 @@ test("unset settings become the server's defaults, and server.* settings are not
   assert.deepEqual(options.enabledLanguages, ["c", "python", "java"]);
   assert.equal(options.maxTokens, 160);
   assert.ok(!("server.pythonPath" in options) && !("server.command" in options) && !("server" in options));
-  assert.equal(Object.keys(options).length, Object.keys(schema).length);
+  assert.equal(Object.keys(options).length, Object.keys(schema).length - 1);
+  assert.ok(!("remoteApiKeyEnv" in options), "the server refuses it from an editor: not sent at its default");
+});
+
+test("remoteApiKeyEnv is sent only when changed, so the server can say it ignores it", () => {
+  assert.ok(!("remoteApiKeyEnv" in optionsFrom({ remoteApiKeyEnv: "ERROR_TUTOR_API_KEY" }).options));
+  assert.equal(optionsFrom({ remoteApiKeyEnv: "LAB_TOKEN" }).options.remoteApiKeyEnv, "LAB_TOKEN");
 });
 
 test("valid values are passed through unchanged", () => {
