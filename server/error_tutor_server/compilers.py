@@ -232,7 +232,11 @@ async def diagnose(language: str, text: str, settings: TutorSettings, filename: 
 
 async def _include_policy(run: CompilerRun, workdir: str, include_dir: str | None,
                           settings: TutorSettings) -> includes.IncludePolicy:
-    system_dirs = await includes.system_include_dirs(run.argv[0])
+    compiler = run.argv[0]
+    if includes.known_system_dirs(compiler) is None:
+        async with COMPILE_SLOTS.hold():  # asking the compiler runs it too; the first one asks, the rest wait
+            await includes.system_include_dirs(compiler)
+    system_dirs = await includes.system_include_dirs(compiler)
     return includes.IncludePolicy.build(workdir, include_dir, list(settings.c_flags), system_dirs)
 
 

@@ -120,6 +120,11 @@ def search_dirs_in(flags: list[str]) -> list[str]:
     return found
 
 
+def known_system_dirs(compiler: str) -> tuple[str, ...] | None:
+    """The compiler's header directories when it has already been asked, else None."""
+    return _system_dirs.get(compiler)
+
+
 async def system_include_dirs(compiler: str) -> tuple[str, ...]:
     """The compiler's own header directories (``cc -xc -E -v /dev/null``), asked once per compiler."""
     if compiler not in _system_dirs:
