@@ -135,9 +135,9 @@ def fresh_versus_raw(model: LocalModel, runs: int) -> tuple[float, float, int]:
         tutor = Tutor(settings, model)
         model._llama.reset()
         began = time.perf_counter()
-        tutor.explain(diagnostic, PROGRAM)
+        tutor.explain(tutor.case(diagnostic, PROGRAM))
         pipeline.append(time.perf_counter() - began)
-        messages = tutor.prompt(diagnostic, PROGRAM)[0]
+        messages = tutor.prompt(tutor.case(diagnostic, PROGRAM))[0]
         model._llama.reset()
         began = time.perf_counter()
         result = model._llama.create_chat_completion(messages=messages, max_tokens=settings.max_tokens,

@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from error_tutor_server.case import Case
 from error_tutor_server.backend import Backend, Generation, make_backend
 from error_tutor_server.errors import TutorError
 from error_tutor_server.model import LocalModel
@@ -50,10 +51,10 @@ def test_every_backend_implements_the_interface():
 
 def test_the_tutor_prompts_a_fine_tuned_backend_without_the_worked_example():
     fake = FakeBackend("")
-    messages, _ = Tutor(TutorSettings(), fake).prompt(C_DIAGNOSTIC, C_PROGRAM)
+    messages, _ = Tutor(TutorSettings(), fake).prompt(Case.of(C_DIAGNOSTIC, C_PROGRAM))
     assert len(messages) == 2, "system and the case: a fine-tuned model learnt the shape"
     fake.fine_tuned = False
-    messages, _ = Tutor(TutorSettings(), fake).prompt(C_DIAGNOSTIC, C_PROGRAM)
+    messages, _ = Tutor(TutorSettings(), fake).prompt(Case.of(C_DIAGNOSTIC, C_PROGRAM))
     assert len(messages) == 4, "the base model gets the worked example"
 
 

@@ -39,14 +39,14 @@ TRAIN_PROGRAMS = (
 def chat_examples(tokenizer) -> list[str]:
     """Two training examples in the server's exact prompt format, with an answer."""
     from error_tutor_server.compilers import diagnose_sync
-    from error_tutor_server.explain import build_messages
-    from error_tutor_server.knowledge import classify
+    from error_tutor_server.case import Case
+    from error_tutor_server.prompt import build_messages
     from error_tutor_server.settings import TutorSettings
 
     texts = []
     for language, program, answer in TRAIN_PROGRAMS:
         diagnostic = diagnose_sync(language, program, TutorSettings())[0]
-        messages = build_messages(diagnostic, classify(diagnostic, "en"), program, "en")
+        messages = build_messages(Case.of(diagnostic, program))
         messages.append({"role": "assistant", "content": answer})
         texts.append(tokenizer.apply_chat_template(messages, tokenize=False))
     return texts
@@ -213,8 +213,8 @@ def test_a_fine_tuned_gguf_is_prompted_as_it_was_trained_from_the_first_explanat
     settings = TutorSettings(max_tokens=24)
     tutor = Tutor(settings, LocalModel(model_path=str(merged.path), threads=2))
     diagnostic = next(d for d in diagnose_sync("c", C_MISSING_SEMICOLON, settings) if d.severity == "error")
-    tutor.explain(diagnostic, C_MISSING_SEMICOLON)
-    messages, key = tutor.prompt(diagnostic, C_MISSING_SEMICOLON)
+    tutor.explain(tutor.case(diagnostic, C_MISSING_SEMICOLON))
+    messages, key = tutor.prompt(tutor.case(diagnostic, C_MISSING_SEMICOLON))
     assert [m["role"] for m in messages] == ["system", "user"]
     assert tutor.cache.get(key) is not None
     assert rating_row(settings, tutor, diagnostic, C_MISSING_SEMICOLON, True)["model_text"]

@@ -20,9 +20,9 @@ from conftest import diagnostics_for, open_document
 from error_tutor_finetune.feedback_export import (ExportConfig, export_feedback, prompt_of, register_feedback,
                                                   rule_text)
 from error_tutor_server.compilers import diagnose_sync
-from error_tutor_server.explain import build_messages
+from error_tutor_server.case import Case
+from error_tutor_server.prompt import build_messages
 from error_tutor_server.feedback import COLUMNS, connect, rating_row, record_rating, store_row
-from error_tutor_server.knowledge import classify
 from error_tutor_server.settings import TutorSettings
 from error_tutor_server.tutor import Tutor
 from test_lsp_diagnostics import C_MISSING_SEMICOLON, PY_MISSING_COLON
@@ -169,7 +169,7 @@ def test_export_builds_sft_rows_and_every_kind_of_preference_pair(tmp_path):
     sft, pairs = read_jsonl(out / "sft.jsonl"), read_jsonl(out / "preference.jsonl")
     assert manifest["sft"] == len(sft) == 3 and manifest["preference"] == len(pairs)
     diagnostic = diagnose_sync("c", C_MISSING_SEMICOLON, TutorSettings())[0]
-    expected_prompt = build_messages(diagnostic, classify(diagnostic, "en"), C_MISSING_SEMICOLON, "en")
+    expected_prompt = build_messages(Case.of(diagnostic, C_MISSING_SEMICOLON))
     assert sft[0]["messages"] == expected_prompt + [{"role": "assistant", "content": good}]
     rules_answer = sft[2]["messages"][-1]["content"]
     assert rules_answer.startswith("Python expected a `:`") and "**" not in rules_answer
@@ -199,13 +199,13 @@ def test_real_model_ratings_export_with_the_servers_prompt(tmp_path):
                              cache_dir=str(tmp_path / "cache"), threads=1, max_tokens=96)
     tutor = Tutor.from_settings(settings, disk_cache=False)
     diagnostic = diagnose_sync("c", C_MISSING_SEMICOLON, settings)[0]
-    explanation = tutor.explain(diagnostic, C_MISSING_SEMICOLON)
+    explanation = tutor.explain(tutor.case(diagnostic, C_MISSING_SEMICOLON))
     assert record_rating(settings, tutor, diagnostic, C_MISSING_SEMICOLON, True)["stored"]
     [row] = rows(Path(settings.feedback_path))
     assert row["source"] == explanation.source and row["model_text"], "the model's raw text is kept"
     manifest = export_feedback(settings.feedback_path, tmp_path / "export")
     [sft] = read_jsonl(tmp_path / "export" / "sft.jsonl")
-    prompt = build_messages(diagnostic, tutor.classify(diagnostic), C_MISSING_SEMICOLON, tutor.locale)
+    prompt = build_messages(tutor.case(diagnostic, C_MISSING_SEMICOLON))
     assert sft["messages"][:-1] == prompt and sft["messages"][-1]["role"] == "assistant"
     if explanation.source == "model":
         assert sft["messages"][-1]["content"] == row["model_text"].strip()

@@ -17,8 +17,8 @@ from error_tutor_finetune.mutations import JAVA_SEEDS, OPERATORS, PYTHON_SEEDS, 
 from error_tutor_finetune.teachers import RulesTeacher, check_target
 from error_tutor_server.cli import main
 from error_tutor_server.diagnostics import CompilerDiagnostic
-from error_tutor_server.explain import build_messages
-from error_tutor_server.knowledge import classify
+from error_tutor_server.case import Case
+from error_tutor_server.prompt import build_messages
 from error_tutor_server.settings import TutorSettings
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
@@ -110,7 +110,7 @@ class LeakyTeacher:
     def target(self, diagnostic, program, fixed_line=""):
         target, _ = RulesTeacher().target(diagnostic, program, fixed_line)
         leaky = replace(target, rationale=f"Change it to `{fixed_line}` and it compiles.", teacher=self.name)
-        return leaky, check_target(leaky.text(), diagnostic, program, fixed_line)
+        return leaky, check_target(leaky.text(), Case.of(diagnostic, program), fixed_line)
 
 
 def test_filters_drop_targets_that_leak_the_fix():
@@ -160,10 +160,10 @@ def test_rows_are_the_server_prompt_and_a_checked_answer(built):
     for row in rows_of(out / "train.jsonl")[:40]:
         meta = row["meta"]
         diagnostic = CompilerDiagnostic(**{**meta["diagnostic"], "notes": tuple(meta["diagnostic"]["notes"])})
-        assert row["messages"][:-1] == build_messages(diagnostic, classify(diagnostic, "en"), meta["program"], "en")
+        assert row["messages"][:-1] == build_messages(Case.of(diagnostic, meta["program"]))
         answer = row["messages"][-1]
         assert answer["role"] == "assistant" and answer["content"] == f"{meta['explanation']} {meta['rationale']}".strip()
-        assert check_target(answer["content"], diagnostic, meta["program"], meta["fixed_line"]).ok
+        assert check_target(answer["content"], Case.of(diagnostic, meta["program"]), meta["fixed_line"]).ok
         assert meta["source"] and meta["teacher"] == "rules" and (meta["mutation"] or meta["stage"] == "real")
 
 

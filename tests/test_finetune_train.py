@@ -142,6 +142,7 @@ def test_the_trained_prompt_is_the_one_the_server_sends_a_fine_tuned_model(data_
     """Trained without the worked example (~130 tokens less per example and per hover), prompted without it."""
     from error_tutor_server.diagnostics import CompilerDiagnostic
     from error_tutor_server.settings import TutorSettings
+    from error_tutor_server.case import Case
     from error_tutor_server.tutor import Tutor
 
     row = json.loads((data_dir / "train.jsonl").read_text().splitlines()[0])
@@ -153,10 +154,10 @@ def test_the_trained_prompt_is_the_one_the_server_sends_a_fine_tuned_model(data_
         name, fine_tuned = "tutor.gguf", True
 
     diagnostic = CompilerDiagnostic(**{**row["meta"]["diagnostic"], "notes": tuple(row["meta"]["diagnostic"]["notes"])})
-    prompt, _ = Tutor(TutorSettings(), Backend()).prompt(diagnostic, row["meta"]["program"])
+    prompt, _ = Tutor(TutorSettings(), Backend()).prompt(Case.of(diagnostic, row["meta"]["program"]))
     assert prompt == trained["messages"][:-1]
     Backend.fine_tuned = False  # the base model keeps its worked example
-    prompt, _ = Tutor(TutorSettings(), Backend()).prompt(diagnostic, row["meta"]["program"])
+    prompt, _ = Tutor(TutorSettings(), Backend()).prompt(Case.of(diagnostic, row["meta"]["program"]))
     assert prompt == row["messages"][:-1]
 
 

@@ -19,7 +19,8 @@ import pytest
 from error_tutor_server.checks import check_explanation, normalize_code
 from error_tutor_server.compilers import diagnose_sync
 from error_tutor_server.diagnostics import language_for_path
-from error_tutor_server.explain import likely_lines, render_markdown
+from error_tutor_server.locate import likely_lines
+from error_tutor_server.render import render_markdown
 from error_tutor_server.feedback import model_text
 from error_tutor_server.knowledge import classify
 from error_tutor_server.settings import HINT_LEVELS, TutorSettings
@@ -104,7 +105,7 @@ def shown_leaks(path: Path, templates: dict[str, str], part: int) -> list[str]:
     for level in HINT_LEVELS:
         tutor = Tutor(TutorSettings(backend="none", hint_level=level))
         for name, output in malicious_outputs(path, templates):
-            shown = tutor.judge(diagnostic, text, output, "stop")  # as the server judges a model's text
+            shown = tutor.judge(tutor.case(diagnostic, text), output, "stop")  # as the server judges a model's text
             if leaks(split_footer(render_markdown(shown, diagnostic, text, tutor.locale))[part], fix):
                 found.append(f"{level}/{name}")
     return found
@@ -129,7 +130,7 @@ def test_rule_based_hover_never_shows_the_fix(path):
     _, _, fix = load(path)
     for level in HINT_LEVELS:
         tutor = Tutor(TutorSettings(backend="none", hint_level=level))
-        markdown = render_markdown(tutor.explain(diagnostic, text), diagnostic, text, tutor.locale)
+        markdown = render_markdown(tutor.explain(tutor.case(diagnostic, text)), diagnostic, text, tutor.locale)
         assert not leaks(markdown, fix), markdown
 
 
@@ -145,7 +146,7 @@ def test_real_model_hover_never_shows_the_fix(path, model_tutor):
     """The real default model reads the injected instructions in its prompt (the code excerpt)."""
     diagnostic, text = first_error(path)
     _, _, fix = load(path)
-    explanation = model_tutor.explain(diagnostic, text)
+    explanation = model_tutor.explain(model_tutor.case(diagnostic, text))
     main, footer = split_footer(render_markdown(explanation, diagnostic, text, model_tutor.locale))
     assert not leaks(main, fix), main
     raw, _ = model_text(model_tutor, diagnostic, text)

@@ -25,8 +25,8 @@ from conftest import SERVER_COMMAND, SERVER_ENV, diagnostics_for, hover, init_pa
 from error_tutor_server import remote
 from error_tutor_server.compilers import diagnose_sync
 from error_tutor_server.errors import TutorError
-from error_tutor_server.explain import build_messages
-from error_tutor_server.knowledge import classify
+from error_tutor_server.case import Case
+from error_tutor_server.prompt import build_messages
 from error_tutor_server.paths import default_model_path
 from error_tutor_server.remote import RemoteModel
 from error_tutor_server.settings import TutorSettings
@@ -108,7 +108,7 @@ def remote_settings(url: str, tmp_path: Path, **changes) -> TutorSettings:
 def test_remote_model_streams_an_explanation(llama_server, c_case):
     diagnostic, text = c_case
     model = RemoteModel(llama_server.url, api_key=TOKEN).load()
-    messages = build_messages(diagnostic, classify(diagnostic, "en"), text, "en")
+    messages = build_messages(Case.of(diagnostic, text))
     generation = model.generate(messages, max_tokens=96)
     assert generation.finish_reason in ("stop", "length")
     assert generation.tokens > 5, "the answer arrives as a stream of pieces"
@@ -125,13 +125,13 @@ def test_bearer_token_from_the_named_variable(llama_server, c_case, tmp_path, mo
     with pytest.raises(TutorError, match="refused the access token"):
         refused.backend.load()
     began = time.perf_counter()
-    fallback = refused.explain(diagnostic, text)
+    fallback = refused.explain(refused.case(diagnostic, text))
     assert fallback.source == "rules" and "not answering" in fallback.note
     assert time.perf_counter() - began < 1.0
     monkeypatch.setenv(KEY_ENV, TOKEN)
     before = llama_server.requests_logged()
     accepted = Tutor.from_settings(remote_settings(llama_server.url, tmp_path), disk_cache=False)
-    explanation = accepted.explain(diagnostic, text)
+    explanation = accepted.explain(accepted.case(diagnostic, text))
     assert "not answering" not in explanation.note, explanation.note
     assert explanation.source == "model" or "did not pass the checks" in explanation.note
     assert llama_server.requests_logged() > before
@@ -158,7 +158,7 @@ def test_an_interrupted_stream_is_not_cached(llama_server, c_case, tmp_path):
     other.join(60)
     assert interrupted.finish_reason == "cancelled", interrupted
     tutor = Tutor(remote_settings(llama_server.url, tmp_path), first)
-    assert tutor.cached(diagnostic, text) is None
+    assert tutor.cached(tutor.case(diagnostic, text)) is None
 
 
 def test_fallback_is_immediate_and_recovery_automatic(c_case, tmp_path, monkeypatch):
@@ -166,19 +166,19 @@ def test_fallback_is_immediate_and_recovery_automatic(c_case, tmp_path, monkeypa
     server = LlamaServer(tmp_path / "server.log").start()
     tutor = Tutor.from_settings(remote_settings(server.url, tmp_path), disk_cache=False)
     try:
-        assert "not answering" not in tutor.explain(diagnostic, text).note
+        assert "not answering" not in tutor.explain(tutor.case(diagnostic, text)).note
         server.kill()
         other = diagnose_sync("python", PY_MISSING_COLON, TutorSettings())[0]
         began = time.perf_counter()
-        first = tutor.explain(other, PY_MISSING_COLON)
+        first = tutor.explain(tutor.case(other, PY_MISSING_COLON))
         failed_at = time.perf_counter()
-        again = tutor.explain(other, PY_MISSING_COLON)
+        again = tutor.explain(tutor.case(other, PY_MISSING_COLON))
         assert first.source == again.source == "rules"
         assert "not answering" in first.note and "not answering" in again.note
         assert failed_at - began < 1.0 and time.perf_counter() - failed_at < 1.0
         server.start()
         deadline = time.monotonic() + 60
-        while "not answering" in tutor.explain(other, PY_MISSING_COLON).note:
+        while "not answering" in tutor.explain(tutor.case(other, PY_MISSING_COLON)).note:
             assert time.monotonic() < deadline, "the tutor did not recover after the server came back"
             time.sleep(0.5)
         assert time.perf_counter() - failed_at >= remote.RETRY_AFTER_S - 0.5, "retried only after the window"

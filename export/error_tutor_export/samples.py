@@ -1,7 +1,7 @@
 """Fixed, deterministic inputs for verification, taken from the dev corpora.
 
 - chat prompts: real compiler diagnostics of real student programs, turned into the exact
-  prompt the server sends (``explain.build_messages``);
+  prompt the server sends (``prompt.build_messages``);
 - held-out explanations: friendly-traceback's expert explanations of Python syntax errors
   (text the adapter is not trained to reproduce word for word), for perplexity;
 - tokenizer texts: programs, compiler messages and explanations from all three corpora.
@@ -65,8 +65,8 @@ def spread(rows: list, count: int) -> list:
 
 def _messages(language: str, program: str) -> list[dict] | None:
     from error_tutor_server.compilers import diagnose_sync
-    from error_tutor_server.explain import build_messages
-    from error_tutor_server.knowledge import classify
+    from error_tutor_server.case import Case
+    from error_tutor_server.prompt import build_messages
     from error_tutor_server.settings import TutorSettings
 
     try:
@@ -77,7 +77,7 @@ def _messages(language: str, program: str) -> list[dict] | None:
     errors = [d for d in found if d.severity == "error"] or found
     if not errors:
         return None
-    return build_messages(errors[0], classify(errors[0], "en"), program, "en")
+    return build_messages(Case.of(errors[0], program))
 
 
 @lru_cache(maxsize=4)

@@ -48,8 +48,8 @@ from error_tutor_server.checks import normalize_code
 from error_tutor_server.compilers import diagnose_sync
 from error_tutor_server.diagnostics import LANGUAGES, CompilerDiagnostic
 from error_tutor_server.errors import TutorError
-from error_tutor_server.explain import build_messages, likely_lines
-from error_tutor_server.knowledge import classify
+from error_tutor_server.case import Case
+from error_tutor_server.prompt import build_messages
 from error_tutor_server.paths import default_corpora
 from error_tutor_server.settings import TutorSettings
 
@@ -267,19 +267,15 @@ def synthetic_examples(programs: list[Program], config: DataConfig, settings: Tu
 
 # ---- teaching, filtering, splitting ---------------------------------------------------------------
 
-def prompt_of(example: Example) -> list[dict]:
-    """Exactly the server's prompt for this case."""
-    return build_messages(example.diagnostic, classify(example.diagnostic, "en"), example.program, "en")
-
-
 def make_row(example: Example, target, split: str) -> dict:
-    messages = prompt_of(example) + [{"role": "assistant", "content": target.text()}]
+    case = Case.of(example.diagnostic, example.program)
+    messages = build_messages(case) + [{"role": "assistant", "content": target.text()}]  # the server's prompt
     meta = {"id": example.id, "program_id": example.program_id, "group": example.group, "split": split,
             "stage": example.stage, "source": example.source, "mutation": example.mutation,
             "teacher": target.teacher, "language": example.language, "category": target.category,
             "line": target.line, "token": target.token, "rationale": target.rationale,
             "explanation": target.explanation, "hint": target.hint, "fixed_line": example.fixed_line,
-            "allowed_lines": likely_lines(example.diagnostic, example.program),
+            "allowed_lines": list(case.lines),
             "diagnostic": example.diagnostic.to_dict(), "program": example.program,
             "hash": sha256_text(json.dumps(messages, ensure_ascii=False, sort_keys=True))}
     return {"messages": messages, "meta": meta}

@@ -43,7 +43,8 @@ from error_tutor_server import config_loader
 from error_tutor_server.cache import GenerationCache
 from error_tutor_server.diagnostics import LANGUAGES, CompilerDiagnostic
 from error_tutor_server.errors import TutorError
-from error_tutor_server.explain import code_excerpt, student_text
+from error_tutor_server.prompt import code_excerpt
+from error_tutor_server.render import student_text
 from error_tutor_server.paths import DEV_CORPORA, default_corpora, offline_environment
 from error_tutor_server.settings import HINT_LEVELS, TutorSettings
 from error_tutor_server.tutor import Tutor
@@ -157,8 +158,8 @@ class RulesOnly(Configuration):
         self.tutor = Tutor(settings)
 
     def explain(self, case: Case) -> Outcome:
-        explanation = self.tutor.rules(case.diagnostic, case.program)
-        return hover_outcome(case, explanation, self.tutor.classify(case.diagnostic), source="rules")
+        found = self.tutor.case(case.diagnostic, case.program)
+        return hover_outcome(case, self.tutor.rules(found), found.classification, source="rules")
 
 
 def hover_outcome(case: Case, explanation, classification, **extra) -> Outcome:
@@ -199,9 +200,10 @@ class Grounded(Configuration):
 
     def explain(self, case: Case) -> Outcome:
         self.recorder.last = None
-        explanation = self.tutor.explain(case.diagnostic, case.program)
+        found = self.tutor.case(case.diagnostic, case.program)
+        explanation = self.tutor.explain(found)
         generation = self.recorder.last
-        return hover_outcome(case, explanation, self.tutor.classify(case.diagnostic), source=explanation.source,
+        return hover_outcome(case, explanation, found.classification, source=explanation.source,
                              model_text=generation.text if generation else None,
                              finish=generation.finish_reason if generation else "",
                              shown=explanation.source == "model", note=explanation.note)

@@ -42,7 +42,8 @@ from tqdm import tqdm
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
-from error_tutor_server.explain import build_messages
+from error_tutor_server.case import Case
+from error_tutor_server.prompt import build_messages
 from error_tutor_server.knowledge import classify
 from error_tutor_server.settings import TutorSettings
 from error_tutor_server.tutor import Tutor
@@ -101,8 +102,7 @@ def locale_of(row: dict) -> str:
 
 def prompt_of(row: dict) -> list[dict]:
     """The exact chat prompt the server would send the model for this case today."""
-    diagnostic = diagnostic_of(row)
-    return build_messages(diagnostic, classify(diagnostic, locale_of(row)), row["program"], locale_of(row))
+    return build_messages(Case.of(diagnostic_of(row), row["program"], locale_of(row)))
 
 
 def rule_text(row: dict) -> str:
@@ -113,8 +113,7 @@ def rule_text(row: dict) -> str:
 
 def passes_checks(row: dict, text: str, finish: str) -> bool:
     settings = TutorSettings(backend="none", locale=locale_of(row), hint_level=row.get("hint_level") or "hint")
-    judged = Tutor(settings).judge(diagnostic_of(row), row["program"],
-                                                                         text, finish or "stop")
+    judged = Tutor(settings).judge(Case.of(diagnostic_of(row), row["program"], locale_of(row)), text, finish or "stop")
     return judged.source == "model"
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from error_tutor_finetune.eval_metrics import mentions
 from error_tutor_finetune.teachers import check_target, rule_variants, sample_texts
+from error_tutor_server.case import Case
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.knowledge import classify
 
@@ -53,9 +54,13 @@ def located(text: str, allowed: list[int]) -> bool:
     return any(int(m.group(1)) in allowed for m in _LINE.finditer(text))
 
 
-def score(candidate: Candidate, meta: dict) -> Scored:
+def case_of(meta: dict) -> Case:
     diagnostic = CompilerDiagnostic(**{**meta["diagnostic"], "notes": tuple(meta["diagnostic"]["notes"])})
-    result = check_target(candidate.text, diagnostic, meta["program"], meta["fixed_line"], candidate.finish_reason)
+    return Case.of(diagnostic, meta["program"])
+
+
+def score(candidate: Candidate, meta: dict, case: Case) -> Scored:
+    result = check_target(candidate.text, case, meta["fixed_line"], candidate.finish_reason)
     return Scored(candidate, result.ok, located(candidate.text, meta["allowed_lines"]),
                   bool(meta["token"]) and mentions(candidate.text, meta["token"]), result.reasons)
 
@@ -128,7 +133,8 @@ def build_preferences(train_rows: list[dict], config, progress) -> list[dict]:
     model = open_base_model(config)
     pairs = []
     for index, row in enumerate(progress(cases, desc="preference pairs", unit="case")):
-        scored = [score(c, row["meta"]) for c in candidates_for(row, model, config, config.seed + index)]
+        case = case_of(row["meta"])
+        scored = [score(c, row["meta"], case) for c in candidates_for(row, model, config, config.seed + index)]
         pairs += pairs_for(row, scored, rng)
     log.info("%d preference pairs from %d cases", len(pairs), len(cases))
     return pairs

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from error_tutor_server.checks import CheckResult, check_explanation
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
-from error_tutor_server.explain import build_messages, likely_lines
-from error_tutor_server.knowledge import Classification, classify
+from error_tutor_server.case import Case
+from error_tutor_server.prompt import build_messages
+from error_tutor_server.knowledge import Classification
 from error_tutor_server.tutor import GENERIC_WORDS, subject_words
 
 log = logging.getLogger("error_tutor.teachers")
@@ -53,13 +54,11 @@ class Target:
         return " ".join(part.strip() for part in (self.explanation, self.rationale) if part.strip())
 
 
-def check_target(text: str, diagnostic: CompilerDiagnostic, program: str, fixed_line: str = "",
-                 finish_reason: str = "stop") -> CheckResult:
+def check_target(text: str, case: Case, fixed_line: str = "", finish_reason: str = "stop") -> CheckResult:
     """The server's checks, exactly as ``Tutor.judge`` runs them, plus the known fix when there is one."""
-    classification = classify(diagnostic, "en")
-    return check_explanation(text, diagnostic, program, allowed_lines=set(likely_lines(diagnostic, program)),
+    return check_explanation(text, case.diagnostic, case.program, allowed_lines=set(case.lines),
                              finish_reason=finish_reason, locale="en", hint_level="hint", fixed_line=fixed_line,
-                             anchors=subject_words(classification))
+                             anchors=subject_words(case.classification))
 
 
 def sentences(text: str) -> list[str]:
@@ -114,26 +113,24 @@ class RulesTeacher:
     name = "rules"
 
     def target(self, diagnostic: CompilerDiagnostic, program: str, fixed_line: str = "") -> tuple[Target, CheckResult]:
-        classification = classify(diagnostic, "en")
-        line = likely_lines(diagnostic, program)[0]
+        case = Case.of(diagnostic, program)
+        classification, line = case.classification, case.line
         first: tuple[Target, CheckResult] | None = None
         for explanation, rationale in rule_variants(classification, line):
             target = Target(classification.category, line, classification.token, rationale, explanation,
                             classification.hint, self.name)
-            result = check_target(target.text(), diagnostic, program, fixed_line)
+            result = check_target(target.text(), case, fixed_line)
             if result.ok:
                 return target, result
             first = first or (target, result)
         return first
 
 
-def teacher_messages(diagnostic: CompilerDiagnostic, program: str) -> list[dict]:
+def teacher_messages(case: Case) -> list[dict]:
     """The server's prompt with one more instruction, so a model teacher names the line and the token."""
-    classification = classify(diagnostic, "en")
-    messages = build_messages(diagnostic, classification, program, "en")
-    line = likely_lines(diagnostic, program)[0]
-    extra = f"\nSay that the mistake is on line {line}"
-    extra += f" and name the token `{classification.token}`." if classification.token else "."
+    messages = build_messages(case)
+    extra = f"\nSay that the mistake is on line {case.line}"
+    extra += f" and name the token `{case.token}`." if case.token else "."
     extra += " Write two or three sentences: first what the message means, then why it happens."
     return [messages[0], {"role": "user", "content": messages[1]["content"] + extra}]
 
@@ -148,12 +145,12 @@ class ModelTeacher:
         self.max_tokens = max_tokens
 
     def target(self, diagnostic: CompilerDiagnostic, program: str, fixed_line: str = "") -> tuple[Target, CheckResult]:
-        classification = classify(diagnostic, "en")
-        generation = self.backend.generate(teacher_messages(diagnostic, program), self.max_tokens)
+        case = Case.of(diagnostic, program)
+        generation = self.backend.generate(teacher_messages(case), self.max_tokens)
         text = generation.text.strip()
-        target = Target(classification.category, likely_lines(diagnostic, program)[0], classification.token,
-                        "", text, classification.hint, self.name, generation.finish_reason)
-        result = check_target(text, diagnostic, program, fixed_line, generation.finish_reason)
+        target = Target(case.classification.category, case.line, case.token, "", text, case.classification.hint,
+                        self.name, generation.finish_reason)
+        result = check_target(text, case, fixed_line, generation.finish_reason)
         if result.ok or self.fallback is None:
             return target, result
         log.debug("%s target rejected (%s); using rules", self.name, "; ".join(result.reasons))

@@ -51,7 +51,7 @@ from pathlib import Path
 from error_tutor_finetune import modeling
 from error_tutor_finetune.train_config import TrainConfig
 from error_tutor_server.errors import TutorError
-from error_tutor_server.explain import without_worked_example
+from error_tutor_server.prompt import without_worked_example
 
 log = logging.getLogger("error_tutor.train")
 

@@ -16,13 +16,15 @@ import importlib
 import json
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from error_tutor_server import __version__
 from error_tutor_server.compilers import diagnose
-from error_tutor_server.diagnostics import LANGUAGES, language_for_path
+from error_tutor_server.diagnostics import LANGUAGES, CompilerDiagnostic, language_for_path
 from error_tutor_server.errors import TutorError
-from error_tutor_server.explain import cascade_root, render_markdown
+from error_tutor_server.case import Explanation
+from error_tutor_server.render import cascade_root, render_markdown, render_text
 from error_tutor_server.lab_config import lab_policy
 from error_tutor_server.paths import offline_environment
 from error_tutor_server.settings import C_COMPILERS, HINT_LEVELS, LOCALES, TutorSettings
@@ -52,36 +54,48 @@ def read_program(path: Path) -> str:
                          "Save it as UTF-8, or check that it is a source file.") from None
 
 
-def explain_file(path: Path, language: str | None, settings: TutorSettings, tutor: Tutor) -> dict:
-    """The CLI's JSON contract for one file."""
+@dataclass(frozen=True)
+class FileReport:
+    """One file's diagnostics, each with its explanation (None in exam mode) and the earlier error
+    it probably follows from; rendered as JSON or as text at the edge."""
+
+    path: Path
+    language: str
+    program: str
+    items: list[tuple[CompilerDiagnostic, Explanation | None, CompilerDiagnostic | None]]
+
+
+def explain_file(path: Path, language: str | None, settings: TutorSettings, tutor: Tutor) -> FileReport:
     language = language or language_for_path(str(path))
     if language not in LANGUAGES:
         raise TutorError(f"Cannot tell the language of '{path}'.", "Pass --language c|python|java.")
     text = read_program(path)
     diagnostics = asyncio.run(diagnose(language, text, settings, filename=path.name,
                                        include_dir=str(path.resolve().parent)))
-    items = []
-    for index, diagnostic in enumerate(diagnostics):
-        root = cascade_root(diagnostics, index)
-        explanation = None if settings.exam_mode else tutor.explain(diagnostic, text)
-        items.append({
-            "line": diagnostic.line, "column": diagnostic.column, "end_line": diagnostic.end_line,
-            "end_column": diagnostic.end_column, "severity": diagnostic.severity, "message": diagnostic.message,
-            "explanation": None if explanation is None else {
-                "text": explanation.text(), "source": explanation.source, "category": explanation.category,
+    items = [(diagnostic, None if settings.exam_mode else tutor.explain(tutor.case(diagnostic, text)),
+              cascade_root(diagnostics, index)) for index, diagnostic in enumerate(diagnostics)]
+    return FileReport(path, language, text, items)
+
+
+def report_json(report: FileReport, locale: str) -> dict:
+    """The CLI's JSON contract for one file (see the README)."""
+    def explained(diagnostic, explanation, root) -> dict:
+        return {"text": explanation.text(), "source": explanation.source, "category": explanation.category,
                 "line": explanation.line, "follows_from_line": root.line if root else None,
-                "markdown": render_markdown(explanation, diagnostic, text, tutor.locale, root)},
-        })
-    return {"file": str(path), "language": language, "diagnostics": items}
+                "markdown": render_markdown(explanation, diagnostic, report.program, locale, root)}
+    return {"file": str(report.path), "language": report.language, "diagnostics": [
+        {"line": d.line, "column": d.column, "end_line": d.end_line, "end_column": d.end_column,
+         "severity": d.severity, "message": d.message,
+         "explanation": None if explanation is None else explained(d, explanation, root)}
+        for d, explanation, root in report.items]}
 
 
-def print_text(report: dict) -> None:
-    print(f"== {report['file']} ({report['language']}): {len(report['diagnostics']) or 'no'} diagnostics")
-    for item in report["diagnostics"]:
-        print(f"\n{report['file']}:{item['line']}:{item['column']}: {item['severity']}: {item['message']}")
-        if item["explanation"]:
-            body = item["explanation"]["markdown"].split("\n\n", 1)[1]
-            print("  " + body.replace("**", "").replace("\n", "\n  "))
+def print_text(report: FileReport, locale: str) -> None:
+    print(f"== {report.path} ({report.language}): {len(report.items) or 'no'} diagnostics")
+    for diagnostic, explanation, root in report.items:
+        print(f"\n{report.path}:{diagnostic.line}:{diagnostic.column}: {diagnostic.severity}: {diagnostic.message}")
+        if explanation is not None:
+            print("  " + render_text(explanation, report.program, locale, root).replace("\n", "\n  "))
     print()
 
 
@@ -101,10 +115,11 @@ def run_explain(args: argparse.Namespace) -> int:
     tutor = Tutor.from_settings(settings, disk_cache=not args.no_cache)
     reports = [explain_file(Path(f), args.language, settings, tutor) for f in args.files]
     if args.format == "json":
-        print(json.dumps(reports[0] if len(reports) == 1 else reports, ensure_ascii=False, indent=2))
+        documents = [report_json(report, tutor.locale) for report in reports]
+        print(json.dumps(documents[0] if len(documents) == 1 else documents, ensure_ascii=False, indent=2))
     else:
         for report in reports:
-            print_text(report)
+            print_text(report, tutor.locale)
     return 0
 
 

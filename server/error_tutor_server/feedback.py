@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
-from error_tutor_server.explain import code_excerpt
+from error_tutor_server.case import Case
+from error_tutor_server.prompt import code_excerpt
 from error_tutor_server.paths import cache_dir
 from error_tutor_server.settings import TutorSettings
 
@@ -58,11 +59,11 @@ def connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def model_text(tutor, diagnostic: CompilerDiagnostic, program_text: str) -> tuple[str, str]:
+def model_text(tutor, case: Case) -> tuple[str, str]:
     """The model's raw generation for this case, if it was generated (checked or not)."""
     if tutor.backend is None:
         return "", ""
-    _, key = tutor.prompt(diagnostic, program_text)
+    _, key = tutor.prompt(case)
     hit = tutor.cache.get(key)
     return hit if hit else ("", "")
 
@@ -70,8 +71,9 @@ def model_text(tutor, diagnostic: CompilerDiagnostic, program_text: str) -> tupl
 def rating_row(settings: TutorSettings, tutor, diagnostic: CompilerDiagnostic, program_text: str,
                helpful: bool) -> dict:
     """One row: the case and the rating, nothing about who or where."""
-    explanation = tutor.cached(diagnostic, program_text) or tutor.rules(diagnostic, program_text)
-    raw, finish = model_text(tutor, diagnostic, program_text)
+    case = tutor.case(diagnostic, program_text)
+    explanation = tutor.cached(case) or tutor.rules(case)
+    raw, finish = model_text(tutor, case)
     return {"created": float(int(time.time()) // DAY_S * DAY_S), "language": diagnostic.language,
             "message": diagnostic.message, "category": explanation.category, "line": diagnostic.line,
             "code": code_excerpt(program_text, diagnostic.line), "program": program_text,

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
-from error_tutor_server.explain import Explanation
+from error_tutor_server.case import Explanation
 
 log = logging.getLogger("error_tutor.jobs")
 

@@ -20,12 +20,13 @@ from pygls.uris import to_fs_path
 from error_tutor_server.compilers import diagnose, resolve_c_compiler
 from error_tutor_server.diagnostics import CompilerDiagnostic, language_for_path
 from error_tutor_server.errors import TutorError
-from error_tutor_server.explain import cascade_root, render_markdown
+from error_tutor_server.render import cascade_root, render_markdown
 from error_tutor_server.jobs import ExplanationJobs
 from error_tutor_server.lab_config import lab_policy
 from error_tutor_server.settings import TutorSettings, unwrap_section
 from error_tutor_server.backend import Backend, make_backend
 from error_tutor_server.cache import GenerationCache
+from error_tutor_server.case import Case
 from error_tutor_server.paths import cache_dir
 from error_tutor_server.tutor import Tutor, open_cache
 
@@ -263,8 +264,11 @@ class TutorServerState:
         if self.settings.exam_mode or self.jobs is None or self.tutor is None or self.tutor.backend is None:
             return
         limit = MAX_PREFETCH_REMOTE if self.settings.backend == "remote" else MAX_PREFETCH  # a shared server
+        tutor, text = self.tutor, doc.text
         for index, diagnostic in enumerate(doc.diagnostics[:limit]):
-            self.jobs.submit((doc.uri, doc.version, index), partial(self.tutor.explain, diagnostic, doc.text))
+            # the case is built in the worker thread with the rest of the work, off the event loop
+            self.jobs.submit((doc.uri, doc.version, index),
+                             lambda cancel, d=diagnostic: tutor.explain(tutor.case(d, text), cancel))
 
     def close(self, uri: str) -> None:
         doc = self.documents.pop(uri, None)
@@ -287,22 +291,22 @@ class TutorServerState:
         if found is None:
             return None
         doc, index = found
-        tutor, diagnostic = self.tutor, doc.diagnostics[index]
-        explanation = tutor.cached(diagnostic, doc.text)
+        tutor = self.tutor
+        case = tutor.case(doc.diagnostics[index], doc.text)
+        explanation = tutor.cached(case)
         if explanation is None and tutor.backend is not None and self.jobs is not None:
-            explanation = await self._await_model(tutor, doc, index, wait)
+            explanation = await self._await_model(tutor, case, (doc.uri, doc.version, index), wait)
         if explanation is None:
-            explanation = tutor.rules(diagnostic, doc.text)
-        return render_markdown(explanation, diagnostic, doc.text, tutor.locale, cascade_root(doc.diagnostics, index))
+            explanation = tutor.rules(case)
+        return render_markdown(explanation, case.diagnostic, doc.text, tutor.locale, cascade_root(doc.diagnostics, index))
 
-    async def _await_model(self, tutor: Tutor, doc: Document, index: int, wait: bool):
-        job = self.jobs.submit((doc.uri, doc.version, index), partial(tutor.explain, doc.diagnostics[index], doc.text),
-                               front=True, prefetched=False)
+    async def _await_model(self, tutor: Tutor, case: Case, key: tuple, wait: bool):
+        job = self.jobs.submit(key, partial(tutor.explain, case), front=True, prefetched=False)
         budget = EXPLAIN_COMMAND_WAIT_S if wait else self.settings.hover_budget_ms / 1000
         try:
             return await asyncio.wait_for(asyncio.shield(job.future), budget)
         except asyncio.TimeoutError:
-            return tutor.rules(doc.diagnostics[index], doc.text, "rules_pending")
+            return tutor.rules(case, "rules_pending")
         except asyncio.CancelledError:
             if not job.prefetched:
                 self.jobs.cancel_job(job)  # the cancelled hover was the only one that wanted it

@@ -1,7 +1,7 @@
 """The explanation pipeline shared by the language server, the CLI and the evaluation.
 
-classify (knowledge base) -> prompt with the facts -> model (cached) -> checks -> the model's
-text if it passed, else the rule-based explanation with the reasons in its footer.
+a Case (classified and located once) -> prompt with the facts -> model (cached) -> checks ->
+the model's text if it passed, else the rule-based explanation with the reasons in its footer.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import threading
 from error_tutor_server.backend import Backend, make_backend
 from error_tutor_server.cache import GenerationCache, cache_key
 from error_tutor_server.checks import check_explanation, leaks_fix
+from error_tutor_server.case import Case, Explanation, model_explanation, rule_explanation
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
-from error_tutor_server.explain import (Explanation, build_messages, complete_sentences, likely_lines,
-                                        model_explanation, rule_explanation)
-from error_tutor_server.knowledge import Classification, classify
+from error_tutor_server.knowledge import Classification
 from error_tutor_server.paths import cache_dir
+from error_tutor_server.prompt import build_messages, complete_sentences
 from error_tutor_server.settings import TutorSettings
 
 log = logging.getLogger("error_tutor.tutor")
@@ -73,67 +73,62 @@ class Tutor:
     def locale(self) -> str:
         return resolve_locale(self.settings.locale, self.client_locale)
 
-    def classify(self, diagnostic: CompilerDiagnostic) -> Classification:
-        return classify(diagnostic, self.locale)
+    def case(self, diagnostic: CompilerDiagnostic, program_text: str) -> Case:
+        """The diagnostic classified and located once, in this tutor's locale."""
+        return Case.of(diagnostic, program_text, self.locale)
 
-    def rules(self, diagnostic: CompilerDiagnostic, program_text: str, note_key: str = "rules") -> Explanation:
-        return rule_explanation(diagnostic, self.classify(diagnostic), program_text,
-                                self.settings.hint_level, self.locale, note_key)
+    def rules(self, case: Case, note_key: str = "rules") -> Explanation:
+        return rule_explanation(case, self.settings.hint_level, note_key)
 
-    def prompt(self, diagnostic: CompilerDiagnostic, program_text: str) -> tuple[list[dict], str]:
+    def prompt(self, case: Case) -> tuple[list[dict], str]:
         """The messages this backend is sent for the case, and their cache key."""
-        messages = build_messages(diagnostic, self.classify(diagnostic), program_text, self.locale,
-                                  worked_example=not self.backend.fine_tuned)
+        messages = build_messages(case, worked_example=not self.backend.fine_tuned)
         return messages, cache_key(self.backend.name, messages, self.settings.max_tokens)
 
-    def cached(self, diagnostic: CompilerDiagnostic, program_text: str) -> Explanation | None:
+    def cached(self, case: Case) -> Explanation | None:
         """The model's explanation if it was generated before (instant), else None."""
         if self.backend is None:
             return None
-        _, key = self.prompt(diagnostic, program_text)
+        _, key = self.prompt(case)
         hit = self.cache.get(key)
-        return self.judge(diagnostic, program_text, *hit) if hit else None
+        return self.judge(case, *hit) if hit else None
 
-    def explain(self, diagnostic: CompilerDiagnostic, program_text: str,
-                cancel: threading.Event | None = None) -> Explanation:
+    def explain(self, case: Case, cancel: threading.Event | None = None) -> Explanation:
         """The best explanation, generating with the model when needed (blocking)."""
         if self.backend is None:
-            return self.rules(diagnostic, program_text)
+            return self.rules(case)
         try:
             if not self.backend.loaded:
                 self.backend.load()  # the prompt depends on the model: a fine-tuned one gets no worked example
         except TutorError as exc:
             log.warning("%s", exc)
-            return self.rules(diagnostic, program_text, "rules_backend_down")
-        messages, key = self.prompt(diagnostic, program_text)
+            return self.rules(case, "rules_backend_down")
+        messages, key = self.prompt(case)
         hit = self.cache.get(key)
         if hit is None:
             try:
                 generation = self.backend.generate(messages, self.settings.max_tokens, cancel)
             except TutorError as exc:
                 log.warning("%s", exc)
-                return self.rules(diagnostic, program_text, "rules_backend_down")
+                return self.rules(case, "rules_backend_down")
             if generation.finish_reason == "cancelled":
-                return self.rules(diagnostic, program_text, "rules_pending")
+                return self.rules(case, "rules_pending")
             hit = (generation.text, generation.finish_reason)
             self.cache.put(key, *hit)
-        return self.judge(diagnostic, program_text, *hit)
+        return self.judge(case, *hit)
 
-    def judge(self, diagnostic: CompilerDiagnostic, program_text: str, text: str, finish: str,
-              fixed_line: str = "") -> Explanation:
+    def judge(self, case: Case, text: str, finish: str, fixed_line: str = "") -> Explanation:
         """Show the model's text only if every check passes."""
-        classification = self.classify(diagnostic)
+        hint_level = self.settings.hint_level
         trimmed = complete_sentences(text)  # a generation cut off mid-way keeps its whole sentences
         shown, finish = (trimmed, "stop") if trimmed else (text, finish)
-        result = check_explanation(shown, diagnostic, program_text, finish_reason=finish,
-                                   allowed_lines=set(likely_lines(diagnostic, program_text)),
-                                   locale=self.locale, hint_level=self.settings.hint_level, fixed_line=fixed_line,
-                                   anchors=subject_words(classification) if self.locale == "en" else set())
+        result = check_explanation(shown, case.diagnostic, case.program, finish_reason=finish,
+                                   allowed_lines=set(case.lines), locale=case.locale, hint_level=hint_level,
+                                   fixed_line=fixed_line,
+                                   anchors=subject_words(case.classification) if case.locale == "en" else set())
         # code on a line of its own is joined into prose by the trimming: look at the raw text too
-        reasons = result.reasons + tuple(leaks_fix(text, program_text, fixed_line, self.settings.hint_level))
+        reasons = result.reasons + tuple(leaks_fix(text, case.program, fixed_line, hint_level))
         if not reasons:
-            return model_explanation(diagnostic, classification, program_text, shown,
-                                     self.settings.hint_level, self.locale)
+            return model_explanation(case, shown, hint_level)
         log.debug("model text rejected (%s): %r", "; ".join(reasons), text[:200])
-        return rule_explanation(diagnostic, classification, program_text, self.settings.hint_level,
-                                self.locale, "rules_rejected", student_safe_reasons(reasons))
+        return rule_explanation(case, hint_level, "rules_rejected", student_safe_reasons(reasons))

@@ -1,0 +1,86 @@
+"""One diagnostic in its program, understood once, and the explanation a student reads for it.
+
+A ``Case`` is built once per diagnostic (the knowledge base's classification, the lines the
+mistake is probably on) and handed to everything that needs those facts: the prompt, the
+checker, the rule-based text and the rendering. ``Explanation`` holds plain text only; the
+hover's Markdown and the terminal's text are made at the edge (``render.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from error_tutor_server.diagnostics import CompilerDiagnostic
+from error_tutor_server.knowledge import Classification, classify
+from error_tutor_server.locate import likely_lines
+
+
+@dataclass(frozen=True)
+class Case:
+    diagnostic: CompilerDiagnostic
+    program: str
+    locale: str  # "en" | "ja": the classification's texts are in this language
+    classification: Classification
+    lines: tuple[int, ...]  # the lines the mistake is probably on, the likeliest first
+
+    @classmethod
+    def of(cls, diagnostic: CompilerDiagnostic, program: str, locale: str = "en") -> "Case":
+        return cls(diagnostic, program, locale, classify(diagnostic, locale),
+                   tuple(likely_lines(diagnostic, program)))
+
+    @property
+    def line(self) -> int:
+        """The line the explanation points at."""
+        return self.lines[0]
+
+    @property
+    def token(self) -> str:
+        return self.classification.token
+
+
+# The footer: which explanation the student reads, and why (plain sentences, per locale).
+NOTES = {
+    "en": {"model": "Explained by the local model (checked against the compiler's facts).",
+           "rules": "Rule-based explanation.", "rules_pending": "Rule-based explanation; the model's version is on its way.",
+           "rules_rejected": "Rule-based explanation (the model's text did not pass the checks: {reasons}).",
+           "rules_backend_down": "Rule-based explanation: the model server is not answering; it is retried automatically."},
+    "ja": {"model": "ローカルモデルによる説明（コンパイラの情報で検査済み）。",
+           "rules": "ルールに基づく説明。", "rules_pending": "ルールに基づく説明。モデルの説明を準備中です。",
+           "rules_rejected": "ルールに基づく説明（モデルの文章は検査に通りませんでした: {reasons}）。",
+           "rules_backend_down": "ルールに基づく説明。モデルのサーバーが応答しません（自動で再試行します）。"},
+}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What the student reads for one diagnostic, as plain text."""
+
+    meaning: str  # what the message means: the model's text, or the knowledge base's
+    why: str  # why it happens ("" for the model's text, which says both)
+    source: str  # "model" | "rules"
+    category: str
+    line: int  # the line the explanation points at (1-based)
+    token: str
+    hint: str
+    fix: str
+    note: str = ""  # footer: which one the student sees, and why
+
+    def text(self) -> str:
+        """One plain string (CLI, JSON output, feedback rows)."""
+        return "\n".join(part for part in (self.meaning, self.why, self.hint, self.fix) if part)
+
+
+def rule_explanation(case: Case, hint_level: str, note_key: str = "rules", reasons: str = "") -> Explanation:
+    """The knowledge base's explanation, shaped by the instructor's hint level."""
+    found = case.classification
+    return Explanation(meaning=found.meaning, why=found.why, source="rules", category=found.category,
+                       line=case.line, token=found.token, hint=found.hint if hint_level in ("hint", "fix") else "",
+                       fix=found.fix if hint_level == "fix" else "",
+                       note=NOTES[case.locale][note_key].format(reasons=reasons))
+
+
+def model_explanation(case: Case, model_text: str, hint_level: str) -> Explanation:
+    """The model's text in place of the knowledge base's meaning and cause; hint and fix stay the rules'."""
+    base = rule_explanation(case, hint_level)
+    return Explanation(meaning=model_text.strip(), why="", source="model", category=base.category, line=base.line,
+                       token=base.token, hint=base.hint, fix=base.fix, note=NOTES[case.locale]["model"])

@@ -1,0 +1,85 @@
+"""What the student reads, made at the edge from a plain ``Explanation``: the hover's Markdown
+(``render_markdown``), the terminal's text (``render_text``) and what the evaluation scores
+(``student_text``, the hover without the compiler's message and footer).
+"""
+
+from __future__ import annotations
+
+import re
+
+from error_tutor_server.case import Explanation
+from error_tutor_server.diagnostics import CompilerDiagnostic
+
+HEADINGS = {
+    "en": {"meaning": "What it means", "where": "Where", "why": "Why", "hint": "Hint", "fix": "Fix",
+           "line": "line", "at": "at"},
+    "ja": {"meaning": "意味", "where": "場所", "why": "理由", "hint": "ヒント", "fix": "直し方",
+           "line": "行", "at": "対象"},
+}
+
+
+CASCADE_NOTE = {
+    "en": "This message probably follows from the error on line {line} (\"{message}\"): fix that one first, then compile again.",
+    "ja": "このメッセージは {line} 行目のエラー（「{message}」）が原因で出ている可能性があります。先にそちらを直して、もう一度コンパイルしましょう。",
+}
+_SYNTAX_ROOT = re.compile(r"expected|never closed|unterminated|missing terminating|invalid syntax|"
+                          r"illegal start|not a statement|reached end of file|unexpected", re.IGNORECASE)
+
+
+def cascade_root(diagnostics: list[CompilerDiagnostic], index: int) -> CompilerDiagnostic | None:
+    """The earlier syntax error this diagnostic most likely follows from (within two lines)."""
+    current = diagnostics[index]
+    for earlier in diagnostics[:index]:
+        if (earlier.severity == "error" and _SYNTAX_ROOT.search(earlier.message)
+                and 0 <= current.line - earlier.line <= 2 and earlier is not current):
+            return earlier
+    return None
+
+
+def label(name: str, text: str, locale: str, markdown: bool) -> str:
+    """"**What it means:** text" for the hover, "What it means: text" for a terminal."""
+    heading = HEADINGS[locale][name]
+    return f"**{heading}:** {text}" if markdown else f"{heading}: {text}"
+
+
+def where_text(explanation: Explanation, program_text: str, locale: str, markdown: bool = True) -> str:
+    """"Where: line 4: `int total = 0` (at `total`)": the line the explanation points at, quoted."""
+    h = HEADINGS[locale]
+    lines = program_text.splitlines()
+    code = lines[explanation.line - 1].strip() if 0 < explanation.line <= len(lines) else ""
+    where = f"{h['line']} {explanation.line}"
+    if code:
+        where += f": `{code[:120]}`"
+    if explanation.token and explanation.token in code:
+        where += f" ({h['at']} `{explanation.token}`)"
+    return label("where", where, locale, markdown)
+
+
+def student_text(explanation: Explanation, program_text: str, locale: str, hint: bool = True,
+                 markdown: bool = True) -> str:
+    """What the hover shows without the compiler's message and the footer (evaluation); ``hint``:
+    with the hint and the fix, else only the explanation proper (where, what it means, why)."""
+    sections = [("meaning", explanation.meaning), ("why", explanation.why)]
+    if hint:
+        sections += [("hint", explanation.hint), ("fix", explanation.fix)]
+    body = [label(name, text, locale, markdown) for name, text in sections if text]
+    return "\n\n".join([where_text(explanation, program_text, locale, markdown), *body])
+
+
+def render_markdown(explanation: Explanation, diagnostic: CompilerDiagnostic, program_text: str,
+                    locale: str, root: CompilerDiagnostic | None = None) -> str:
+    """The hover: what it means, where (line and the code quoted), why, hint, and a footer."""
+    parts = [f"**{diagnostic.severity.title()}:** {diagnostic.message}", student_text(explanation, program_text, locale)]
+    if root is not None:
+        parts.insert(1, "_" + CASCADE_NOTE[locale].format(line=root.line, message=root.message) + "_")
+    parts.append(f"---\n_{explanation.note}_")
+    return "\n\n".join(parts)
+
+
+def render_text(explanation: Explanation, program_text: str, locale: str,
+                root: CompilerDiagnostic | None = None) -> str:
+    """The same for a terminal, below the compiler's own line: plain labels, the footer in parentheses."""
+    parts = [student_text(explanation, program_text, locale, markdown=False), f"({explanation.note})"]
+    if root is not None:
+        parts.insert(0, CASCADE_NOTE[locale].format(line=root.line, message=root.message))
+    return "\n\n".join(parts)
