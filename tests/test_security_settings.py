@@ -315,3 +315,23 @@ def test_tcp_without_a_token_file_writes_a_private_one(tmp_path):
     finally:
         server.kill()
         server.wait()
+
+
+def test_eval_and_data_build_run_under_the_same_locks(tmp_path):
+    config = tmp_path / "lab.toml"
+    config.write_text("[locked]\nhint_level = \"explain\"\nlocale = \"en\"\n", encoding="utf-8")
+    corpus = tmp_path / "python.jsonl"
+    rows = (Path(__file__).resolve().parents[2] / "shared" / "corpora" / "python_friendly_syntax.jsonl").read_text(
+        encoding="utf-8").splitlines()[:3]
+    corpus.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    env = {"ERROR_TUTOR_CONFIG": str(config)}
+    done = run_cli(["eval", "--configs", "rules", "--corpus", str(corpus), "--hint-level", "fix",
+                    "--out", str(tmp_path / "eval")], env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "hintLevel is locked by your instructor" in done.stderr
+    cases = [json.loads(line) for line in (tmp_path / "eval" / "cases.jsonl").read_text().splitlines()]
+    assert cases and not any("Hint:" in json.dumps(case) for case in cases), "explain level: no hints"
+    config.write_text("[locked]\nlocale = \"ja\"\n", encoding="utf-8")
+    built = run_cli(["data", "build", "--limit", "2", "--no-preferences", "--languages", "python",
+                     "--corpora", str(corpus), "--out", str(tmp_path / "data")], env=env)
+    assert "locale is locked by your instructor" in built.stderr, built.stderr[-2000:]

@@ -48,6 +48,7 @@ from error_tutor_server.checks import normalize_code
 from error_tutor_server.compilers import diagnose_sync
 from error_tutor_server.diagnostics import LANGUAGES, CompilerDiagnostic
 from error_tutor_server.errors import TutorError
+from error_tutor_server.lab_config import lab_policy
 from error_tutor_server.case import Case
 from error_tutor_server.prompt import build_messages
 from error_tutor_server.paths import default_corpora
@@ -351,7 +352,9 @@ def build_dataset(config: DataConfig, progress=None) -> dict:
 
     progress = progress or _tqdm
     config = validate(config)
-    settings = TutorSettings(locale="en")
+    settings, warnings = lab_policy().apply({"locale": "en"})  # compiled as the lab compiles them
+    for warning in warnings:
+        log.warning("%s", warning)
     corpora = load_corpora(config)
     teacher = make_teacher(config.teacher, config.teacher_model, config.teacher_url, config.teacher_api_key_env,
                            config.threads, config.teacher_fallback)

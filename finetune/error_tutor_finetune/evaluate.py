@@ -45,7 +45,8 @@ from error_tutor_server.diagnostics import LANGUAGES, CompilerDiagnostic
 from error_tutor_server.errors import TutorError
 from error_tutor_server.prompt import code_excerpt
 from error_tutor_server.render import student_text
-from error_tutor_server.paths import DEV_CORPORA, default_corpora, offline_environment
+from error_tutor_server.lab_config import lab_policy
+from error_tutor_server.paths import default_corpora, offline_environment
 from error_tutor_server.settings import HINT_LEVELS, TutorSettings
 from error_tutor_server.tutor import Tutor
 
@@ -411,7 +412,10 @@ def run_eval(config: EvalConfig, command: str = "") -> dict:
 
     offline_environment()
     started = datetime.now().isoformat(timespec="seconds")
-    settings = TutorSettings(locale="en", hint_level=config.hint_level, max_tokens=config.max_tokens, threads=config.threads)
+    settings, warnings = lab_policy().apply({"locale": "en", "hint_level": config.hint_level,  # the lab's locks win
+                                             "max_tokens": config.max_tokens, "threads": config.threads})
+    for warning in warnings:
+        log.warning("%s", warning)
     paths = [Path(p).expanduser() for p in config.corpora]
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
