@@ -36,7 +36,7 @@ def test_explain_with_the_default_model(tmp_path):
     assert result.returncode == 0, result.stderr
     (item,) = json.loads(result.stdout)["diagnostics"]
     assert item["explanation"]["source"] in ("model", "rules")
-    assert "local model" in item["explanation"]["markdown"] or "did not pass the checks" in item["explanation"]["markdown"]
+    assert "local model" in item["explanation"]["markdown"] or "built-in guide" in item["explanation"]["markdown"]
     assert "int count = 3" not in item["explanation"]["text"]
 
 

@@ -23,3 +23,22 @@ def test_missing_terminator_points_at_previous_line():
     assert likely_lines(DIAG, PROGRAM) == [4, 5]
     other = CompilerDiagnostic("c", 5, 20, 5, 25, "error", "'totl' undeclared", source_line="")
     assert likely_lines(other, PROGRAM) == [5]
+
+
+def test_the_hover_footer_is_plain_words_and_the_reasons_stay_in_the_note():
+    from error_tutor_server.case import Case
+    from error_tutor_server.render import render_markdown, render_text
+    from error_tutor_server.settings import TutorSettings
+    from error_tutor_server.tutor import Tutor
+
+    case = Case.of(DIAG, PROGRAM)
+    rejected = Tutor(TutorSettings()).judge(case, "Change line 4 to `int total = 0;` and it compiles.", "stop")
+    assert rejected.source == "rules" and "did not pass the checks" in rejected.note
+    hover = render_markdown(rejected, DIAG, PROGRAM, "en")
+    assert hover.endswith("_From the built-in guide._") and "checks" not in hover
+    assert "did not pass the checks" in render_text(rejected, PROGRAM, "en", verbose=True)
+    assert "checks" not in render_text(rejected, PROGRAM, "en")
+    shown = Tutor(TutorSettings()).judge(case, "On line 4 the declaration of `total` does not end with a semicolon, "
+                                               "so C reads on into the next line.", "stop")
+    assert shown.source == "model", shown.note
+    assert render_markdown(shown, DIAG, PROGRAM, "en").endswith("_Explained by the local model._")

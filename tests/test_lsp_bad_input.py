@@ -99,7 +99,7 @@ async def test_corrupt_model_falls_back_to_rules(corrupt_model_client, tmp_path)
     uri = open_document(client, tmp_path / "prog.c", C_MISSING_SEMICOLON, "c")
     start = (await diagnostics_for(client, uri))[0].range.start
     result = await hover(client, uri, start.line, start.character)
-    assert "Rule-based explanation" in result.contents.value
+    assert "From the built-in guide" in result.contents.value
 
 
 async def test_missing_model_and_invalid_settings_warn_and_fall_back(rules_client, tmp_path):

@@ -182,7 +182,7 @@ def assert_missing_semicolon(report: dict) -> None:
 def test_neovim_shows_gcc_diagnostic_and_rule_based_hover(tmp_path):
     report = run_neovim(tmp_path, {"backend": "none"}, wait_ready=False, timeout_s=90)
     assert_missing_semicolon(report)
-    assert "Rule-based explanation" in report["hover"]
+    assert "From the built-in guide" in report["hover"]
     assert "rules" in report["statuses"], "Neovim received the errorTutor/status notification"
 
 
@@ -193,5 +193,5 @@ def test_neovim_with_the_real_default_model(tmp_path):
     assert_missing_semicolon(report)
     panel = report["explain"]
     assert "**What it means:**" in panel and "line 4" in panel
-    assert "local model" in panel or "did not pass the checks" in panel, panel
+    assert "local model" in panel or "built-in guide" in panel, panel
     assert report["hover"] == panel, "the hover after the command shows the cached, checked explanation"

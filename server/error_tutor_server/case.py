@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.knowledge import Classification, classify
+from error_tutor_server.knowledge.context import in_context
 from error_tutor_server.locate import likely_lines
 
 
@@ -25,7 +26,8 @@ class Case:
 
     @classmethod
     def of(cls, diagnostic: CompilerDiagnostic, program: str, locale: str = "en") -> "Case":
-        return cls(diagnostic, program, locale, classify(diagnostic, locale),
+        classification = in_context(classify(diagnostic, locale), diagnostic, program, locale)  # texts fit to the code
+        return cls(diagnostic, program, locale, classification,
                    tuple(likely_lines(diagnostic, program)))
 
     @property
@@ -38,7 +40,8 @@ class Case:
         return self.classification.token
 
 
-# The footer: which explanation the student reads, and why (plain sentences, per locale).
+# Which explanation it is and why, in detail (the checker's reasons included): for the log,
+# `explain -v` and the evaluation. The student's hover shows a short footer instead (render.FOOTERS).
 NOTES = {
     "en": {"model": "Explained by the local model (checked against the compiler's facts).",
            "rules": "Rule-based explanation.", "rules_pending": "Rule-based explanation; the model's version is on its way.",
@@ -63,7 +66,8 @@ class Explanation:
     token: str
     hint: str
     fix: str
-    note: str = ""  # footer: which one the student sees, and why
+    note: str = ""  # which one it is and why, in detail (log, `explain -v`, evaluation)
+    kind: str = "rules"  # model | rules | rules_pending | rules_rejected | rules_backend_down
 
     def text(self) -> str:
         """One plain string (CLI, JSON output, feedback rows)."""
@@ -76,11 +80,11 @@ def rule_explanation(case: Case, hint_level: str, note_key: str = "rules", reaso
     return Explanation(meaning=found.meaning, why=found.why, source="rules", category=found.category,
                        line=case.line, token=found.token, hint=found.hint if hint_level in ("hint", "fix") else "",
                        fix=found.fix if hint_level == "fix" else "",
-                       note=NOTES[case.locale][note_key].format(reasons=reasons))
+                       note=NOTES[case.locale][note_key].format(reasons=reasons), kind=note_key)
 
 
 def model_explanation(case: Case, model_text: str, hint_level: str) -> Explanation:
     """The model's text in place of the knowledge base's meaning and cause; hint and fix stay the rules'."""
     base = rule_explanation(case, hint_level)
     return Explanation(meaning=model_text.strip(), why="", source="model", category=base.category, line=base.line,
-                       token=base.token, hint=base.hint, fix=base.fix, note=NOTES[case.locale]["model"])
+                       token=base.token, hint=base.hint, fix=base.fix, note=NOTES[case.locale]["model"], kind="model")

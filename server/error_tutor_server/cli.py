@@ -21,11 +21,12 @@ from pathlib import Path
 
 from error_tutor_server import __version__
 from error_tutor_server.compilers import diagnose
-from error_tutor_server.diagnostics import LANGUAGES, CompilerDiagnostic, language_for_path
+from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
 from error_tutor_server.case import Explanation
 from error_tutor_server.render import cascade_root, render_markdown, render_text
 from error_tutor_server.lab_config import lab_policy
+from error_tutor_server.languages import LANGUAGES, language_for_path, listed
 from error_tutor_server.paths import offline_environment
 from error_tutor_server.settings import C_COMPILERS, HINT_LEVELS, LOCALES, TutorSettings
 from error_tutor_server.tutor import Tutor
@@ -68,7 +69,7 @@ class FileReport:
 def explain_file(path: Path, language: str | None, settings: TutorSettings, tutor: Tutor) -> FileReport:
     language = language or language_for_path(str(path))
     if language not in LANGUAGES:
-        raise TutorError(f"Cannot tell the language of '{path}'.", "Pass --language c|python|java.")
+        raise TutorError(f"Cannot tell the language of '{path}'.", f"Pass --language {'|'.join(LANGUAGES)}.")
     text = read_program(path)
     diagnostics = asyncio.run(diagnose(language, text, settings, filename=path.name,
                                        include_dir=str(path.resolve().parent)))
@@ -90,12 +91,12 @@ def report_json(report: FileReport, locale: str) -> dict:
         for d, explanation, root in report.items]}
 
 
-def print_text(report: FileReport, locale: str) -> None:
+def print_text(report: FileReport, locale: str, verbose: bool = False) -> None:
     print(f"== {report.path} ({report.language}): {len(report.items) or 'no'} diagnostics")
     for diagnostic, explanation, root in report.items:
         print(f"\n{report.path}:{diagnostic.line}:{diagnostic.column}: {diagnostic.severity}: {diagnostic.message}")
         if explanation is not None:
-            print("  " + render_text(explanation, report.program, locale, root).replace("\n", "\n  "))
+            print("  " + render_text(explanation, report.program, locale, root, verbose).replace("\n", "\n  "))
     print()
 
 
@@ -119,7 +120,7 @@ def run_explain(args: argparse.Namespace) -> int:
         print(json.dumps(documents[0] if len(documents) == 1 else documents, ensure_ascii=False, indent=2))
     else:
         for report in reports:
-            print_text(report, tutor.locale)
+            print_text(report, tutor.locale, args.verbose)
     return 0
 
 
@@ -137,8 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     explain = sub.add_parser("explain", help="compile files with the real compiler and explain each diagnostic")
-    explain.add_argument("files", nargs="+", help="C, Python or Java source files")
-    explain.add_argument("--language", choices=LANGUAGES, help="override the language guessed from the extension")
+    source_files = listed([language.display_name for language in LANGUAGES.values()], "or") + " source files"
+    explain.add_argument("files", nargs="+", help=source_files)
+    explain.add_argument("--language", choices=tuple(LANGUAGES), help="override the language guessed from the extension")
     explain.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     explain.add_argument("--no-model", action="store_true", help="rule-based explanations only")
     explain.add_argument("--model", help="a GGUF model file (default: the embedded SmolLM2-135M-Instruct)")
@@ -149,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--threads", type=int, help="model threads (default 0: adapt to the machine's load)")
     explain.add_argument("--c-compiler", choices=C_COMPILERS, help="C compiler (default gcc)")
     explain.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk explanation cache")
+    explain.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                         help="say why each explanation is the one shown (the checker's reasons when the model's "
+                              "text was rejected), and log debug details")
     explain.set_defaults(func=run_explain)
 
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")

@@ -18,6 +18,19 @@ HEADINGS = {
 }
 
 
+# The hover's footer: which explanation the student reads, in plain words (the checker's reasons
+# go to the log and the evaluation, never to the student).
+FOOTERS = {
+    "en": {"model": "Explained by the local model.", "rules": "From the built-in guide.",
+           "rules_rejected": "From the built-in guide.",
+           "rules_pending": "From the built-in guide; the model's explanation is on its way.",
+           "rules_backend_down": "From the built-in guide: the model server is not answering (retried automatically)."},
+    "ja": {"model": "ローカルモデルによる説明。", "rules": "組み込みのガイドによる説明。",
+           "rules_rejected": "組み込みのガイドによる説明。",
+           "rules_pending": "組み込みのガイドによる説明。モデルの説明を準備中です。",
+           "rules_backend_down": "組み込みのガイドによる説明。モデルのサーバーが応答しません（自動で再試行します）。"},
+}
+
 CASCADE_NOTE = {
     "en": "This message probably follows from the error on line {line} (\"{message}\"): fix that one first, then compile again.",
     "ja": "このメッセージは {line} 行目のエラー（「{message}」）が原因で出ている可能性があります。先にそちらを直して、もう一度コンパイルしましょう。",
@@ -72,14 +85,16 @@ def render_markdown(explanation: Explanation, diagnostic: CompilerDiagnostic, pr
     parts = [f"**{diagnostic.severity.title()}:** {diagnostic.message}", student_text(explanation, program_text, locale)]
     if root is not None:
         parts.insert(1, "_" + CASCADE_NOTE[locale].format(line=root.line, message=root.message) + "_")
-    parts.append(f"---\n_{explanation.note}_")
+    parts.append(f"---\n_{FOOTERS[locale][explanation.kind]}_")
     return "\n\n".join(parts)
 
 
 def render_text(explanation: Explanation, program_text: str, locale: str,
-                root: CompilerDiagnostic | None = None) -> str:
-    """The same for a terminal, below the compiler's own line: plain labels, the footer in parentheses."""
-    parts = [student_text(explanation, program_text, locale, markdown=False), f"({explanation.note})"]
+                root: CompilerDiagnostic | None = None, verbose: bool = False) -> str:
+    """The same for a terminal, below the compiler's own line: plain labels, the footer in parentheses
+    (``verbose``: the detailed note, with the checker's reasons, instead)."""
+    footer = explanation.note if verbose else FOOTERS[locale][explanation.kind]
+    parts = [student_text(explanation, program_text, locale, markdown=False), f"({footer})"]
     if root is not None:
         parts.insert(0, CASCADE_NOTE[locale].format(line=root.line, message=root.message))
     return "\n\n".join(parts)

@@ -130,5 +130,5 @@ class Tutor:
         reasons = result.reasons + tuple(leaks_fix(text, case.program, fixed_line, hint_level))
         if not reasons:
             return model_explanation(case, shown, hint_level)
-        log.debug("model text rejected (%s): %r", "; ".join(reasons), text[:200])
+        log.info("model text rejected (%s): %r", "; ".join(reasons), text[:200])
         return rule_explanation(case, hint_level, "rules_rejected", student_safe_reasons(reasons))
