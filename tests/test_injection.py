@@ -18,7 +18,7 @@ import pytest
 
 from error_tutor_server.checks import check_explanation, normalize_code
 from error_tutor_server.compilers import diagnose_sync
-from error_tutor_server.diagnostics import language_for_path
+from error_tutor_server.languages import language_for_path
 from error_tutor_server.locate import likely_lines
 from error_tutor_server.render import render_markdown
 from error_tutor_server.feedback import model_text

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from error_tutor_server import settings as server_settings
-from error_tutor_server.diagnostics import LANGUAGES
+from error_tutor_server.languages import LANGUAGES
 
 log = logging.getLogger("error_tutor.editor_client")
 

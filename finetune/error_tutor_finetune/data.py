@@ -46,7 +46,8 @@ from error_tutor_finetune.mutations import JAVA_SEEDS, PYTHON_SEEDS, Mutation, j
 from error_tutor_finetune.teachers import TEACHERS, make_teacher
 from error_tutor_server.checks import normalize_code
 from error_tutor_server.compilers import diagnose_sync
-from error_tutor_server.diagnostics import LANGUAGES, CompilerDiagnostic
+from error_tutor_server.diagnostics import CompilerDiagnostic
+from error_tutor_server.languages import LANGUAGES
 from error_tutor_server.errors import TutorError
 from error_tutor_server.lab_config import lab_policy
 from error_tutor_server.case import Case

@@ -9,10 +9,11 @@ from collections import Counter
 from pathlib import Path
 
 from error_tutor_finetune.eval_metrics import mean, median, percentile
+from error_tutor_server.languages import LANGUAGES
 
 log = logging.getLogger("error_tutor.eval")
 
-LANGUAGE_NAMES = {"c": "C", "python": "Python", "java": "Java"}
+LANGUAGE_NAMES = {name: language.display_name for name, language in LANGUAGES.items()}  # in report order
 RATES = ("covered", "classified", "located", "specific", "leak", "agreement", "model_shown",
          "model_located", "model_specific", "model_leak")
 COLUMNS = ("n", *RATES, "latency_median_ms", "latency_p95_ms")

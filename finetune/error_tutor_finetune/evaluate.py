@@ -41,7 +41,8 @@ from error_tutor_finetune.eval_report import (agreement_gains, check_targets, fo
                                               write_report)
 from error_tutor_server import config_loader
 from error_tutor_server.cache import GenerationCache
-from error_tutor_server.diagnostics import LANGUAGES, CompilerDiagnostic
+from error_tutor_server.diagnostics import CompilerDiagnostic
+from error_tutor_server.languages import LANGUAGES
 from error_tutor_server.errors import TutorError
 from error_tutor_server.prompt import code_excerpt
 from error_tutor_server.render import student_text

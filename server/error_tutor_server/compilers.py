@@ -4,6 +4,9 @@ The student's program is never executed: C is only syntax- and type-checked
 (``-fsyntax-only``), Python is only compiled (``compile()`` in a child process), Java is
 compiled into a throw-away directory. Every run has a time limit, an output limit and a
 memory limit, and runs in a temporary directory.
+
+What differs between the languages (the command line, where the report is printed, how it is
+read) is chosen by each language's record in ``languages.py``, which names the functions here.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
 from error_tutor_server import includes
+from error_tutor_server.languages import Language, language_named
 from error_tutor_server.linking import mark_unlinkable_calls
 from error_tutor_server.settings import TutorSettings
 
@@ -34,11 +38,9 @@ MAX_SOURCE_BYTES = 1_000_000
 MAX_OUTPUT_BYTES = 1_000_000
 MAX_WRITTEN_BYTES = 16_000_000  # a compiler writing more (stderr, class files) is stopped
 MAX_DIAGNOSTICS = 50
-MEMORY_LIMIT_BYTES = {"c": 1 << 30, "python": 1 << 30, "java": 6 << 30}
 # Each compile is one busy core and up to 1 GiB (javac: a JVM); half the cores leaves the rest to
 # the editor and the model, and 4 at most bounds the memory a burst of opened files can take.
 MAX_CONCURRENT_COMPILES = max(1, min(4, (os.cpu_count() or 2) // 2))
-COMPILER_NAMES = {"c": "C compiler", "python": "Python compiler", "java": "Java compiler"}
 
 # Python is compiled, never run: this child reads the program on stdin and prints JSON.
 _PY_CHECKER = r"""
@@ -106,10 +108,9 @@ class CompileSlots:
 COMPILE_SLOTS = CompileSlots(MAX_CONCURRENT_COMPILES)
 
 
-def _limit_resources(language: str):
+def _limit_resources(memory_limit_bytes: int):
     def apply() -> None:  # runs in the child before exec
-        limit = MEMORY_LIMIT_BYTES[language]
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit_bytes, memory_limit_bytes))
         resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_WRITTEN_BYTES, MAX_WRITTEN_BYTES))  # its stderr file too
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         os.setsid()
@@ -133,31 +134,42 @@ def _require(command: str, setting: str) -> str:
 def build_run(language: str, text: str, settings: TutorSettings, workdir: str,
               filename: str, include_dir: str | None) -> CompilerRun:
     """The command line for one check of ``text`` (written to ``workdir/filename``)."""
-    path = Path(workdir) / filename
-    if language == "c":
-        compiler = resolve_c_compiler(settings)
-        argv = [_require(compiler, "cCompiler"), "-fsyntax-only", "-fdiagnostics-color=never", *settings.c_flags]
-        # gcc prints no JSON at all when -fmax-errors stops it, so only clang gets an error limit
-        argv += ["-fdiagnostics-format=json"] if compiler == "gcc" else ["-ferror-limit=50", "-fno-caret-diagnostics"]
-        argv += includes.GCC_INCLUDE_FLAGS if compiler == "gcc" else includes.CLANG_INCLUDE_FLAGS
-        if include_dir:
-            argv += ["-iquote", include_dir]
-        path.write_text(text, encoding="utf-8")
-        return CompilerRun(argv + [filename], None, workdir)
-    if language == "python":
-        argv = [_require(settings.python_command, "pythonCommand"), "-I", "-X", "utf8", "-c", _PY_CHECKER, filename]
-        return CompilerRun(argv, text.encode("utf-8"), workdir)
-    if language == "java":
-        path.write_text(text, encoding="utf-8")
-        argv = [_require(settings.javac_command, "javacCommand"), "-J-Xmx256m", "-J-Duser.language=en",
-                "-J-XX:TieredStopAtLevel=1", "-encoding", "UTF-8", "-proc:none", "-implicit:none",
-                "-Xmaxerrs", str(MAX_DIAGNOSTICS), "-d", str(Path(workdir) / "classes"),
-                "-sourcepath", include_dir or workdir, filename]
-        return CompilerRun(argv, None, workdir)
-    raise TutorError(f"Unsupported language '{language}'.", "Use c, python or java.")
+    return language_named(language).build_run(text, settings, workdir, filename, include_dir)
 
 
-async def _execute(run: CompilerRun, language: str, timeout_s: float) -> CompilerResult:
+def build_c_run(text: str, settings: TutorSettings, workdir: str, filename: str,
+                include_dir: str | None) -> CompilerRun:
+    """gcc or clang, syntax- and type-checking only; the student's folder is searched for "..." headers."""
+    compiler = resolve_c_compiler(settings)
+    argv = [_require(compiler, "cCompiler"), "-fsyntax-only", "-fdiagnostics-color=never", *settings.c_flags]
+    # gcc prints no JSON at all when -fmax-errors stops it, so only clang gets an error limit
+    argv += ["-fdiagnostics-format=json"] if compiler == "gcc" else ["-ferror-limit=50", "-fno-caret-diagnostics"]
+    argv += includes.GCC_INCLUDE_FLAGS if compiler == "gcc" else includes.CLANG_INCLUDE_FLAGS
+    if include_dir:
+        argv += ["-iquote", include_dir]
+    (Path(workdir) / filename).write_text(text, encoding="utf-8")
+    return CompilerRun(argv + [filename], None, workdir)
+
+
+def build_python_run(text: str, settings: TutorSettings, workdir: str, filename: str,
+                     include_dir: str | None) -> CompilerRun:
+    """The compile-only checker in an isolated interpreter, the program on its stdin."""
+    argv = [_require(settings.python_command, "pythonCommand"), "-I", "-X", "utf8", "-c", _PY_CHECKER, filename]
+    return CompilerRun(argv, text.encode("utf-8"), workdir)
+
+
+def build_java_run(text: str, settings: TutorSettings, workdir: str, filename: str,
+                   include_dir: str | None) -> CompilerRun:
+    """javac into a throw-away folder, finding the student's other classes in their folder."""
+    (Path(workdir) / filename).write_text(text, encoding="utf-8")
+    argv = [_require(settings.javac_command, "javacCommand"), "-J-Xmx256m", "-J-Duser.language=en",
+            "-J-XX:TieredStopAtLevel=1", "-encoding", "UTF-8", "-proc:none", "-implicit:none",
+            "-Xmaxerrs", str(MAX_DIAGNOSTICS), "-d", str(Path(workdir) / "classes"),
+            "-sourcepath", include_dir or workdir, filename]
+    return CompilerRun(argv, None, workdir)
+
+
+async def _execute(run: CompilerRun, language: Language, timeout_s: float) -> CompilerResult:
     """Run the compiler in a compile slot; kill it on timeout or cancellation. Its stderr goes to
     a file, not a pipe: gcc -H writes every header line on its own, and a pipe would wake the
     event loop hundreds of times per check."""
@@ -166,7 +178,7 @@ async def _execute(run: CompilerRun, language: str, timeout_s: float) -> Compile
     async with COMPILE_SLOTS.hold():
         with tempfile.TemporaryFile(prefix="error-tutor-") as errors:
             proc = await asyncio.create_subprocess_exec(
-                *run.argv, cwd=run.workdir, env=env, preexec_fn=_limit_resources(language),
+                *run.argv, cwd=run.workdir, env=env, preexec_fn=_limit_resources(language.memory_limit_bytes),
                 stdin=asyncio.subprocess.PIPE if run.stdin is not None else asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE, stderr=errors, limit=MAX_OUTPUT_BYTES)
             try:
@@ -204,15 +216,16 @@ async def diagnose(language: str, text: str, settings: TutorSettings, filename: 
                    include_dir: str | None = None) -> list[CompilerDiagnostic]:
     """Compile ``text`` with the real compiler for ``language``; return its diagnostics."""
     check_source(text)
-    filename = Path(filename or {"c": "main.c", "python": "main.py", "java": "Main.java"}[language]).name
+    record = language_named(language)
+    filename = Path(filename or record.default_filename).name
     with tempfile.TemporaryDirectory(prefix="error-tutor-") as workdir:
-        run = build_run(language, text, settings, workdir, filename, include_dir)
-        policy = await _include_policy(run, workdir, include_dir, settings) if language == "c" else None
+        run = record.build_run(text, settings, workdir, filename, include_dir)
+        policy = await _include_policy(run, workdir, include_dir, settings) if record.vets_includes else None
         refused = await asyncio.to_thread(includes.textual_refusal, policy, text) if policy else None
         if refused:
             return [includes.refusal(text, refused)]
-        result = await _execute(run, language, settings.compile_timeout_s)
-        output = result.stdout if language == "python" else result.stderr + result.stdout
+        result = await _execute(run, record, settings.compile_timeout_s)
+        output = result.stdout if record.report_on_stdout_only else result.stderr + result.stdout
         if policy is not None:  # the preprocessor's list of opened headers decides
             opened, stderr = includes.split_header_trace(result.stderr)
             output = stderr + result.stdout
@@ -222,11 +235,9 @@ async def diagnose(language: str, text: str, settings: TutorSettings, filename: 
     failure = compiler_failure(language, result, output, text, settings.compile_timeout_s)
     if failure is not None:
         return [failure.with_source(text)]
-    parse = {"c": parse_c_output, "python": parse_python_output, "java": parse_javac_output}[language]
-    diagnostics = parse(output, filename)
-    if language == "c":
-        lines = text.splitlines()
-        diagnostics = mark_unlinkable_calls([character_columns(d, lines) for d in diagnostics], text)
+    diagnostics = record.parse_output(output, filename)
+    if record.refine is not None:
+        diagnostics = record.refine(diagnostics, text)
     return [d if d.source_line else d.with_source(text) for d in diagnostics[:MAX_DIAGNOSTICS]]
 
 
@@ -248,12 +259,33 @@ _INTERNAL_ERROR = re.compile(r"^\S+: internal compiler error", re.MULTILINE)
 
 def reported_anything(language: str, output: str) -> bool:
     """Whether the compiler printed any diagnostic at all, in any file."""
-    if language == "python":
-        lines = output.strip().splitlines()
-        return bool(lines) and lines[-1].startswith("[")
-    if language == "c":
-        return output.lstrip().startswith("[") or bool(_C_LINE.search(output))
+    return language_named(language).reported_anything(output)
+
+
+def python_reported_anything(output: str) -> bool:
+    """The checker's JSON list is its last line; anything else means it never got that far."""
+    lines = output.strip().splitlines()
+    return bool(lines) and lines[-1].startswith("[")
+
+
+def c_reported_anything(output: str) -> bool:
+    """gcc's JSON report, or one of clang's ``file:line:col: severity:`` lines."""
+    return output.lstrip().startswith("[") or bool(_C_LINE.search(output))
+
+
+def javac_reported_anything(output: str) -> bool:
+    """One of javac's ``File.java:line: error:`` head lines."""
     return any(_JAVAC_HEAD.match(line) for line in output.splitlines())
+
+
+def c_internal_error(result: CompilerResult) -> bool:
+    """gcc's (or clang's) "internal compiler error": it gave up, whatever its exit status."""
+    return bool(_INTERNAL_ERROR.search(result.stderr))
+
+
+def javac_system_error(result: CompilerResult) -> bool:
+    """javac exits 1 for errors in the program, 3 for a system error and 4 for an abnormal end."""
+    return result.returncode >= 3
 
 
 def crashed(language: str, result: CompilerResult, output: str) -> bool:
@@ -263,7 +295,8 @@ def crashed(language: str, result: CompilerResult, output: str) -> bool:
     no diagnostic at all."""
     if result.timed_out or result.returncode < 0:
         return True
-    if (language == "c" and _INTERNAL_ERROR.search(result.stderr)) or (language == "java" and result.returncode >= 3):
+    broke_down = language_named(language).internal_failure
+    if broke_down is not None and broke_down(result):
         return True
     return result.returncode != 0 and not reported_anything(language, output)
 
@@ -273,7 +306,7 @@ def compiler_failure(language: str, result: CompilerResult, output: str, text: s
     """One diagnostic at line 1 saying, in plain words, that the compiler could not check the file."""
     if not crashed(language, result, output):
         return None
-    name, said = COMPILER_NAMES[language], result.stderr + result.stdout
+    name, said = language_named(language).compiler_name, result.stderr + result.stdout
     if result.timed_out:
         message = (f"The {name} took longer than {timeout_s:g} s and was stopped, so this file could not be checked. "
                    "Look for an #include of the file itself or a huge generated part and remove it; "
@@ -294,6 +327,12 @@ def compiler_failure(language: str, result: CompilerResult, output: str, text: s
     first = text.split("\n", 1)[0]
     return CompilerDiagnostic(language=language, line=1, column=1, end_line=1, end_column=max(len(first), 1) + 1,
                               severity="error", message=message, code="error-tutor-compiler-failed")
+
+
+def refine_c_diagnostics(diagnostics: list[CompilerDiagnostic], text: str) -> list[CompilerDiagnostic]:
+    """Columns in characters, and calls that could never link reported as errors (see linking.py)."""
+    lines = text.splitlines()
+    return mark_unlinkable_calls([character_columns(d, lines) for d in diagnostics], text)
 
 
 def character_columns(diagnostic: CompilerDiagnostic, lines: list[str]) -> CompilerDiagnostic:

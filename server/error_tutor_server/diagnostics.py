@@ -1,16 +1,13 @@
 """What a compiler said, in one shape for every language.
 
-Lines and columns are 1-based here (as compilers print them); the LSP layer converts.
+Lines and columns are 1-based here (as compilers print them); the LSP layer converts. Which
+languages there are, and which files are theirs, is in ``languages.py``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-
-LANGUAGES = ("c", "python", "java")
-EXTENSIONS = {".c": "c", ".h": "c", ".py": "python", ".pyw": "python", ".java": "java"}
-LSP_LANGUAGE_IDS = {"c": "c", "python": "python", "java": "java"}
 
 
 @dataclass(frozen=True)
@@ -38,10 +35,3 @@ class CompilerDiagnostic:
             return dataclasses.replace(self, source_line=lines[self.line - 1])
         return self
 
-
-def language_for_path(path: str) -> str | None:
-    """The language of a file by its extension, or None."""
-    for ext, lang in EXTENSIONS.items():
-        if path.lower().endswith(ext):
-            return lang
-    return None

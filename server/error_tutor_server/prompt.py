@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from error_tutor_server.case import Case
+from error_tutor_server.languages import LANGUAGES
 
 
 def code_excerpt(program_text: str, line: int, radius: int = 3) -> str:
@@ -30,29 +31,6 @@ SYSTEM_PROMPT = {
 }
 
 
-# One worked example per language: small models copy its length, tone and shape.
-EXAMPLES = {
-    "c": ("Compiler message (line 5): 'count' undeclared (first use in this function)\n"
-          "Code:\n   4 |     int total = 0;\n   5 |     count = count + 1;\n"
-          "Facts:\nCategory: undeclared-identifier\nConcept: declaring variables before use\nOffending token: count\n"
-          "The mistake is most likely on line 5.",
-          "On line 5 you use `count`, but C has not seen a declaration of `count` before this point. "
-          "Every variable must be declared with its type before it is used."),
-    "python": ("Compiler message (line 2): SyntaxError: expected ':'\n"
-               "Code:\n   1 | for n in range(3)\n   2 |     print(n)\n"
-               "Facts:\nCategory: missing-colon\nConcept: block headers\nOffending token: )\n"
-               "The mistake is most likely on line 1.",
-               "Python expected a colon at the end of the `for` line, because a line that starts a block must end with `:`. "
-               "Without it, Python cannot tell where the loop's body begins."),
-    "java": ("Compiler message (line 3): cannot find symbol\n"
-             "Code:\n   3 |         System.out.println(mesage);\n"
-             "Facts:\nCategory: undefined-variable\nConcept: declaring names before use\nOffending token: mesage\n"
-             "The mistake is most likely on line 3.",
-             "On line 3 Java cannot find anything called `mesage`: no variable with exactly this name is declared where it is used. "
-             "Names in Java must match their declaration letter for letter."),
-}
-
-
 def build_messages(case: Case, worked_example: bool = True) -> list[dict]:
     """The chat messages for the model: a worked example (not for a fine-tuned model, which learnt
     the shape: ~200 fewer tokens to read per hover), then the code excerpt, the compiler message
@@ -61,7 +39,8 @@ def build_messages(case: Case, worked_example: bool = True) -> list[dict]:
     user = (f"Compiler message (line {diagnostic.line}): {diagnostic.message}\n"
             f"Code:\n{code_excerpt(case.program, diagnostic.line)}\n"
             f"Facts:\n{case.classification.facts()}\nThe mistake is most likely on line {case.line}.")
-    example_question, example_answer = EXAMPLES[diagnostic.language]
+    # one worked example per language (in its record): small models copy its length, tone and shape
+    example_question, example_answer = LANGUAGES[diagnostic.language].worked_example
     messages = [{"role": "system", "content": SYSTEM_PROMPT[case.locale]}]
     if case.locale == "en" and worked_example:
         messages += [{"role": "user", "content": example_question}, {"role": "assistant", "content": example_answer}]
@@ -70,7 +49,7 @@ def build_messages(case: Case, worked_example: bool = True) -> list[dict]:
 
 def without_worked_example(messages: list[dict]) -> list[dict]:
     """``messages`` as a fine-tuned model is prompted: the worked example's two turns left out."""
-    pairs = {(q, a) for q, a in EXAMPLES.values()}
+    pairs = {language.worked_example for language in LANGUAGES.values()}
     if len(messages) > 3 and (messages[1]["content"], messages[2]["content"]) in pairs:
         return messages[:1] + messages[3:]
     return messages

@@ -1,7 +1,7 @@
 """Everything the language server keeps and does, apart from the protocol handlers.
 
 The handlers in ``lsp.py`` call these methods; pure helpers (``diagnostic_at``,
-``to_lsp_diagnostic``, ``language_of``) are what unit tests call directly.
+``to_lsp_diagnostic``) are what unit tests call directly.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from error_tutor_server.compilers import diagnose, resolve_c_compiler
-from error_tutor_server.diagnostics import CompilerDiagnostic, language_for_path
+from error_tutor_server.compilers import diagnose
+from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
 from error_tutor_server.render import cascade_root, render_markdown
 from error_tutor_server.jobs import ExplanationJobs
 from error_tutor_server.lab_config import lab_policy
+from error_tutor_server.languages import LANGUAGES, language_of
 from error_tutor_server.settings import TutorSettings, unwrap_section
 from error_tutor_server.backend import Backend, make_backend
 from error_tutor_server.cache import GenerationCache
@@ -62,12 +63,6 @@ def plain(value):
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return value
-
-
-def language_of(uri: str, language_id: str) -> str | None:
-    if language_id in ("c", "python", "java"):
-        return language_id
-    return language_for_path(uri)
 
 
 def diagnostic_at(diagnostics: list[CompilerDiagnostic], line: int, character: int) -> int | None:
@@ -255,7 +250,7 @@ class TutorServerState:
         if doc.version != version or self.documents.get(doc.uri) is not doc:
             return  # a newer version is on its way
         doc.diagnostics, doc.checked_version = diagnostics, version
-        source = resolve_c_compiler(self.settings) if doc.language == "c" else {"python": "python", "java": "javac"}[doc.language]
+        source = LANGUAGES[doc.language].diagnostic_source(self.settings)
         self.ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=doc.uri, version=version, diagnostics=[to_lsp_diagnostic(d, source) for d in diagnostics]))
         self._prefetch(doc)

@@ -13,8 +13,9 @@ import re
 from typing import Any
 from dataclasses import dataclass
 
+from error_tutor_server.languages import LANGUAGES, listed
+
 HINT_LEVELS = ("explain", "hint", "fix")
-LANGUAGE_NAMES = ("c", "python", "java")
 C_COMPILERS = ("gcc", "clang", "auto")
 BACKENDS = ("local", "remote", "none")
 LOCALES = ("auto", "en", "ja")
@@ -24,7 +25,7 @@ LOCALES = ("auto", "en", "ja")
 class TutorSettings:
     """Everything a student, an instructor or a lab can set."""
 
-    enabled_languages: tuple[str, ...] = ("c", "python", "java")
+    enabled_languages: tuple[str, ...] = tuple(LANGUAGES)
     c_compiler: str = "gcc"  # gcc | clang | auto (clang when installed, else gcc)
     c_flags: tuple[str, ...] = ("-std=gnu11", "-Wall")
     python_command: str = "python3"
@@ -91,8 +92,8 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
             value = value.split()
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise ValueError("expected a list of strings")
-        if name == "enabled_languages" and not set(value) <= set(LANGUAGE_NAMES):
-            raise ValueError("languages are c, python and java")
+        if name == "enabled_languages" and not set(value) <= set(LANGUAGES):
+            raise ValueError(f"languages are {listed(list(LANGUAGES), 'and')}")
         return tuple(value)
     if not isinstance(value, str):
         raise ValueError("expected a string")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
+from error_tutor_server.languages import LANGUAGES
 
 TEXT_FIELDS = ("meaning", "why", "hint", "fix")
 
@@ -23,7 +24,7 @@ class Rule:
     """One kind of error: how to recognise it and what to say about it."""
 
     id: str  # "<language>.<kebab-case-name>", unique, e.g. "c.missing-semicolon"
-    language: str  # "c" | "python" | "java"
+    language: str  # a name in languages.LANGUAGES, e.g. "c"
     patterns: tuple[str, ...]  # regexes searched in the message; named groups feed the texts
     concept: str  # the idea a student must grasp, e.g. "statement terminators"
     meaning: str  # what the message means, in plain words
@@ -111,10 +112,8 @@ def offending_token(diagnostic: CompilerDiagnostic, groups: dict[str, str]) -> s
 
 
 def rules_for(language: str) -> tuple[Rule, ...]:
-    from error_tutor_server.knowledge import c_rules, java_rules, python_rules
-
-    table = {"c": c_rules.RULES, "python": python_rules.RULES, "java": java_rules.RULES}
-    return tuple(table.get(language, ()))
+    """The language's rule table (named by its record, imported on first use); () for an unknown one."""
+    return LANGUAGES[language].rules if language in LANGUAGES else ()
 
 
 def _texts(rule: Rule, locale: str) -> dict[str, str]:
