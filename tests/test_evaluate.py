@@ -17,7 +17,7 @@ from error_tutor_finetune.eval_judge import combine, parse_answer
 from error_tutor_finetune.eval_metrics import leak_reasons, located, mentions, named_line, percentile, specific
 from error_tutor_server.cli import main
 from error_tutor_server.errors import TutorError
-from error_tutor_server.paths import default_model_path
+from error_tutor_server.paths import DEV_CORPORA, default_model_path
 from error_tutor_server.settings import TutorSettings
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
@@ -169,7 +169,7 @@ def test_every_flag_has_help():
                             capture_output=True, text=True, timeout=120, env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     for flag in ("--corpus", "--language", "--limit", "--configs", "--adapter", "--model", "--out", "--judge",
-                 "--judge-rule", "--threads", "--config"):
+                 "--judge-rule", "--threads", "--config", "--half"):
         assert flag in result.stdout
 
 
@@ -255,7 +255,7 @@ def test_local_gguf_judges_grade_every_explanation(tmp_path):
 
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory):
-    for name in evaluate.DEV_CORPORA:
+    for name in DEV_CORPORA:
         corpus_path(name)
     out = tmp_path_factory.mktemp("eval") / "run"
     loads = []

@@ -14,6 +14,7 @@ Each corpus row becomes a :class:`Case` (or a :class:`Skipped` with the reason):
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import logging
 import re
@@ -51,6 +52,28 @@ _FRIENDLY_BOILERPLATE = re.compile(
 _EXPECTED = re.compile(r"'([^'\s]{1,3})' expected")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _JAVA_JUNK = re.compile(r"^(\d+ (errors?|warnings?)|/|\.?/\S*\.java|\S+\.java)$")
+
+
+HALVES = ("tuning", "checking")
+# corpora that are tuning material as a whole (by decision): every case in them is "tuning"
+TUNING_ONLY_CORPORA = frozenset({"c_tracer_more.jsonl"})
+
+
+def half_of(case_id: str) -> str:
+    """The half a development case belongs to: ``"tuning"`` or ``"checking"``.
+
+    Rules, the locator and prompts are tuned on the tuning half only; the checking half says whether
+    the gains carry over to programs nobody tuned them on. The half depends on the id alone (the first
+    8 bytes of its SHA-256, even or odd), so it is the same on every run, every machine and Python
+    version (unlike ``hash()``), whatever the order of the rows or the other rows in the file.
+    """
+    digest = hashlib.sha256(case_id.encode("utf-8")).digest()
+    return HALVES[int.from_bytes(digest[:8], "big") % 2]
+
+
+def corpus_half(corpus: str, case_id: str) -> str:
+    """The half of a case of ``corpus`` (a file name): a tuning-only corpus is all tuning."""
+    return "tuning" if Path(corpus).name in TUNING_ONLY_CORPORA else half_of(case_id)
 
 
 @dataclass(frozen=True)

@@ -236,7 +236,8 @@ def skipped_lines(skipped: list[dict], listed: int = 30) -> list[str]:
 
 
 def write_report(path: Path, meta: dict, summary: list[dict], targets: list[dict], records: list[dict],
-                 skipped: list[dict], charts: list[Path]) -> None:
+                 skipped: list[dict], charts: list[Path], halves_lines: list[str] = ()) -> None:
+    """report.md; ``halves_lines`` (the tuning and checking halves, see ``eval_halves``) follow the targets."""
     lines = ["# Error Tutor evaluation", "", f"Command: `{meta['command']}`", "",
              f"Equivalent full command: `{meta['full_command']}`", "",
              f"Model: {meta['model'] or 'none'}; threads {meta['threads']}; hint level {meta['hint_level']}; "
@@ -263,6 +264,7 @@ def write_report(path: Path, meta: dict, summary: list[dict], targets: list[dict
     lines += ["", "## Targets", "", "| language | configuration | target | value | met |", "|---|---|---|---:|---|"]
     lines += [f"| {t['language']} | {t['config']} | {t['target']} | {t['value']} | {'yes' if t['met'] else '**no**'} |"
               for t in targets]
+    lines += list(halves_lines)
     lines += ["", "## Why the checks rejected the model's texts", *(rejection_lines(records) or ["", "No text was rejected."])]
     lines += ["", "## Examples of the model's texts", *(example_lines(records) or ["No grounded configuration ran."])]
     lines += ["", "## Misses", *(miss_lines(records) or ["None."])]

@@ -34,7 +34,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from error_tutor_finetune.eval_cases import Case, Skipped, build_case, load_corpus
+from error_tutor_finetune.eval_audit import write_audit
+from error_tutor_finetune.eval_cases import HALVES, Case, Skipped, build_case, corpus_half, load_corpus
+from error_tutor_finetune.eval_halves import halves_report_lines, summarize_halves
 from error_tutor_finetune.eval_judge import RULES, grade_all, open_judge
 from error_tutor_finetune.eval_metrics import Embedder, leak_reasons, located, named_line, specific
 from error_tutor_finetune.eval_report import (agreement_gains, check_targets, format_table, summarize, write_charts,
@@ -88,6 +90,8 @@ class EvalConfig:
     hint_level: str = _f("hint", "the instructor's hint level", choices=HINT_LEVELS)
     max_tokens: int = _f(160, "token limit of each generation (as the server)")
     resume: bool = _f(False, "continue an interrupted run in --out: reuse what it wrote to cases.partial.jsonl")
+    half: str = _f("all", "only the cases of this half (a stable hash of the id; tune on 'tuning', never on "
+                          "'checking'); c_tracer_more.jsonl is all tuning", choices=("all", *HALVES))
 
 
 def config_from_args(args: argparse.Namespace) -> EvalConfig:
@@ -238,6 +242,7 @@ def score(case: Case, name: str, outcome: Outcome, seconds: float, hint_level: s
     reasons = leak_reasons(outcome.text, case.program, case.diagnostic.message, case.fixed_line, hint_level)
     d = case.diagnostic
     return {"id": case.id, "corpus": case.corpus, "language": case.language, "config": name,
+            "half": corpus_half(case.corpus, case.id), "explained_source_line": program_line(case.program, outcome.line),
             "diagnostic": {"line": d.line, "column": d.column, "message": d.message, "source_line": d.source_line},
             "truth_lines": sorted(case.truth_lines), "targets": list(case.targets), "fixed_line": case.fixed_line,
             "explanation": outcome.text, "meaning": outcome.meaning or outcome.text, "source": outcome.source,
@@ -247,6 +252,12 @@ def score(case: Case, name: str, outcome: Outcome, seconds: float, hint_level: s
             "located": located(outcome.line, case.truth_lines), "specific": specific(outcome.text, case.targets, outcome.token),
             "leak": bool(reasons), "leak_reasons": reasons, "agreement": None, "model_shown": outcome.shown,
             **model_text_scores(case, outcome.model_text, hint_level), "latency_ms": round(seconds * 1000, 3)}
+
+
+def program_line(program: str, number: int) -> str:
+    """Line ``number`` (1-based) of the program, or "" when there is none."""
+    lines = program.splitlines()
+    return lines[number - 1] if 1 <= number <= len(lines) else ""
 
 
 def model_text_scores(case: Case, model_text: str | None, hint_level: str) -> dict:
@@ -317,6 +328,8 @@ def evaluate_corpus(path: Path, config: EvalConfig, configurations: list[Configu
     progress.set_description(path.name)
     for number, row, why in rows:
         progress.update(1)
+        if config.half != "all" and (row is None or corpus_half(path.name, str(row.get("id", ""))) != config.half):
+            continue
         case = build_case(row, language, path.name, settings) if row is not None else why
         if isinstance(case, str):
             skipped.append(Skipped(path.name, number, str((row or {}).get("id", "")), case))
@@ -375,7 +388,7 @@ def full_command(config: EvalConfig) -> str:
             parts += [flag, value]
     parts += ["--configs", ",".join(config.configs), "--limit", str(config.limit), "--model-limit", str(config.model_limit),
               "--threads", str(config.threads), "--hint-level", config.hint_level, "--max-tokens", str(config.max_tokens),
-              "--out", config.out]
+              "--half", config.half, "--out", config.out]
     if config.judges:
         parts += ["--judge-rule", config.judge_rule]
     return shlex.join(parts)
@@ -384,13 +397,15 @@ def full_command(config: EvalConfig) -> str:
 def write_outputs(folder: Path, meta: dict, records: list[dict], skipped: list[dict], configs: list[str]) -> dict:
     summary = summarize(records, configs)
     targets = check_targets(summary, agreement_gains(records))
+    halves = summarize_halves(records, configs)
     with open(folder / "cases.jsonl", "w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     charts = write_charts(summary, folder)
-    result = {"meta": meta, "summary": summary, "targets": targets, "skipped": skipped}
+    audit = write_audit(folder, records)
+    result = {"meta": meta, "summary": summary, "targets": targets, "skipped": skipped, **halves, "audit": audit}
     (folder / "summary.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    write_report(folder / "report.md", meta, summary, targets, records, skipped, charts)
+    write_report(folder / "report.md", meta, summary, targets, records, skipped, charts, halves_report_lines(halves))
     verify_outputs(folder, len(records), charts)
     log.info("wrote %d explanations, the report and %d charts to %s", len(records), len(charts), folder)
     return result
@@ -478,6 +493,9 @@ def run(args: argparse.Namespace) -> int:
     missed = [t for t in result["targets"] if not t["met"]]
     print(f"\n{len(result['targets']) - len(missed)} of {len(result['targets'])} targets met; "
           f"{len(result['skipped'])} rows skipped. Report: {folder / 'report.md'}")
+    checking = result.get("targets_checking", [])
+    print(f"On the checking half: {sum(t['met'] for t in checking)} of {len(checking)} targets met; "
+          f"{len(result.get('findings', []))} generalisation finding(s) (gaps over 3 points between the halves).")
     return 0
 
 
