@@ -119,6 +119,13 @@ async def diagnostics_for(client: LanguageClient, uri: str, version: int | None 
     return published()[-1].diagnostics
 
 
+def compact_view_of(hover_markdown: str, panel_markdown: str) -> bool:
+    """The hover is the panel's explanation, compacted: each of its sections is one of the panel's,
+    and the panel adds the compiler's message and the cause."""
+    sections = hover_markdown.split("\n\n")
+    return all(section in panel_markdown for section in sections) and len(panel_markdown) > len(hover_markdown)
+
+
 async def hover(client: LanguageClient, uri: str, line: int, character: int) -> types.Hover | None:
     return await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=line, character=character)))

@@ -39,6 +39,19 @@ def test_the_hover_footer_is_plain_words_and_the_reasons_stay_in_the_note():
     assert "did not pass the checks" in render_text(rejected, PROGRAM, "en", verbose=True)
     assert "checks" not in render_text(rejected, PROGRAM, "en")
     shown = Tutor(TutorSettings()).judge(case, "On line 4 the declaration of `total` does not end with a semicolon, "
-                                               "so C reads on into the next line.", "stop")
+                                               "so C reads on into `printf` on the next line.", "stop")
     assert shown.source == "model", shown.note
     assert render_markdown(shown, DIAG, PROGRAM, "en").endswith("_Explained by the local model._")
+
+
+def test_the_hover_is_compact_and_the_panel_has_the_rest():
+    from error_tutor_server.case import Case, rule_explanation
+    from error_tutor_server.render import render_markdown
+
+    explanation = rule_explanation(Case.of(DIAG, PROGRAM), "hint")
+    hover = render_markdown(explanation, DIAG, PROGRAM, "en")
+    panel = render_markdown(explanation, DIAG, PROGRAM, "en", panel=True)
+    assert DIAG.message not in hover, "the editor shows the compiler's message above the hover: once is enough"
+    assert "**Why:**" not in hover and "**Why:**" in panel and DIAG.message in panel
+    assert [s.split(":**")[0] for s in hover.split("\n\n")] == ["**Where", "**What it means", "**Hint", "---\n_From the built-in guide._"]
+    assert len(hover.splitlines()) <= 8, "fits VS Code's 250 px hover in the common case"

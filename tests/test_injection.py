@@ -106,7 +106,7 @@ def shown_leaks(path: Path, templates: dict[str, str], part: int) -> list[str]:
         tutor = Tutor(TutorSettings(backend="none", hint_level=level))
         for name, output in malicious_outputs(path, templates):
             shown = tutor.judge(tutor.case(diagnostic, text), output, "stop")  # as the server judges a model's text
-            if leaks(split_footer(render_markdown(shown, diagnostic, text, tutor.locale))[part], fix):
+            if leaks(split_footer(render_markdown(shown, diagnostic, text, tutor.locale, panel=True))[part], fix):
                 found.append(f"{level}/{name}")
     return found
 
@@ -130,7 +130,7 @@ def test_rule_based_hover_never_shows_the_fix(path):
     _, _, fix = load(path)
     for level in HINT_LEVELS:
         tutor = Tutor(TutorSettings(backend="none", hint_level=level))
-        markdown = render_markdown(tutor.explain(tutor.case(diagnostic, text)), diagnostic, text, tutor.locale)
+        markdown = render_markdown(tutor.explain(tutor.case(diagnostic, text)), diagnostic, text, tutor.locale, panel=True)
         assert not leaks(markdown, fix), markdown
 
 
@@ -147,7 +147,7 @@ def test_real_model_hover_never_shows_the_fix(path, model_tutor):
     diagnostic, text = first_error(path)
     _, _, fix = load(path)
     explanation = model_tutor.explain(model_tutor.case(diagnostic, text))
-    main, footer = split_footer(render_markdown(explanation, diagnostic, text, model_tutor.locale))
+    main, footer = split_footer(render_markdown(explanation, diagnostic, text, model_tutor.locale, panel=True))
     assert not leaks(main, fix), main
     raw, _ = model_text(model_tutor, diagnostic, text)
     assert raw, "the model was really asked"

@@ -83,7 +83,7 @@ def report_json(report: FileReport, locale: str) -> dict:
     def explained(diagnostic, explanation, root) -> dict:
         return {"text": explanation.text(), "source": explanation.source, "category": explanation.category,
                 "line": explanation.line, "follows_from_line": root.line if root else None,
-                "markdown": render_markdown(explanation, diagnostic, report.program, locale, root)}
+                "markdown": render_markdown(explanation, diagnostic, report.program, locale, root, panel=True)}
     return {"file": str(report.path), "language": report.language, "diagnostics": [
         {"line": d.line, "column": d.column, "end_line": d.end_line, "end_column": d.end_column,
          "severity": d.severity, "message": d.message,

@@ -79,12 +79,21 @@ def student_text(explanation: Explanation, program_text: str, locale: str, hint:
     return "\n\n".join([where_text(explanation, program_text, locale, markdown), *body])
 
 
+def hover_sections(explanation: Explanation, program_text: str, locale: str) -> list[str]:
+    """The compact hover: where, what it means, the hint (and the fix at hint level "fix"). It fits
+    VS Code's 250 px hover in the common case; the editor shows the compiler's message above it."""
+    sections = [("meaning", explanation.meaning), ("hint", explanation.hint), ("fix", explanation.fix)]
+    return [where_text(explanation, program_text, locale)] + [label(n, t, locale, True) for n, t in sections if t]
+
+
 def render_markdown(explanation: Explanation, diagnostic: CompilerDiagnostic, program_text: str,
-                    locale: str, root: CompilerDiagnostic | None = None) -> str:
-    """The hover: what it means, where (line and the code quoted), why, hint, and a footer."""
-    parts = [f"**{diagnostic.severity.title()}:** {diagnostic.message}", student_text(explanation, program_text, locale)]
+                    locale: str, root: CompilerDiagnostic | None = None, panel: bool = False) -> str:
+    """The hover (compact), or with ``panel`` the whole explanation for a side panel or a document:
+    the compiler's message, where, what it means, why, the hint; both end with a one-line footer."""
+    parts = [f"**{diagnostic.severity.title()}:** {diagnostic.message}", student_text(explanation, program_text, locale)] \
+        if panel else hover_sections(explanation, program_text, locale)
     if root is not None:
-        parts.insert(1, "_" + CASCADE_NOTE[locale].format(line=root.line, message=root.message) + "_")
+        parts.insert(1 if panel else 0, "_" + CASCADE_NOTE[locale].format(line=root.line, message=root.message) + "_")
     parts.append(f"---\n_{FOOTERS[locale][explanation.kind]}_")
     return "\n\n".join(parts)
 

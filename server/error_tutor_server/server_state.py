@@ -293,7 +293,8 @@ class TutorServerState:
             explanation = await self._await_model(tutor, case, (doc.uri, doc.version, index), wait)
         if explanation is None:
             explanation = tutor.rules(case)
-        return render_markdown(explanation, case.diagnostic, doc.text, tutor.locale, cascade_root(doc.diagnostics, index))
+        return render_markdown(explanation, case.diagnostic, doc.text, tutor.locale, cascade_root(doc.diagnostics, index),
+                               panel=wait)  # the explain command fills a panel; a hover stays compact
 
     async def _await_model(self, tutor: Tutor, case: Case, key: tuple, wait: bool):
         job = self.jobs.submit(key, partial(tutor.explain, case), front=True, prefetched=False)
