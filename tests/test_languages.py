@@ -57,6 +57,7 @@ def test_files_and_editor_ids_map_back_to_the_language(name):
 def test_an_unknown_file_or_editor_id_is_no_language():
     assert language_for_path("notes.txt") is None
     assert language_of("file:///notes.txt", "markdown") is None
+    assert language_of("file:///hw1.py", ["python"]) == "python"  # a malformed languageId: the extension decides
 
 
 @ALL

@@ -135,7 +135,8 @@ def language_for_path(path: str) -> str | None:
 
 def language_of(uri: str, language_id: str) -> str | None:
     """The language of an editor's document: its languageId when that is one of ours, else its extension."""
-    return _BY_LSP_ID.get(language_id) or language_for_path(uri)
+    by_id = _BY_LSP_ID.get(language_id) if isinstance(language_id, str) else None  # a client may send anything
+    return by_id or language_for_path(uri)
 
 
 def listed(words: list[str] | tuple[str, ...], last: str) -> str:

@@ -1,0 +1,142 @@
+"""Facts read from the program around a diagnostic, where a rule's text depends on them.
+
+A message alone does not say whether the offending line is inside a function, which token
+gcc really stopped at when it names a kind of token ("before string constant"), or whether a
+condition lacks its `if`. These functions decide it from the code, and answer None (unsure)
+rather than guess; ``in_context`` then swaps a rule's text for one that fits, or for a more
+general one when unsure. The checker's fact contracts (``contracts.py``) ask the same questions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from error_tutor_server.diagnostics import CompilerDiagnostic
+from error_tutor_server.knowledge import Classification, Rule, _fill, rules_for, token_at
+
+# comments, string and character literals and preprocessor lines, blanked so braces in them do not count
+_C_NOISE = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|^[ \t]*#[^\n]*', re.S | re.M)
+# gcc names a kind of token instead of quoting it: the token is the one at the column
+_DESCRIBED_TOKEN = re.compile(r"\bbefore (?:string|numeric|character) constant\b")
+_CONDITION_OPERATOR = re.compile(r"==|!=|<=|>=|<|>|&&|\|\||\b(?:and|or|not|in|is)\b|(?<![=!<>])=(?!=)")
+_PY_BLOCK_KEYWORDS = {"if", "elif", "else", "for", "while", "def", "class", "try", "except", "finally", "with",
+                      "async", "match", "case", "lambda"}
+_C_OPEN_CONTINUATION = re.compile(r"(?:\b(?:if|while|for|switch|else|return)|&&|\|\||[,(=?:])\s*$")
+
+
+def _blank(match: re.Match) -> str:
+    return re.sub(r"[^\n]", " ", match.group())
+
+
+def c_scope_at(program: str, line: int) -> str | None:
+    """"function" when ``line`` starts inside a function body, "file" when at file scope
+    (possibly inside a struct or an initializer there); None when the braces before it do not balance."""
+    code = _C_NOISE.sub(_blank, program)
+    before = "".join(code.splitlines(keepends=True)[:max(line - 1, 0)])
+    kinds: list[str] = []  # what each open brace opened
+    last_separator = -1
+    for index, char in enumerate(before):
+        if char == "{":
+            header = before[last_separator + 1:index].strip()
+            kinds.append("data" if header.endswith(("=", ",", "{")) or re.search(r"\b(?:struct|union|enum)\b[^()]*$", header)
+                         else "block")
+        elif char == "}":
+            if not kinds:
+                return None
+            kinds.pop()
+        if char in "{};":
+            last_separator = index
+    return "function" if "block" in kinds else "file"
+
+
+def described_token(diagnostic: CompilerDiagnostic) -> str:
+    """The token gcc stopped at when it only names its kind ("before string constant"), else ""."""
+    if diagnostic.language != "c" or not _DESCRIBED_TOKEN.search(diagnostic.message) or not diagnostic.source_line:
+        return ""
+    return token_at(diagnostic.source_line, diagnostic.column)
+
+
+def _code_of(line: str, language: str) -> str:
+    comment = "#" if language == "python" else "//"
+    return line.split(comment, 1)[0].rstrip() if comment in line and '"' not in line and "'" not in line \
+        else line.rstrip()
+
+
+def missing_condition_keyword(diagnostic: CompilerDiagnostic, program: str) -> bool:
+    """Whether the offending line is a condition that opens a block but has no `if`/`while` before it."""
+    lines = program.splitlines()
+    if not 1 <= diagnostic.line <= len(lines):
+        return False
+    code = _code_of(lines[diagnostic.line - 1], diagnostic.language).strip()
+    if diagnostic.language == "python":
+        first = re.match(r"\w*", code).group()
+        return code.endswith(":") and first not in _PY_BLOCK_KEYWORDS and bool(_CONDITION_OPERATOR.search(code[:-1]))
+    if diagnostic.language == "c":
+        condition = re.fullmatch(r"\((?P<inside>.*)\)\s*\{?", code)
+        above = next((_code_of(text, "c").strip() for text in reversed(lines[:diagnostic.line - 1]) if text.strip()), "")
+        return bool(condition and _CONDITION_OPERATOR.search(condition["inside"])
+                    and not _C_OPEN_CONTINUATION.search(above))
+    return False
+
+
+# Texts that fit the context better than the rule's own, by rule id and the context decided.
+_INSIDE_FUNCTION_DECLARATION = {
+    "meaning": "On line {line}, inside a function, the compiler expected a name (or `(`) before `{token}`: this declaration has no valid name.",
+    "why": "After its type a declaration needs a name made of letters, digits and `_` that does not start with a digit and is not a keyword; a stray type word or comma leaves the compiler without it.",
+    "hint": "Look at the declaration on line {line}: is the word after the type a valid name, and why is `{token}` where the name should be?",
+    "fix": "Give the declaration a valid name, or remove the stray word or comma before `{token}`.",
+}
+_UNSURE_WHERE_DECLARATION = {
+    "meaning": "The compiler expected a name (or `(`) before `{token}` on line {line}, but the code there is not a valid declaration.",
+    "why": "Either a declaration has no valid name (a name cannot start with a digit or be a keyword), or an extra `}}` earlier closed a function too soon and left this code outside it.",
+    "hint": "Check the declaration on line {line}, and the braces above it: does every `{{` have exactly one `}}`?",
+    "fix": "Give the declaration a valid name, or remove the `}}` that closes the function too early.",
+}
+_MISSING_KEYWORD = {
+    "meaning": "Line {line} looks like a condition that opens a block, but no keyword such as `if`, `elif` or `while` comes before it.",
+    "why": "A condition controls a block only when a keyword introduces it; without one the line is read as an ordinary statement, and the block after it makes no sense.",
+    "hint": "Which keyword should line {line} start with: is it meant to be an `if`, an `elif` or a loop?",
+    "fix": "Start line {line} with the keyword that the condition belongs to.",
+}
+_MISSING_KEYWORD_JA = {
+    "meaning": "{line} 行目はブロックを始める条件のように見えますが、その前に `if`・`elif`・`while` などのキーワードがありません。",
+    "why": "条件はキーワードが前にあるときだけブロックを制御します。ないと普通の文として読まれ、後のブロックが意味をなさなくなります。",
+    "hint": "{line} 行目はどのキーワードで始まるべきですか？`if`、`elif`、それともループですか？",
+    "fix": "{line} 行目を、条件が属するキーワードで始めます。",
+}
+
+
+def _variant(rule: Rule, texts: dict[str, str], ja: dict[str, str] | None = None) -> Rule:
+    """``rule`` with other texts (the Japanese ones dropped unless given: the English is then shown)."""
+    return dataclasses.replace(rule, **texts, translations={"ja": ja} if ja else {})
+
+
+def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str) -> Rule | None:
+    """The rule with texts that fit the program, or None when its own texts fit."""
+    if missing_condition_keyword(diagnostic, program):
+        return _variant(rule, _MISSING_KEYWORD, _MISSING_KEYWORD_JA)
+    if rule.id == "c.code-outside-function":
+        scope = c_scope_at(program, diagnostic.line)
+        if scope == "function":
+            return _variant(rule, _INSIDE_FUNCTION_DECLARATION)
+        if scope is None:
+            return _variant(rule, _UNSURE_WHERE_DECLARATION)
+    return None
+
+
+def in_context(found: Classification, diagnostic: CompilerDiagnostic, program: str, locale: str = "en") -> Classification:
+    """``found`` with the texts and token that the program around the diagnostic calls for."""
+    rule = next((r for r in rules_for(diagnostic.language) if r.id == found.rule_id), None)
+    if rule is None or not found.matched:
+        return found
+    variant = _context_variant(rule, diagnostic, program)
+    token = described_token(diagnostic)
+    if variant is None and not token:
+        return found
+    text = "\n".join((diagnostic.message, *diagnostic.notes))
+    match = next((m for p in rule.compiled if (m := p.search(text))), None)
+    groups = {**(match.groupdict(default="") if match else {}), **(rule.source_match(diagnostic.source_line) or {})}
+    if token:
+        groups["token"] = token
+    return _fill(variant or rule, diagnostic, groups, locale, True)
