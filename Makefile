@@ -26,6 +26,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CONVERTERS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/error-tutor/llama.cpp-converters/STAMP.json
 
 setup: $(STAMP) $(CONVERTERS)
+	scripts/install_vscode.sh  # code-server, Chromium, playwright-core for tests/test_vscode.py (cached; seconds when done)
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
