@@ -133,6 +133,7 @@ def test_the_report_shows_both_halves_beside_the_whole_corpus(tmp_path):
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "### Java: tuning / checking" in report and "located (tuning / checking)" in report
     assert "## Targets on the checking half" in report and "## Generalisation findings" in report
+    assert "are tuning): c_tracer_more.jsonl (not in this run)" in report
     message_row = next(line for line in report.splitlines() if line.startswith("| message | ") and " / " in line)
     assert message_row.startswith(f"| message | {40 - expected_checking} / {expected_checking} |")
 

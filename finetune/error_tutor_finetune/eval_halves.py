@@ -93,7 +93,8 @@ def finding_lines(findings: list[dict]) -> list[str]:
 
 def halves_report_lines(halves: dict) -> list[str]:
     """report.md's sections on the halves: the tables, the targets on the checking half, the findings."""
-    tuning_only = ", ".join(halves["tuning_only_corpora"]) or "none in this run"
+    tuning_only = ", ".join(f"{name} ({'in' if name in halves['tuning_only_corpora'] else 'not in'} this run)"
+                            for name in sorted(TUNING_ONLY_CORPORA))
     lines = ["", "## Tuning and checking halves", "",
              "Each case is in the tuning or the checking half by the SHA-256 of its id (`eval_cases.half_of`). "
              "Tune rules, the locator and prompts on the tuning half only. Tuning-only corpora (all their cases "
