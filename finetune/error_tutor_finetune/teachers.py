@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 
 from error_tutor_server.checks import CheckResult, check_explanation
+from error_tutor_server.contracts import contract_violations
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
 from error_tutor_server.case import Case
@@ -55,10 +56,13 @@ class Target:
 
 
 def check_target(text: str, case: Case, fixed_line: str = "", finish_reason: str = "stop") -> CheckResult:
-    """The server's checks, exactly as ``Tutor.judge`` runs them, plus the known fix when there is one."""
-    return check_explanation(text, case.diagnostic, case.program, allowed_lines=set(case.lines),
-                             finish_reason=finish_reason, locale="en", hint_level="hint", fixed_line=fixed_line,
-                             anchors=subject_words(case.classification))
+    """The server's checks, exactly as ``Tutor.judge`` runs them (its fact contract included), plus the
+    known fix when there is one."""
+    result = check_explanation(text, case.diagnostic, case.program, allowed_lines=set(case.lines),
+                               finish_reason=finish_reason, locale="en", hint_level="hint", fixed_line=fixed_line,
+                               anchors=subject_words(case.classification))
+    reasons = tuple(dict.fromkeys(result.reasons + tuple(contract_violations(text, case))))
+    return CheckResult(ok=not reasons, reasons=reasons)
 
 
 def sentences(text: str) -> list[str]:

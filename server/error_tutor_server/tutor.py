@@ -13,6 +13,7 @@ import threading
 from error_tutor_server.backend import Backend, make_backend
 from error_tutor_server.cache import GenerationCache, cache_key
 from error_tutor_server.checks import check_explanation, leaks_fix
+from error_tutor_server.contracts import contract_violations
 from error_tutor_server.case import Case, Explanation, model_explanation, rule_explanation
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
@@ -128,6 +129,7 @@ class Tutor:
                                    anchors=subject_words(case.classification) if case.locale == "en" else set())
         # code on a line of its own is joined into prose by the trimming: look at the raw text too
         reasons = result.reasons + tuple(leaks_fix(text, case.program, fixed_line, hint_level))
+        reasons += tuple(contract_violations(shown, case))  # what it must say and must not claim (contracts.py)
         if not reasons:
             return model_explanation(case, shown, hint_level)
         log.info("model text rejected (%s): %r", "; ".join(reasons), text[:200])

@@ -29,6 +29,14 @@ def _blank(match: re.Match) -> str:
     return re.sub(r"[^\n]", " ", match.group())
 
 
+def _opened_by(header: str, at_file_scope: bool) -> str | None:
+    """What a `{` after ``header`` opens: "data" (struct, initializer), "block" (a function body or a block
+    in one), None when it cannot open anything at file scope (a body after `;`: the code is broken there)."""
+    if header.endswith(("=", ",", "{")) or re.search(r"\b(?:struct|union|enum)\b[^()]*$", header):
+        return "data"
+    return "block" if not at_file_scope or header.endswith(")") else None
+
+
 def c_scope_at(program: str, line: int) -> str | None:
     """"function" when ``line`` starts inside a function body, "file" when at file scope
     (possibly inside a struct or an initializer there); None when the braces before it do not balance."""
@@ -38,9 +46,11 @@ def c_scope_at(program: str, line: int) -> str | None:
     last_separator = -1
     for index, char in enumerate(before):
         if char == "{":
-            header = before[last_separator + 1:index].strip()
-            kinds.append("data" if header.endswith(("=", ",", "{")) or re.search(r"\b(?:struct|union|enum)\b[^()]*$", header)
-                         else "block")
+            kind = "data" if kinds and kinds[-1] == "data" else \
+                _opened_by(before[last_separator + 1:index].strip(), at_file_scope="block" not in kinds)
+            if kind is None:
+                return None
+            kinds.append(kind)
         elif char == "}":
             if not kinds:
                 return None
@@ -82,10 +92,16 @@ def missing_condition_keyword(diagnostic: CompilerDiagnostic, program: str) -> b
 
 # Texts that fit the context better than the rule's own, by rule id and the context decided.
 _INSIDE_FUNCTION_DECLARATION = {
-    "meaning": "On line {line}, inside a function, the compiler expected a name (or `(`) before `{token}`: this declaration has no valid name.",
+    "meaning": "On line {line}, inside a function, the compiler expected a name (or `(`) before `{token}`, so it cannot read the declaration there.",
     "why": "After its type a declaration needs a name made of letters, digits and `_` that does not start with a digit and is not a keyword; a stray type word or comma leaves the compiler without it.",
     "hint": "Look at the declaration on line {line}: is the word after the type a valid name, and why is `{token}` where the name should be?",
     "fix": "Give the declaration a valid name, or remove the stray word or comma before `{token}`.",
+}
+_BRACE_INSIDE_FUNCTION = {
+    "meaning": "The compiler did not expect this `}}`: by its reading no block is open here, although your braces put line {line} inside a function.",
+    "why": "An earlier error, such as a missing `;` or `(`, or a line it could not read, can make the compiler lose track of the blocks; a later `}}` then seems to close nothing.",
+    "hint": "Look at the first error reported above line {line}, then check that each `{{` has exactly one `}}`.",
+    "fix": "Correct the earlier error first; if this message remains, remove the extra `}}`.",
 }
 _UNSURE_WHERE_DECLARATION = {
     "meaning": "The compiler expected a name (or `(`) before `{token}` on line {line}, but the code there is not a valid declaration.",
@@ -116,11 +132,12 @@ def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str) -
     """The rule with texts that fit the program, or None when its own texts fit."""
     if missing_condition_keyword(diagnostic, program):
         return _variant(rule, _MISSING_KEYWORD, _MISSING_KEYWORD_JA)
-    if rule.id == "c.code-outside-function":
+    if rule.id in ("c.code-outside-function", "c.extra-closing-brace"):  # their texts say "outside any function"
         scope = c_scope_at(program, diagnostic.line)
         if scope == "function":
-            return _variant(rule, _INSIDE_FUNCTION_DECLARATION)
-        if scope is None:
+            return _variant(rule, _BRACE_INSIDE_FUNCTION if rule.id == "c.extra-closing-brace"
+                            else _INSIDE_FUNCTION_DECLARATION)
+        if scope is None and rule.id == "c.code-outside-function":
             return _variant(rule, _UNSURE_WHERE_DECLARATION)
     return None
 

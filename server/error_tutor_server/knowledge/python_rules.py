@@ -493,7 +493,7 @@ RULES: list[Rule] = [
         patterns=(r"name '(?P<token>\w+)' is (?:nonlocal and|parameter and nonlocal)",
                   r"no binding for nonlocal '(?P<token>\w+)'", r"nonlocal"),
         concept="nonlocal variables",
-        meaning="The `nonlocal` declaration on line {line} is not allowed here.",
+        meaning="The `nonlocal` declaration of `{token}` on line {line} is not allowed here.",
         why="`nonlocal` refers to a variable of an enclosing function; it cannot be used at the top level, for a parameter, together with a global declaration, or for a name that no outer function defines.",
         hint="Which outer function is the variable supposed to come from, and does that function assign it?",
         fix="Define the variable in the enclosing function, or use a global declaration or a parameter instead of `nonlocal`.",

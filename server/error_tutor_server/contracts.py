@@ -1,0 +1,243 @@
+"""Fact contracts: what an explanation of a message must say, and the claims it must never make.
+
+Every shown text (the model's, and each rule's own) is held to the contract of its case: it must
+name the identifier the message names and the key terms of its category, and it must not
+contradict the message's facts or the code (an unused variable is not undeclared; a valid
+specifier is not invalid; gcc's suggested name is not the missing one; ...). Each forbidden
+claim is a small pure detector over (text, case) that only fires when the message's facts or the
+code make the claim false. ``contract_violations(text, case)`` lists the reasons.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from error_tutor_server.case import Case
+from error_tutor_server.knowledge.context import c_scope_at, missing_condition_keyword
+
+_QUOTED = re.compile(r"[‘'`\"]([^‘’'`\"\s]{1,60})[’'`\"]")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SUGGESTION = re.compile(r"did you mean:? [‘'`\"]([^‘’'`\"]+)[’'`\"]", re.IGNORECASE)
+_UNUSED = re.compile(r"\bunused (?:variable|parameter)\b|\bset but not used\b|\bdefined but not used\b", re.IGNORECASE)
+_FORMAT_TYPES = re.compile(r"expects argument of type [‘'](?P<expected>[^’']+)[’'], but argument \d+ has type [‘'](?P<actual>[^’']+)[’']"
+                           r"|format specifies type '(?P<expected2>[^']+)' but the argument has type '(?P<actual2>[^']+)'")
+_EXPECTED_BEFORE = re.compile(r"expected (?P<expected>.+?) before (?P<before>[‘'].+?[’']|[a-z ]+constant|[a-z]+)")
+_NOT_DECLARED = re.compile(r"\b(?:undeclared|undefined|not (?:been |yet )?(?:declared|defined)|never (?:been )?(?:declared|defined)"
+                           r"|no declaration|not seen a declaration|without (?:a |any |being )?declar\w*|(?:does not|doesn't) exist"
+                           r"|unknown (?:variable|name|identifier)|not known|cannot find)\b", re.IGNORECASE)
+_SPECIFIER_INVALID = re.compile(r"\b(?:invalid|unknown|unrecognized|illegal|not a valid|nonexistent)\s+(?:format\s+|conversion\s+)?"
+                                r"(?:specifier|conversion|format)|\b(?:specifier|conversion)\b[^.;]{0,30}\b(?:is|was) (?:invalid|"
+                                r"not valid|unknown|not recognized)", re.IGNORECASE)
+_SPECIFIER_WRONG = re.compile(r"\b(?:wrong|incorrect|mismatched)\s+(?:format\s+)?(?:specifier|conversion)", re.IGNORECASE)
+_MISSING_COLON = re.compile(r"\b(?:missing|forg[eo]t\w*|lacks?|without|no)\s+(?:a\s+|the\s+|its\s+|any\s+)?(?:`:`|colon)"
+                            r"|\b(?:colon|`:`)\s+(?:is\s+)?missing|\bexpected\s+(?:a\s+)?(?:`:`|colon)"
+                            r"|\bneeds?\s+(?:a\s+|to end with (?:a\s+)?)(?:`:`|colon)", re.IGNORECASE)
+_SECOND_ERROR = re.compile(r"\b(?:another|a second|an additional|a further|one more|also an?)\s+(?:\w+\s+)?(?:error|mistake|problem|bug)\b"
+                           r"|\bthere (?:is|are) also\b|\balso (?:missing|undeclared|misspelled)\b", re.IGNORECASE)
+_OUTSIDE_FUNCTION = re.compile(r"\boutside (?:of )?(?:any|a|every|the|all) functions?\b|\bnot (?:inside|in|within) (?:any|a) function\b"
+                               r"|\bat (?:the )?(?:top level|file scope)\b", re.IGNORECASE)
+_COMPARISON_TALK = re.compile(r"`==`|\bcompar\w*|\bdouble equals\b|\bassignment\b", re.IGNORECASE)
+_KEYWORD_TALK = re.compile(r"`(?:if|elif|while)`|\bif\b|\bkeyword\b", re.IGNORECASE)
+# types and type-like keywords quoted in messages ("from 'int' to 'char'"): the two types, not the identifier
+_TYPE_WORDS = {"int", "char", "float", "double", "long", "short", "unsigned", "signed", "void", "struct", "union", "enum",
+               "const", "sizeof", "bool", "_Bool", "String", "boolean", "byte", "Object", "asm", "__attribute__"}
+_SYMBOL_NAMES = {";": "semicolon", ")": "parenthes", "(": "parenthes", "}": "brace", "{": "brace", "]": "bracket",
+                 "[": "bracket", ":": "colon", ",": "comma"}
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether ``text`` names ``name`` (a whole word for identifiers, anywhere for symbols)."""
+    if _IDENTIFIER.match(name):
+        return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text) is not None
+    return name in text
+
+
+def names_in_code(text: str, name: str) -> bool:
+    """Whether ``text`` names ``name`` as code: quoted, or bare when it cannot be an English word like "a"."""
+    if re.search(rf"[`'\"‘“]{re.escape(name)}[`'\"’”]", text):
+        return True
+    return len(name) > 2 and mentions(text, name)
+
+
+def suggestion(case: Case) -> str:
+    """The name the compiler suggests ("did you mean 'total'?"), or ""."""
+    found = _SUGGESTION.search(case.diagnostic.message)
+    return found.group(1) if found else ""
+
+
+def message_identifier(case: Case) -> str:
+    """The identifier the message names and the student wrote (not the suggestion), or ""."""
+    suggested = suggestion(case)
+    message = _SUGGESTION.sub("", case.diagnostic.message)
+    names = [name for name in _QUOTED.findall(message)
+             if _IDENTIFIER.match(name) and name != suggested and name not in _TYPE_WORDS and mentions(case.program, name)]
+    return case.token if case.token in names else next(iter(names), "")  # the offending one, else the first
+
+
+def format_types(case: Case) -> tuple[str, str]:
+    """(expected, actual) of a format/argument type mismatch, or ("", "")."""
+    found = _FORMAT_TYPES.search(case.diagnostic.message)
+    if not found:
+        return "", ""
+    return (found["expected"] or found["expected2"]).strip(), (found["actual"] or found["actual2"]).strip()
+
+
+def wants_address(case: Case) -> bool:
+    """The argument is a plain value where the format wants a pointer to it: a scanf argument without `&`."""
+    expected, actual = format_types(case)
+    return bool(expected) and expected.replace(" ", "") == actual.replace(" ", "") + "*"
+
+
+# ---- forbidden claims: each returns a reason when the text makes a claim the facts contradict ----------------
+
+def calls_unused_undeclared(text: str, case: Case) -> str:
+    if _UNUSED.search(case.diagnostic.message) and _NOT_DECLARED.search(text):
+        return "calls an unused variable undeclared"
+    return ""
+
+
+def calls_valid_specifier_invalid(text: str, case: Case) -> str:
+    if not format_types(case)[0]:
+        return ""
+    if _SPECIFIER_INVALID.search(text) or (wants_address(case) and _SPECIFIER_WRONG.search(text)):
+        return "calls a valid format specifier invalid"
+    return ""
+
+
+def _clauses(text: str) -> list[str]:
+    return [c for c in re.split(r"[.;:!?]\s|,\s*(?:but|while|whereas|and)\b|\bbut\b", text) if c.strip()]
+
+
+def _said_undeclared(clause: str, names: tuple[str, ...]) -> str:
+    """Which of ``names`` the clause calls undeclared: the last one named before the phrase, else the first after."""
+    found = _NOT_DECLARED.search(clause)
+    if not found:
+        return ""
+    def positions(part: str) -> list[tuple[int, str]]:
+        return sorted((m.start(), name) for name in names if name
+                      for m in re.finditer(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", part)
+                      if names_in_code(part, name))
+    before, after = positions(clause[:found.start()]), positions(clause[found.end():])
+    return before[-1][1] if before else (after[0][1] if after else "")
+
+
+def names_suggestion_as_missing(text: str, case: Case) -> str:
+    suggested, missing = suggestion(case), message_identifier(case)
+    if suggested and any(_said_undeclared(clause, (suggested, missing)) == suggested for clause in _clauses(text)):
+        return "presents the suggested name as the missing one"
+    return ""
+
+
+def claims_missing_colon_present(text: str, case: Case) -> str:
+    """The header line already ends with `:` (a def without a name, a condition without its `if`)."""
+    diagnostic = case.diagnostic
+    code = diagnostic.source_line.split("#", 1)[0].rstrip()
+    if diagnostic.language == "python" and code.endswith(":") and "expected ':'" not in diagnostic.message \
+            and _MISSING_COLON.search(text):
+        return "says a colon is missing where the line has one"
+    return ""
+
+
+def invents_second_error(text: str, case: Case) -> str:
+    return "invents a second error" if _SECOND_ERROR.search(text) else ""
+
+
+def calls_inside_outside_function(text: str, case: Case) -> str:
+    if case.diagnostic.language == "c" and _OUTSIDE_FUNCTION.search(text) \
+            and c_scope_at(case.program, case.diagnostic.line) == "function":
+        return "says the code is outside any function, but it is inside one"
+    return ""
+
+
+def names_expected_token_as_offending(text: str, case: Case) -> str:
+    """gcc's "expected ')' before string constant": the `)` is what it wanted, not what it found."""
+    found = _EXPECTED_BEFORE.search(case.diagnostic.message.replace("‘", "'").replace("’", "'"))
+    if not found:
+        return ""
+    for symbol in re.findall(r"'([^']+)'", found["expected"]):
+        if f"'{symbol}'" != found["before"] and re.search(rf"\bbefore (?:the )?`{re.escape(symbol)}`", text):
+            return f"names the expected {symbol} as the token the compiler stopped at"
+    return ""
+
+
+def missing_keyword_as_comparison(text: str, case: Case) -> str:
+    if missing_condition_keyword(case.diagnostic, case.program) and _COMPARISON_TALK.search(text) \
+            and not _KEYWORD_TALK.search(text):
+        return "explains a condition without its if as = versus =="
+    return ""
+
+
+Detector = Callable[[str, Case], str]
+DETECTORS: tuple[Detector, ...] = (calls_unused_undeclared, calls_valid_specifier_invalid, names_suggestion_as_missing,
+                                   claims_missing_colon_present, invents_second_error, calls_inside_outside_function,
+                                   names_expected_token_as_offending, missing_keyword_as_comparison)
+
+
+# ---- the contracts ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Contract:
+    """What a text for a case must name (each tuple: one of its words) and the claims it must not make."""
+
+    key_terms: tuple[str, ...] = ()  # words of the category; one of them must appear (English texts)
+    must_not_claim: tuple[Detector, ...] = DETECTORS
+
+    def must_mention(self, case: Case) -> list[tuple[str, ...]]:
+        """Key terms the text must use, each entry satisfied by any one of its words (English texts only)."""
+        if case.locale != "en":
+            return []
+        if missing_condition_keyword(case.diagnostic, case.program):
+            return [("`if`", " if ", "keyword")]  # the context decided what the error is (knowledge/context.py)
+        wanted = [self.key_terms] if self.key_terms else []
+        return wanted + [("&", "address", "pointer")] if wants_address(case) else wanted
+
+
+_BRACES = ("}", "{", "brace")
+# by category (the rule id without its language): the same kind of error has the same key terms in every language
+CONTRACTS: dict[str, Contract] = {
+    "missing-semicolon": Contract((";", "semicolon")),
+    "struct-missing-semicolon": Contract((";", "semicolon")),
+    "missing-closing-paren": Contract((")", "parenthes")),
+    "extra-closing-paren": Contract((")", "parenthes")),
+    "unclosed-brace": Contract(_BRACES), "brace-before-else": Contract(_BRACES),
+    "extra-closing-brace": Contract(_BRACES), "missing-brace": Contract(_BRACES),
+    "missing-colon": Contract((":", "colon")),
+    "format-mismatch": Contract(("%", "format", "specifier", "conversion")),
+    "format-missing-argument": Contract(("%", "format", "specifier", "conversion")),
+    "format-extra-arguments": Contract(("%", "format", "specifier", "conversion")),
+    "format-bad-conversion": Contract(("%", "format", "specifier", "conversion")),
+    "unused-variable": Contract(("unused", "not used", "never used", "never use", "isn't used", "not use")),
+    "undeclared-identifier": Contract(("declar",)), "undeclared-did-you-mean": Contract(("declar",)),
+    "undefined-variable": Contract(("declar", "defined")),
+    "implicit-declaration": Contract(("declar",)),
+    "return-value-in-void": Contract(("return",)), "return-missing-value": Contract(("return",)),
+    "missing-return": Contract(("return",)), "unexpected-return-value": Contract(("return",)),
+    "assignment-as-condition": Contract(("==", "compar")),
+    "equals-in-condition": Contract(("==", "compar")),
+}
+DEFAULT_CONTRACT = Contract()  # the message's identifier, and no forbidden claim
+
+
+def contract_for(case: Case) -> Contract:
+    return CONTRACTS.get(case.classification.category, DEFAULT_CONTRACT)
+
+
+def missing_mentions(text: str, case: Case) -> list[str]:
+    """The message's identifier (a whole word, exactly), then the contract's key terms (any case)."""
+    reasons = []
+    if (name := message_identifier(case)) and not mentions(text, name):
+        reasons.append(f"does not name `{name}`, which the message names")
+    lowered = text.lower()
+    for alternatives in contract_for(case).must_mention(case):
+        if not any(term.lower() in lowered for term in alternatives):
+            reasons.append(f"does not mention {' or '.join(alternatives)}")
+    return reasons
+
+
+def contract_violations(text: str, case: Case) -> list[str]:
+    """The reasons ``text`` breaks its case's contract ([] when it keeps it)."""
+    contract = contract_for(case)
+    claims = [reason for detector in contract.must_not_claim if (reason := detector(text, case))]
+    return missing_mentions(text, case) + claims

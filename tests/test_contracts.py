@@ -1,0 +1,172 @@
+"""Fact contracts (``contracts.py``): every rule's own text keeps its contract on the corpora, and
+the wrong kinds of explanation found in the audit are rejected, with real compiler diagnostics.
+
+Model texts here are hand-written; each one passes the checks that ran before the contracts
+(``check_explanation``) and is turned down by ``Tutor.judge`` now.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+import pytest
+
+import test_knowledge_java
+import test_knowledge_python
+from conftest import corpus
+from error_tutor_server.case import Case, rule_explanation
+from error_tutor_server.checks import check_explanation
+from error_tutor_server.compilers import diagnose_sync
+from error_tutor_server.contracts import contract_violations
+from error_tutor_server.diagnostics import CompilerDiagnostic
+from error_tutor_server.knowledge import classify
+from error_tutor_server.settings import TutorSettings
+from error_tutor_server.tutor import Tutor, subject_words
+
+C_PROGRAMS_PER_RULE = 4  # compiling every corpus program takes minutes; a few per rule cover every rule
+_RECORDED_FIRST = re.compile(r"(?:error|warning): (.*)")
+
+
+def rule_text(case: Case) -> str:
+    explanation = rule_explanation(case, "hint")
+    return "\n".join(part for part in (explanation.meaning, explanation.why, explanation.hint) if part)
+
+
+def diagnostics(language: str, program: str) -> list[CompilerDiagnostic]:
+    return diagnose_sync(language, program, TutorSettings())
+
+
+@lru_cache(maxsize=None)
+def c_corpus_cases() -> tuple[tuple[CompilerDiagnostic, str], ...]:
+    """Real gcc diagnostics of a few corpus programs per rule (chosen by their recorded first message)."""
+    chosen: Counter = Counter()
+    cases = []
+    for row in corpus("c_tracer.jsonl") + corpus("c_tracer_more.jsonl"):
+        first = _RECORDED_FIRST.search(row.get("gcc12_message", ""))
+        if not first:
+            continue
+        recorded_rule = classify(CompilerDiagnostic("c", 1, 1, 1, 2, "error", first.group(1))).rule_id
+        if chosen[recorded_rule] < C_PROGRAMS_PER_RULE:
+            chosen[recorded_rule] += 1
+            cases += [(diagnostic, row["source"]) for diagnostic in diagnostics("c", row["source"])]
+    return tuple(cases)
+
+
+def python_corpus_cases() -> list[tuple[CompilerDiagnostic, str]]:
+    return [(test_knowledge_python._diagnostic(row), row["source"]) for row in test_knowledge_python._cases()]
+
+
+def java_corpus_cases() -> list[tuple[CompilerDiagnostic, str]]:
+    """Recorded javac messages (the corpus has no programs): the offending line stands for the program."""
+    return [(d, d.source_line) for d in map(test_knowledge_java._diagnostic, test_knowledge_java._cases())]
+
+
+@pytest.mark.parametrize("cases, at_least_rules", [(c_corpus_cases, 60), (python_corpus_cases, 40),
+                                                   (java_corpus_cases, 35)])
+def test_every_rule_text_keeps_its_contract_on_the_corpora(cases, at_least_rules):
+    broken, rules = [], set()
+    for diagnostic, program in cases():
+        case = Case.of(diagnostic, program)
+        rules.add(case.classification.rule_id)
+        broken += [(case.classification.rule_id, diagnostic.message, v) for v in contract_violations(rule_text(case), case)]
+    assert len(rules) >= at_least_rules, sorted(rules)
+    assert not broken, broken[:30]
+
+
+# ---- the wrong kinds of explanation the audit found ----------------------------------------------------------------
+
+def only_case(language: str, program: str, message_part: str) -> Case:
+    [diagnostic] = [d for d in diagnostics(language, program) if message_part in d.message]
+    return Case.of(diagnostic, program)
+
+
+def passed_the_old_checks(text: str, case: Case) -> bool:
+    """What ``Tutor.judge`` asked before the contracts (the same checks, the same arguments)."""
+    return check_explanation(text, case.diagnostic, case.program, allowed_lines=set(case.lines), locale="en",
+                             anchors=subject_words(case.classification)).ok
+
+
+def judged(text: str, case: Case):
+    return Tutor(TutorSettings(backend="none")).judge(case, text, "stop")
+
+
+UNUSED = "#include <stdio.h>\n\nint main(void)\n{\n    int count = 0;\n    return 0;\n}\n"
+SCANF = "#include <stdio.h>\n\nint main(void)\n{\n    int n;\n    scanf(\"%d\", n);\n    return n;\n}\n"
+AVERAGE = ("#include <stdio.h>\n\nint main(void)\n{\n    int total = 0;\n    for (int i = 0; i < 5; i++) {\n"
+           "        total = total + i;\n    }\n    printf(\"%d\\n\", totl / 5);\n    return 0;\n}\n")
+
+
+@pytest.mark.parametrize("language, program, message_part, wrong, right, reason", [
+    ("c", UNUSED, "unused variable",
+     "You declare the variable `count`, but C has not seen a declaration of `count` before this point.",
+     "You declare the variable `count` but never use its value, which often means a typo or leftover code.",
+     "unused variable undeclared"),
+    ("c", SCANF, "expects argument of type",
+     "The `%d` in the format string is an invalid format specifier for `n`, so scanf cannot read it.",
+     "The format `%d` wants the address of an int, but `n` itself is passed; scanf needs an address to store into.",
+     "valid format specifier invalid"),
+    ("c", AVERAGE, "undeclared",
+     "The variable `total` has not been declared, so C does not know what `totl` means when you divide it.",
+     "You use `totl`, which is undeclared; `total` is declared and has a similar name, so check the spelling.",
+     "suggested name as the missing one"),
+    ("python", "def (width):\n    return width\n", "invalid syntax",
+     "This syntax error means Python expected a colon at the end of the `def` line, because a block header ends with one.",
+     "This syntax error means the `def` line has no function name between the keyword and the parentheses.",
+     "colon is missing"),
+    ("python", "x = 1\n(x = 1):\n    print(x)\n", "invalid syntax",
+     "A single `=` appears in this condition where Python expected a comparison; to compare two values you need `==`.",
+     "This line is a condition followed by a colon, but no keyword such as if or while starts it, so Python cannot read it.",
+     "without its if"),
+])
+def test_wrong_kinds_pass_the_old_checks_and_are_rejected_now(language, program, message_part, wrong, right, reason):
+    case = only_case(language, program, message_part)
+    assert passed_the_old_checks(wrong, case)
+    shown = judged(wrong, case)
+    assert shown.source == "rules", shown.note
+    assert any(reason in violation for violation in contract_violations(wrong, case))
+    assert judged(right, case).source == "model", contract_violations(right, case)
+
+
+def test_the_message_identifier_must_be_named():
+    case = only_case("c", AVERAGE, "undeclared")
+    assert "does not name `totl`, which the message names" in contract_violations(
+        "A variable is used here that C does not know yet, because it was not declared.", case)
+
+
+# ---- rule texts that read the code (knowledge/context.py) -----------------------------------------------------------
+
+def test_a_bad_declaration_inside_main_is_not_said_to_be_outside_any_function():
+    program = "#include <stdio.h>\n\nint main(void)\n{\n    int 2x = 5;\n    return 0;\n}\nint 3y = 1;\n"
+    inside, outside = [Case.of(d, program) for d in diagnostics("c", program) if "expected identifier" in d.message]
+    old_text = classify(inside.diagnostic).meaning  # the rule's text without the code's context
+    assert "outside any function" in old_text and contract_violations(old_text, inside)
+    assert "inside a function" in inside.classification.meaning and not contract_violations(rule_text(inside), inside)
+    assert "outside any function" in outside.classification.meaning  # at file scope the rule's own text is right
+
+
+def test_expected_paren_before_a_string_names_the_string():
+    program = "#include <stdio.h>\n\nint main(void)\n{\n    int x = 2;\n    printf(\"%d items\", x \"left\");\n    return 0;\n}\n"
+    case = only_case("c", program, "before string constant")
+    old = classify(case.diagnostic)
+    assert old.token == ")" and contract_violations(old.meaning, case)  # gcc's expected `)` shown as the offender
+    assert case.token == '"left"' and '`"left"`' in case.classification.meaning
+    assert not contract_violations(rule_text(case), case)
+
+
+@pytest.mark.parametrize("language, program, message_part", [
+    ("python", "x = 1\n(x = 1):\n    print(x)\n", "Maybe you meant '=='"),
+    ("c", "int main(void)\n{\n    int x = 1;\n    (x == 1) {\n        x = 2;\n    }\n    return x;\n}\n", "expected ';'"),
+])
+def test_a_condition_without_its_if_is_explained_as_a_missing_keyword(language, program, message_part):
+    case = only_case(language, program, message_part)
+    old_text = "\n".join((classify(case.diagnostic).meaning, classify(case.diagnostic).why))
+    assert contract_violations(old_text, case)  # `=` versus `==`, or a missing `;`
+    assert "`if`" in case.classification.meaning and not contract_violations(rule_text(case), case)
+
+
+def test_unsure_scope_falls_back_to_a_general_text():
+    program = "int main(void);\n{\n    return 0;\n}\nint 2x = 1;\n"  # a body after a `;`: the braces cannot be trusted
+    case = only_case("c", program, "before numeric constant")
+    assert "outside" not in case.classification.meaning and "`2x`" in case.classification.meaning
