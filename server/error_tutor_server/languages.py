@@ -82,13 +82,13 @@ C = Language(
     build_run=_compiler("build_c_run"), report_on_stdout_only=False, parse_output=_compiler("parse_c_output"),
     reported_anything=_compiler("c_reported_anything"), internal_failure=_compiler("c_internal_error"),
     vets_includes=True, refine=_compiler("refine_c_diagnostics"),
-    rule_table=Hook("error_tutor_server.knowledge.c_rules:RULES"),
+    rule_table=Hook("error_tutor_server.knowledge.c_static_rules:RULES"),
     worked_example=(
         "Compiler message (line 5): 'count' undeclared (first use in this function)\n"
         "Code:\n   4 |     int total = 0;\n   5 |     count = count + 1;\n"
         "Facts:\nCategory: undeclared-identifier\nConcept: declaring variables before use\nOffending token: count\n"
         "The mistake is most likely on line 5.",
-        "On line 5 you use `count`, but C has not seen a declaration of `count` before this point. "
+        "The compiler says `count` is undeclared: line 5 uses `count`, but no declaration of it comes before. "
         "Every variable must be declared with its type before it is used."))
 
 PYTHON = Language(
@@ -96,7 +96,7 @@ PYTHON = Language(
     default_filename="main.py", compiler_name="Python compiler", diagnostic_source=Fixed("python"),
     memory_limit_bytes=1 << 30, build_run=_compiler("build_python_run"), report_on_stdout_only=True,
     parse_output=_compiler("parse_python_output"), reported_anything=_compiler("python_reported_anything"),
-    rule_table=Hook("error_tutor_server.knowledge.python_rules:RULES"),
+    rule_table=Hook("error_tutor_server.knowledge.python_static_rules:RULES"),
     worked_example=(
         "Compiler message (line 2): SyntaxError: expected ':'\n"
         "Code:\n   1 | for n in range(3)\n   2 |     print(n)\n"
@@ -110,7 +110,7 @@ JAVA = Language(
     compiler_name="Java compiler", diagnostic_source=Fixed("javac"), memory_limit_bytes=6 << 30,  # a JVM
     build_run=_compiler("build_java_run"), report_on_stdout_only=False, parse_output=_compiler("parse_javac_output"),
     reported_anything=_compiler("javac_reported_anything"), internal_failure=_compiler("javac_system_error"),
-    rule_table=Hook("error_tutor_server.knowledge.java_rules:RULES"),
+    rule_table=Hook("error_tutor_server.knowledge.java_lint_rules:RULES"),
     worked_example=(
         "Compiler message (line 3): cannot find symbol\n"
         "Code:\n   3 |         System.out.println(mesage);\n"
