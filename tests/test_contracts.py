@@ -170,3 +170,11 @@ def test_unsure_scope_falls_back_to_a_general_text():
     program = "int main(void);\n{\n    return 0;\n}\nint 2x = 1;\n"  # a body after a `;`: the braces cannot be trusted
     case = only_case("c", program, "before numeric constant")
     assert "outside" not in case.classification.meaning and "`2x`" in case.classification.meaning
+
+
+def test_context_texts_follow_the_locale():
+    program = "#include <stdio.h>\n\nint main(void)\n{\n    int 2x = 5;\n    return 0;\n}\n"
+    [diagnostic] = [d for d in diagnostics("c", program) if "expected identifier" in d.message]
+    japanese = Case.of(diagnostic, program, "ja").classification
+    assert "関数の中" in japanese.meaning and "`2x`" in japanese.meaning
+    assert not contract_violations(rule_text(Case.of(diagnostic, program, "ja")), Case.of(diagnostic, program, "ja"))

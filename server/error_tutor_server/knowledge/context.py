@@ -103,6 +103,24 @@ _BRACE_INSIDE_FUNCTION = {
     "hint": "Look at the first error reported above line {line}, then check that each `{{` has exactly one `}}`.",
     "fix": "Correct the earlier error first; if this message remains, remove the extra `}}`.",
 }
+_BRACE_INSIDE_FUNCTION_JA = {
+    "meaning": "コンパイラはこの `}}` を予想していませんでした。括弧を数えると {line} 行目は関数の中ですが、コンパイラの読みでは開いているブロックがありません。",
+    "why": "`;` や `(` の抜け、読めない行など前のエラーがあると、コンパイラはブロックを見失い、後の `}}` が何も閉じていないように見えます。",
+    "hint": "{line} 行目より上で最初に報告されたエラーを見てから、各 `{{` にちょうど 1 つの `}}` があるか確認しましょう。",
+    "fix": "まず前のエラーを直します。それでもこのメッセージが残るなら、余分な `}}` を削除します。",
+}
+_INSIDE_FUNCTION_DECLARATION_JA = {
+    "meaning": "{line} 行目（関数の中）で、`{token}` の前に名前（または `(`）が必要だったため、そこの宣言を読めません。",
+    "why": "宣言では型の後に、英字・数字・`_` からなり数字で始まらずキーワードでもない名前が必要です。余分な型名やカンマがあると名前が見つかりません。",
+    "hint": "{line} 行目の宣言を見ましょう。型の後の語は正しい名前ですか？なぜ名前の位置に `{token}` がありますか？",
+    "fix": "宣言に正しい名前を付けるか、`{token}` の前の余分な語やカンマを削除します。",
+}
+_UNSURE_WHERE_DECLARATION_JA = {
+    "meaning": "{line} 行目の `{token}` の前に名前（または `(`）が必要でしたが、そこのコードは正しい宣言になっていません。",
+    "why": "宣言に正しい名前がない（名前は数字で始められず、キーワードも使えません）か、前の余分な `}}` が関数を早く閉じて、このコードが外に出ています。",
+    "hint": "{line} 行目の宣言と、その上の括弧を確認しましょう。各 `{{` にちょうど 1 つの `}}` がありますか？",
+    "fix": "宣言に正しい名前を付けるか、関数を早く閉じている `}}` を削除します。",
+}
 _UNSURE_WHERE_DECLARATION = {
     "meaning": "The compiler expected a name (or `(`) before `{token}` on line {line}, but the code there is not a valid declaration.",
     "why": "Either a declaration has no valid name (a name cannot start with a digit or be a keyword), or an extra `}}` earlier closed a function too soon and left this code outside it.",
@@ -123,9 +141,9 @@ _MISSING_KEYWORD_JA = {
 }
 
 
-def _variant(rule: Rule, texts: dict[str, str], ja: dict[str, str] | None = None) -> Rule:
-    """``rule`` with other texts (the Japanese ones dropped unless given: the English is then shown)."""
-    return dataclasses.replace(rule, **texts, translations={"ja": ja} if ja else {})
+def _variant(rule: Rule, texts: dict[str, str], ja: dict[str, str]) -> Rule:
+    """``rule`` with other texts, in English and Japanese."""
+    return dataclasses.replace(rule, **texts, translations={"ja": ja})
 
 
 def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str) -> Rule | None:
@@ -135,10 +153,11 @@ def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str) -
     if rule.id in ("c.code-outside-function", "c.extra-closing-brace"):  # their texts say "outside any function"
         scope = c_scope_at(program, diagnostic.line)
         if scope == "function":
-            return _variant(rule, _BRACE_INSIDE_FUNCTION if rule.id == "c.extra-closing-brace"
-                            else _INSIDE_FUNCTION_DECLARATION)
+            if rule.id == "c.extra-closing-brace":
+                return _variant(rule, _BRACE_INSIDE_FUNCTION, _BRACE_INSIDE_FUNCTION_JA)
+            return _variant(rule, _INSIDE_FUNCTION_DECLARATION, _INSIDE_FUNCTION_DECLARATION_JA)
         if scope is None and rule.id == "c.code-outside-function":
-            return _variant(rule, _UNSURE_WHERE_DECLARATION)
+            return _variant(rule, _UNSURE_WHERE_DECLARATION, _UNSURE_WHERE_DECLARATION_JA)
     return None
 
 
