@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -59,21 +60,23 @@ def tools() -> dict[str, Path]:
     return found
 
 
-def package_vsix(out: Path) -> Path:
-    """The extension as it is in the checkout, packaged the way build.sh does it."""
+def npm(*args: str) -> str:
+    proc = subprocess.run(["npm", *args], cwd=CLIENT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"npm {' '.join(args)}: {(proc.stdout + proc.stderr)[-3000:]}"
+    return proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
+def vsix(tmp_path_factory) -> dict:
+    """The extension as it is in the checkout, packaged the way build.sh does it, with vsce's output."""
     if shutil.which("npm") is None:
         pytest.skip("npm is not installed: the VS Code extension cannot be built (apt-get install npm)")
-
-    def npm(*args: str) -> None:
-        proc = subprocess.run(["npm", *args], cwd=CLIENT, capture_output=True, text=True, timeout=600)
-        assert proc.returncode == 0, f"npm {' '.join(args)}: {(proc.stdout + proc.stderr)[-3000:]}"
-
     if not (CLIENT / "node_modules" / ".bin" / "vsce").exists():
         npm("ci", "--no-audit", "--no-fund", "--loglevel=error")
-    npm("run", "compile")
-    vsix = out / "error-tutor.vsix"
-    npm("exec", "--", "vsce", "package", "--no-dependencies", "--out", str(vsix))
-    return vsix
+    path = tmp_path_factory.mktemp("vsix") / "error-tutor.vsix"
+    packaged = npm("run", "package", "--", "--out", str(path))  # compiles first (vscode:prepublish)
+    listed = npm("exec", "--", "vsce", "ls", "--no-dependencies")
+    return {"path": path, "package_log": packaged, "ls_log": listed}
 
 
 def free_port() -> int:
@@ -98,11 +101,10 @@ def wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout_s: float =
 
 
 @pytest.fixture(scope="module")
-def vscode(tmp_path_factory) -> dict:
+def vscode(tmp_path_factory, vsix) -> dict:
     """Run every step once in one code-server; return the report, with the paths it used."""
     found = tools()
     root = tmp_path_factory.mktemp("vscode")
-    vsix = package_vsix(root)
     profile, workspace, out = root / "profile", root / "workspace", root / "screenshots"
     for folder in (profile / "user" / "User", profile / "exts", workspace, out):
         folder.mkdir(parents=True)
@@ -133,7 +135,7 @@ def vscode(tmp_path_factory) -> dict:
     dirs = ["--user-data-dir", str(profile / "user"), "--extensions-dir", str(profile / "exts")]
     code_server = str(found["code_server"])
     started = time.monotonic()
-    proc = subprocess.run([code_server, *dirs, "--install-extension", str(vsix)], env=env,
+    proc = subprocess.run([code_server, *dirs, "--install-extension", str(vsix["path"])], env=env,
                           capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0 and "error-tutor" in proc.stdout, proc.stdout + proc.stderr
     install_s = time.monotonic() - started
@@ -265,3 +267,24 @@ def test_no_errors_in_the_browser_and_the_whole_run_is_quick(vscode):
     assert vscode["driver_exit"] == 0, logs
     assert vscode["browserErrors"] == [], vscode["browserErrors"]
     assert vscode["driver_s"] < 240, f"the steps took {vscode['driver_s']:.0f} s"
+
+
+def test_the_vsix_carries_a_marketplace_listing_and_packages_without_warnings(vsix):
+    for log in (vsix["package_log"], vsix["ls_log"]):
+        assert "WARNING" not in log and " is large" not in log and "ERROR" not in log, log
+    with zipfile.ZipFile(vsix["path"]) as archive:
+        names = set(archive.namelist())
+        manifest = archive.read("extension.vsixmanifest").decode("utf-8")
+        readme = archive.read("extension/readme.md").decode("utf-8")
+        package = json.loads(archive.read("extension/package.json"))
+    assert {"extension/images/icon.png", "extension/images/hover-c.png", "extension/changelog.md",
+            "extension/LICENSE.txt", "extension/readme.md"} <= names, names
+    assert "<Icon>extension/images/icon.png</Icon>" in manifest
+    assert "Education" in manifest and "compiler errors" in manifest and "<License>" in manifest
+    assert package["repository"]["url"].startswith("https://github.com/") and package["icon"] == "images/icon.png"
+    # the listing's screenshot, its link made absolute into the repository's editor-client folder
+    assert "](https://github.com/error-tutor/error-tutor/raw/HEAD/editor-client/images/hover-c.png)" in readme
+    assert "untrustedWorkspaces.restrictedConfigurations" in readme, "the README says what an untrusted folder cannot set"
+    with zipfile.ZipFile(vsix["path"]) as archive:
+        icon = archive.read("extension/images/icon.png")
+    assert icon[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(icon[16:20], "big") >= 128

@@ -193,8 +193,24 @@ async function openAndHover(page, shot, language, file) {
   await step(`${language}: hover explains the diagnostic`, async () => {
     const seen = await hover(page, opened.box, `a hover with an explanation on ${file}`,
       (text) => /What it means/.test(text));
-    return { ...seen, screenshot: await shot(`hover-${language}`) };
+    return { ...seen, screenshot: await shot(`hover-${language}`), closeup: await closeup(page, `hover-${language}-closeup`) };
   });
+}
+
+/** The active editor down to just below the hover: the picture for the README. */
+async function closeup(page, name) {
+  const clip = await page.evaluate(() => {
+    const group = document.querySelector(".editor-group-container.active").getBoundingClientRect();
+    const widget = [...document.querySelectorAll(".monaco-hover")].find((e) => e.offsetHeight > 0);
+    const box = widget ? widget.getBoundingClientRect() : group;
+    const left = Math.max(0, Math.min(group.left, box.left - 12));
+    const right = Math.min(window.innerWidth, Math.max(group.right, box.right + 12));
+    const bottom = Math.min(window.innerHeight, widget ? box.bottom + 16 : group.bottom);
+    return { x: left, y: group.top, width: right - left, height: bottom - group.top };
+  });
+  const file = path.join(config.outDir, `${name}.png`);
+  await page.screenshot({ path: file, clip });
+  return file;
 }
 
 async function run(page, shot) {
