@@ -90,7 +90,8 @@ run npm rebuild @parcel/watcher @vscode/deviceid @vscode/spdlog kerberos native-
 mkdir -p node_modules/@vscode/ripgrep/bin
 cp "$(command -v rg)" node_modules/@vscode/ripgrep/bin/rg
 ln -sfn node_modules node_modules.asar
-(cd extensions && run npm install --omit=dev --loglevel=error)
+cd extensions  # not in a subshell: give_up must end the script
+run npm install --omit=dev --loglevel=error
 cd "$DIR"
 XDG_CONFIG_HOME="$DIR/.config" run node_modules/.bin/code-server --version  # it would write ~/.config/code-server
 echo "$WANT" > STAMP

@@ -156,7 +156,15 @@ def vscode(tmp_path_factory, vsix) -> dict:
             "chromium": str(found["chromium"]), "playwrightCore": str(found["playwright_core"]),
             "files": SAMPLES}), encoding="utf-8")
         started = time.monotonic()
-        driver = subprocess.run(["node", str(DRIVER), str(config)], capture_output=True, text=True, timeout=420)
+        # its own process group, so that a driver stopped by the timeout takes its Chromium with it
+        driver = subprocess.Popen(["node", str(DRIVER), str(config)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True, start_new_session=True)
+        try:
+            driver_out, driver_err = driver.communicate(timeout=420)
+        except subprocess.TimeoutExpired:
+            os.killpg(driver.pid, 9)
+            driver_out, driver_err = driver.communicate()
+            driver_err += "\n(the driver was stopped after 420 s)"
         driver_s = time.monotonic() - started
     finally:
         os.killpg(server.pid, 15)
@@ -166,10 +174,10 @@ def vscode(tmp_path_factory, vsix) -> dict:
             os.killpg(server.pid, 9)
             server.wait()
     report_path = out / "report.json"
-    assert report_path.exists(), f"the driver wrote no report: {driver.stdout[-2000:]}{driver.stderr[-3000:]}"
+    assert report_path.exists(), f"the driver wrote no report: {driver_out[-2000:]}{driver_err[-3000:]}"
     report = json.loads(report_path.read_text(encoding="utf-8"))
     report.update(folder=str(out), feedback=str(feedback), install_s=install_s, driver_s=driver_s,
-                  driver_exit=driver.returncode, driver_stderr=driver.stderr[-3000:],
+                  driver_exit=driver.returncode, driver_stderr=driver_err[-3000:],
                   code_server_log=log.read_text(errors="replace")[-3000:],
                   server_log="".join(path.read_text(errors="replace")[-3000:]
                                      for path in (profile / "user" / "logs").rglob("*Error Tutor.log")))
