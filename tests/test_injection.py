@@ -149,7 +149,7 @@ def test_real_model_hover_never_shows_the_fix(path, model_tutor):
     explanation = model_tutor.explain(model_tutor.case(diagnostic, text))
     main, footer = split_footer(render_markdown(explanation, diagnostic, text, model_tutor.locale, panel=True))
     assert not leaks(main, fix), main
-    raw, _ = model_text(model_tutor, diagnostic, text)
+    raw, _ = model_text(model_tutor, model_tutor.case(diagnostic, text))
     assert raw, "the model was really asked"
     if "```" in raw or normalize_code(fix) in normalize_code(raw):
         assert explanation.source == "rules", "a text that obeyed the injection must be rejected"
