@@ -132,12 +132,13 @@ def classify(diagnostic: CompilerDiagnostic, locale: str = "en") -> Classificati
         for pattern in rule.compiled:
             match = pattern.search(text)
             if match and (in_source := rule.source_match(diagnostic.source_line)) is not None:
-                return _fill(rule, diagnostic, {**match.groupdict(default=""), **in_source}, locale, True)
-    return _fill(rules[-1], diagnostic, {}, locale, False)
+                return fill_rule(rule, diagnostic, {**match.groupdict(default=""), **in_source}, locale, True)
+    return fill_rule(rules[-1], diagnostic, {}, locale, False)
 
 
-def _fill(rule: Rule, diagnostic: CompilerDiagnostic, groups: dict, locale: str,
-          matched: bool) -> Classification:
+def fill_rule(rule: Rule, diagnostic: CompilerDiagnostic, groups: dict, locale: str,
+              matched: bool) -> Classification:
+    """The rule's texts filled with ``groups`` (the message's, and the code's for a rule read in context)."""
     token = offending_token(diagnostic, groups)
     values = _Blank(groups, token=token, line=str(diagnostic.line), message=diagnostic.message)
     texts = {k: v.format_map(values).strip() for k, v in _texts(rule, locale).items()}

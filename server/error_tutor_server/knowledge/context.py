@@ -13,7 +13,7 @@ import dataclasses
 import re
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
-from error_tutor_server.knowledge import Classification, Rule, _fill, rules_for, token_at
+from error_tutor_server.knowledge import Classification, Rule, fill_rule, rules_for, token_at
 
 # comments, string and character literals and preprocessor lines, blanked so braces in them do not count
 _C_NOISE = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|^[ \t]*#[^\n]*', re.S | re.M)
@@ -175,4 +175,4 @@ def in_context(found: Classification, diagnostic: CompilerDiagnostic, program: s
     groups = {**(match.groupdict(default="") if match else {}), **(rule.source_match(diagnostic.source_line) or {})}
     if token:
         groups["token"] = token
-    return _fill(variant or rule, diagnostic, groups, locale, True)
+    return fill_rule(variant or rule, diagnostic, groups, locale, True)
