@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the third-party editors that the end-to-end editor tests drive: Debian's Neovim
-# (tests/test_neovim.py) and, when asked, Emacs with Eglot (tests/test_emacs.py).
+# (tests/test_neovim.py) and, when asked, Emacs with Eglot (tests/test_emacs.py); and Debian's
+# clang, so that cCompiler: auto finds it (the C checks and their tests run with gcc and clang).
 #
 #   scripts/install_editor_deps.sh                # what `make setup` runs; idempotent
 #   scripts/install_editor_deps.sh --with-emacs   # also Emacs and Eglot (tests/test_emacs.py)
@@ -13,6 +14,7 @@ set -euo pipefail
 
 PACKAGES=()
 command -v nvim >/dev/null 2>&1 || PACKAGES+=(neovim)
+command -v clang >/dev/null 2>&1 || PACKAGES+=(clang)  # cCompiler: clang / auto, and its analysis flags
 if [ "${1:-}" = "--with-emacs" ]; then
     command -v emacs >/dev/null 2>&1 || PACKAGES+=(emacs-nox)
     ls -d /usr/share/emacs/site-lisp/elpa-src/eglot-* >/dev/null 2>&1 || PACKAGES+=(elpa-eglot)

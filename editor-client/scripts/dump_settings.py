@@ -24,7 +24,8 @@ log = logging.getLogger("error_tutor.editor_client")
 
 OUTPUT = Path(__file__).resolve().parents[1] / "server-settings.json"
 CHOICES = {"hintLevel": server_settings.HINT_LEVELS, "cCompiler": server_settings.C_COMPILERS,
-           "backend": server_settings.BACKENDS, "locale": server_settings.LOCALES}
+           "backend": server_settings.BACKENDS, "locale": server_settings.LOCALES,
+           "analysis": server_settings.ANALYSIS_DEPTHS}
 
 
 def json_type(default) -> str:

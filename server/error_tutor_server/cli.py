@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from error_tutor_server import __version__
-from error_tutor_server.compilers import diagnose
+from error_tutor_server.analysis import analyse
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
 from error_tutor_server.case import Explanation
@@ -71,8 +71,11 @@ def explain_file(path: Path, language: str | None, settings: TutorSettings, tuto
     if language not in LANGUAGES:
         raise TutorError(f"Cannot tell the language of '{path}'.", f"Pass --language {'|'.join(LANGUAGES)}.")
     text = read_program(path)
-    diagnostics = asyncio.run(diagnose(language, text, settings, filename=path.name,
-                                       include_dir=str(path.resolve().parent)))
+    analysis = asyncio.run(analyse(language, text, settings, filename=path.name,
+                                   include_dir=str(path.resolve().parent)))
+    if analysis.notice:
+        print(analysis.notice, file=sys.stderr)
+    diagnostics = analysis.diagnostics
     items = [(diagnostic, None if settings.exam_mode else tutor.explain(tutor.case(diagnostic, text)),
               cascade_root(diagnostics, index)) for index, diagnostic in enumerate(diagnostics)]
     return FileReport(path, language, text, items)

@@ -67,6 +67,7 @@ class CompilerRun:
     argv: list[str]
     stdin: bytes | None
     workdir: str
+    env: tuple[tuple[str, str], ...] = ()  # added to the environment (TMPDIR: a link's own temporary files)
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ async def _execute(run: CompilerRun, language: Language, timeout_s: float) -> Co
     event loop hundreds of times per check."""
     env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
     env.pop("JAVA_TOOL_OPTIONS", None)
+    env.update(run.env)
     async with COMPILE_SLOTS.hold():
         with tempfile.TemporaryFile(prefix="error-tutor-") as errors:
             proc = await asyncio.create_subprocess_exec(
@@ -213,10 +215,11 @@ def check_source(text: str) -> None:
 
 
 async def diagnose(language: str, text: str, settings: TutorSettings, filename: str | None = None,
-                   include_dir: str | None = None) -> list[CompilerDiagnostic]:
-    """Compile ``text`` with the real compiler for ``language``; return its diagnostics."""
+                   include_dir: str | None = None, record: Language | None = None) -> list[CompilerDiagnostic]:
+    """Compile ``text`` with the real compiler for ``language``; return its diagnostics. ``record``
+    replaces the language's own (analysis.py: the deeper passes, with the same limits and checks)."""
     check_source(text)
-    record = language_named(language)
+    record = record or language_named(language)
     filename = Path(filename or record.default_filename).name
     with tempfile.TemporaryDirectory(prefix="error-tutor-") as workdir:
         run = record.build_run(text, settings, workdir, filename, include_dir)
@@ -232,7 +235,7 @@ async def diagnose(language: str, text: str, settings: TutorSettings, filename: 
             refused = await asyncio.to_thread(includes.escapes, policy, opened, c_messages(output))
             if refused:
                 return [includes.refusal(text, refused)]
-    failure = compiler_failure(language, result, output, text, settings.compile_timeout_s)
+    failure = compiler_failure(language, result, output, text, settings.compile_timeout_s, record)
     if failure is not None:
         return [failure.with_source(text)]
     diagnostics = record.parse_output(output, filename)
@@ -288,23 +291,23 @@ def javac_system_error(result: CompilerResult) -> bool:
     return result.returncode >= 3
 
 
-def crashed(language: str, result: CompilerResult, output: str) -> bool:
+def crashed(language: str, result: CompilerResult, output: str, record: Language | None = None) -> bool:
     """A compiler that stopped without checking the file. gcc and javac exit 1 when the program
     has errors, and Python's checker exits 0, so only these count: a timeout, a signal, gcc's
     internal compiler error, javac's system error (3) or abnormal end (4), or a failure with
     no diagnostic at all."""
     if result.timed_out or result.returncode < 0:
         return True
-    broke_down = language_named(language).internal_failure
-    if broke_down is not None and broke_down(result):
+    record = record or language_named(language)
+    if record.internal_failure is not None and record.internal_failure(result):
         return True
-    return result.returncode != 0 and not reported_anything(language, output)
+    return result.returncode != 0 and not record.reported_anything(output)
 
 
 def compiler_failure(language: str, result: CompilerResult, output: str, text: str,
-                     timeout_s: float) -> CompilerDiagnostic | None:
+                     timeout_s: float, record: Language | None = None) -> CompilerDiagnostic | None:
     """One diagnostic at line 1 saying, in plain words, that the compiler could not check the file."""
-    if not crashed(language, result, output):
+    if not crashed(language, result, output, record):
         return None
     name, said = language_named(language).compiler_name, result.stderr + result.stdout
     if result.timed_out:

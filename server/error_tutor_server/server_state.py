@@ -17,7 +17,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from error_tutor_server.compilers import diagnose
+from error_tutor_server.analysis import analyse
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
 from error_tutor_server.render import cascade_root, render_markdown
@@ -230,15 +230,20 @@ class TutorServerState:
         if self.jobs is not None:
             self.jobs.cancel_where(lambda key: key[0] == uri)
         delay = self.settings.debounce_ms / 1000 if debounce else 0.0
-        doc.task = asyncio.get_running_loop().create_task(self._check(doc, version, text, delay))
+        # typing gets the fast syntax pass; open, save and new settings the deeper one too (analysis.py)
+        doc.task = asyncio.get_running_loop().create_task(self._check(doc, version, text, delay, deep=not debounce))
 
-    async def _check(self, doc: Document, version: int | None, text: str, delay: float) -> None:
+    async def _check(self, doc: Document, version: int | None, text: str, delay: float, deep: bool = False) -> None:
         if delay:
             await asyncio.sleep(delay)
         path = Path(to_fs_path(doc.uri) or "main")
         include_dir = str(path.parent) if path.parent.is_dir() else None
         try:
-            diagnostics = await diagnose(doc.language, text, self.settings, filename=path.name, include_dir=include_dir)
+            analysis = await analyse(doc.language, text, self.settings, filename=path.name, include_dir=include_dir,
+                                     deep=deep)
+            diagnostics = analysis.diagnostics
+            if analysis.notice:
+                self.show(analysis.notice)  # once per distinct message
         except TutorError as exc:
             self.show(str(exc))
             diagnostics = []

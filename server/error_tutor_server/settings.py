@@ -19,6 +19,7 @@ HINT_LEVELS = ("explain", "hint", "fix")
 C_COMPILERS = ("gcc", "clang", "auto")
 BACKENDS = ("local", "remote", "none")
 LOCALES = ("auto", "en", "ja")
+ANALYSIS_DEPTHS = ("syntax", "standard", "deep")  # see analysis.py
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class TutorSettings:
     python_command: str = "python3"
     javac_command: str = "javac"
     compile_timeout_s: float = 10.0
+    # on open and save: syntax (the compile check only) | standard (C compiled with optimisation and curated
+    # warnings, and linked; pyflakes; javac -Xlint) | deep (standard, and gcc's -fanalyzer)
+    analysis: str = "standard"
     hint_level: str = "hint"  # explain | hint | fix
     exam_mode: bool = False  # no explanations at all, only the compiler's diagnostics
     locale: str = "auto"  # auto (from the client) | en | ja
@@ -67,6 +71,7 @@ _CHOICES = {
     "c_compiler": C_COMPILERS,
     "backend": BACKENDS,
     "locale": LOCALES,
+    "analysis": ANALYSIS_DEPTHS,
 }
 MINIMUMS = {"compile_timeout_s": 0.5, "threads": 0, "gpu_layers": -1, "max_tokens": 16,
             "hover_budget_ms": 0, "debounce_ms": 0}

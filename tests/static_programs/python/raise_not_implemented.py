@@ -1,0 +1,6 @@
+# expect: line 3 python.raise-not-implemented
+def area(shape):
+    raise NotImplemented
+
+
+print(area("circle"))

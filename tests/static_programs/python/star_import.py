@@ -1,0 +1,4 @@
+# expect: line 2 python.star-import
+from math import *
+
+print(sqrt(16))
