@@ -178,3 +178,45 @@ def test_context_texts_follow_the_locale():
     japanese = Case.of(diagnostic, program, "ja").classification
     assert "関数の中" in japanese.meaning and "`2x`" in japanese.meaning
     assert not contract_violations(rule_text(Case.of(diagnostic, program, "ja")), Case.of(diagnostic, program, "ja"))
+
+
+# ---- texts that name the token the student's fix is about ----------------------------------------------------------
+
+def test_an_empty_operand_is_named_by_the_operator_before_it():
+    case = only_case("c", "int main(void)\n{\n    int n = 3;\n    if (n > 0 ||) {\n        n = 1;\n    }\n    return n;\n}\n",
+                     "expected expression")
+    assert case.token == ")" and "between `||` and `)`" in case.classification.meaning
+    assert "`||`" in case.classification.hint and not contract_violations(rule_text(case), case)
+    alone = only_case("c", "int main(void)\n{\n    int x = 1;\n    x = x +\n}\n", "expected expression")
+    assert alone.token == "}" and "between" not in alone.classification.meaning  # no token before it on its line
+    assert "before `}`" in alone.classification.meaning
+
+
+def test_a_condition_after_a_plain_else_is_explained_as_a_missing_if():
+    program = ("int main(void)\n{\n    int k = 1, a = 0;\n    if (k > 0) {\n        a = 1;\n    }\n"
+               "    else (k == 0) {\n        a = 2;\n    }\n    return a;\n}\n")
+    case = only_case("c", program, "expected ';'")
+    assert case.classification.rule_id == "c.missing-semicolon"
+    assert "`else` takes no condition" in case.classification.meaning and "`if`" in case.classification.why
+    assert not contract_violations(rule_text(case), case)
+    japanese = Case.of(case.diagnostic, program, "ja").classification
+    assert "`else`" in japanese.meaning and "`if`" in japanese.why
+
+
+def test_a_body_after_a_prototype_names_the_semicolon_that_ends_the_header():
+    program = "int max(int a, int b);\n{\n    return a > b ? a : b;\n}\n\nint main(void)\n{\n    return 0;\n}\n"
+    case = only_case("c", program, "expected identifier")
+    assert (case.diagnostic.line, case.token) == (2, "{")
+    assert "ends with `;`" in case.classification.meaning and "`;`" in case.classification.fix
+    assert not contract_violations(rule_text(case), case)
+    stray = only_case("c", "int total = 0;\n{\n    total = 1;\n}\n", "expected identifier")  # no header above
+    assert "ends with `;`" not in stray.classification.meaning
+
+
+def test_a_value_before_a_parenthesis_and_a_short_call_name_their_operators():
+    product = only_case("c", "int main(void)\n{\n    int a = 2, d;\n    d = a(a + 1);\n    return d;\n}\n",
+                        "called object")
+    assert "`*`" in product.classification.why and not contract_violations(rule_text(product), product)
+    short = only_case("c", "int add(int a, int b)\n{\n    return a + b;\n}\n\nint main(void)\n{\n    return add(1);\n}\n",
+                      "too few arguments")
+    assert "comma" in short.classification.hint and "parentheses" in short.classification.hint

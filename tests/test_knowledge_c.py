@@ -12,7 +12,7 @@ import pytest
 
 from conftest import corpus_path
 from error_tutor_server.diagnostics import CompilerDiagnostic
-from error_tutor_server.knowledge import TEXT_FIELDS, classify, c_rules
+from error_tutor_server.knowledge import TEXT_FIELDS, classify, c_rules, token_before
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 CORPUS = CORPORA / "c_tracer.jsonl"
@@ -276,3 +276,10 @@ def test_notes_do_not_hijack_the_message():
                        notes=("include '<stdlib.h>' or provide a declaration of 'malloc'",))
     assert (result.rule_id, result.token) == ("c.implicit-declaration", "malloc")
     assert _classify("expected '}'", "}", notes=("to match this '{'",)).rule_id == "c.unclosed-brace"
+
+
+def test_the_token_before_the_offending_one():
+    assert token_before("    if(n>0||){", 13, ")") == "||"  # the column of `)`
+    assert token_before("int i,N=;", 9, ";") == "="
+    assert token_before("}", 1, "}") == ""  # the first token of its line
+    assert token_before("int i,N=;", 9, "N") == ""  # not the token at the column

@@ -3,7 +3,8 @@
 ``classify(diagnostic)`` finds the rule whose pattern matches the compiler's message and
 returns a :class:`Classification`: the category, the concept behind it, the offending token
 and texts (what it means, why it happens, a hint, and a fix for self-study). The texts are
-templates over the regex's named groups plus ``{token}`` and ``{line}``. The rule-based
+templates over the regex's named groups plus ``{token}``, ``{line}`` and ``{previous}`` (the
+token just before the offending one on its line, "" when there is none). The rule-based
 explanation is built from these texts, and the model is given them as facts.
 """
 
@@ -101,6 +102,14 @@ def token_at(source_line: str, column: int) -> str:
     return tokens[-1].group(0) if tokens else ""  # reported past the end: the line's last token
 
 
+def token_before(source_line: str, column: int, token: str) -> str:
+    """The token just before ``token`` when ``token`` is the one at ``column`` on the line, else ""."""
+    index = max(column - 1, 0)
+    tokens = [m.group(0) for m in _WORD.finditer(source_line)]
+    at = next((i for i, m in enumerate(_WORD.finditer(source_line)) if m.end() > index), len(tokens))
+    return tokens[at - 1] if 0 < at < len(tokens) and tokens[at] == token else ""
+
+
 def offending_token(diagnostic: CompilerDiagnostic, groups: dict[str, str]) -> str:
     """The token to name: the rule's ``token`` group, a quoted name, or the one at the column."""
     if groups.get("token"):
@@ -140,7 +149,8 @@ def fill_rule(rule: Rule, diagnostic: CompilerDiagnostic, groups: dict, locale: 
               matched: bool) -> Classification:
     """The rule's texts filled with ``groups`` (the message's, and the code's for a rule read in context)."""
     token = offending_token(diagnostic, groups)
-    values = _Blank(groups, token=token, line=str(diagnostic.line), message=diagnostic.message)
+    values = _Blank(groups, token=token, line=str(diagnostic.line), message=diagnostic.message,
+                    previous=groups.get("previous") or token_before(diagnostic.source_line, diagnostic.column, token))
     texts = {k: v.format_map(values).strip() for k, v in _texts(rule, locale).items()}
     return Classification(rule_id=rule.id, category=rule.id.split(".", 1)[1], concept=rule.concept,
                           token=token, matched=matched, **texts)

@@ -13,7 +13,7 @@ import dataclasses
 import re
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
-from error_tutor_server.knowledge import Classification, Rule, fill_rule, rules_for, token_at
+from error_tutor_server.knowledge import Classification, Rule, fill_rule, rules_for, token_at, token_before
 
 # comments, string and character literals and preprocessor lines, blanked so braces in them do not count
 _C_NOISE = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|^[ \t]*#[^\n]*', re.S | re.M)
@@ -23,6 +23,10 @@ _CONDITION_OPERATOR = re.compile(r"==|!=|<=|>=|<|>|&&|\|\||\b(?:and|or|not|in|is
 _PY_BLOCK_KEYWORDS = {"if", "elif", "else", "for", "while", "def", "class", "try", "except", "finally", "with",
                       "async", "match", "case", "lambda"}
 _C_OPEN_CONTINUATION = re.compile(r"(?:\b(?:if|while|for|switch|else|return)|&&|\|\||[,(=?:])\s*$")
+# `else (a > b) {`: a condition written after a plain `else`
+_ELSE_CONDITION = re.compile(r"^\}?\s*else\s*\((?P<inside>.*)\)\s*(?:\{.*)?$")
+# a function header ended by `;` (a prototype): `int max(int a, int b);`
+_PROTOTYPE = re.compile(r"^[A-Za-z_][\w\s*]*[\s*][A-Za-z_]\w*\s*\([^;{}]*\)\s*;$")
 
 
 def _blank(match: re.Match) -> str:
@@ -140,16 +144,81 @@ _MISSING_KEYWORD_JA = {
     "fix": "{line} 行目を、条件が属するキーワードで始めます。",
 }
 
+_OPERAND_MISSING = {
+    "meaning": "The compiler expected a value or expression between `{previous}` and `{token}` on line {line}, but nothing there can be read as one.",
+    "hint": "On line {line}, what should stand between `{previous}` and `{token}`, or is `{previous}` itself out of place?",
+}
+_OPERAND_MISSING_JA = {
+    "meaning": "{line} 行目の `{previous}` と `{token}` の間に値や式があるはずでしたが、そこには読めるものがありません。",
+    "hint": "{line} 行目で `{previous}` と `{token}` の間には何が入るべきですか？それとも `{previous}` 自体が余分ですか？",
+}
+_ELSE_CONDITION_TEXTS = {
+    "meaning": "On line {line} a condition in parentheses follows `else`, but `else` takes no condition: the compiler read the parentheses as a statement of their own and expected a `;` after them, before `{token}`.",
+    "why": "Only `if` (and so `else if`) takes a condition; a plain `else` runs whenever the `if` before it was false, so a condition written right after it belongs to no `if`.",
+    "hint": "What should come between `else` and the condition on line {line}?",
+    "fix": "Write `if` between `else` and the condition, or remove the condition if this branch should run in every other case.",
+}
+_ELSE_CONDITION_JA = {
+    "meaning": "{line} 行目で `else` の後に括弧の条件がありますが、`else` は条件を取りません。コンパイラは括弧を 1 つの文として読み、`{token}` の前に `;` が必要だと判断しました。",
+    "why": "条件を取るのは `if`（つまり `else if`）だけです。ただの `else` は前の `if` が偽のときに実行されるので、その直後の条件はどの `if` にも属しません。",
+    "hint": "{line} 行目で `else` と条件の間には何が入るべきですか？",
+    "fix": "`else` と条件の間に `if` を書くか、他のすべての場合に実行する分岐なら条件を削除します。",
+}
+_BODY_AFTER_PROTOTYPE = {
+    "meaning": "The `{{` on line {line} is outside any function: the header on the line above ends with `;`, so the compiler read it as a complete declaration, and this `{{` opens a body that belongs to nothing.",
+    "why": "A function definition's header is followed directly by its `{{` body; a `;` after the `)` ends the header as a prototype, a declaration without a body.",
+    "hint": "Look at how the line above line {line} ends: should the header stop there, or lead into this body?",
+    "fix": "Remove the `;` between the function's header and its `{{`.",
+}
+_BODY_AFTER_PROTOTYPE_JA = {
+    "meaning": "{line} 行目の `{{` は関数の外にあります。上の行の見出しが `;` で終わっているため完全な宣言として読まれ、この `{{` はどこにも属さない本体を開いています。",
+    "why": "関数定義の見出しの直後には `{{` で始まる本体が続きます。`)` の後の `;` は見出しをプロトタイプ（本体のない宣言）として終わらせます。",
+    "hint": "{line} 行目の上の行がどう終わっているか見ましょう。見出しはそこで終わるべきですか、それともこの本体に続くべきですか？",
+    "fix": "関数の見出しと `{{` の間の `;` を削除します。",
+}
+
 
 def _variant(rule: Rule, texts: dict[str, str], ja: dict[str, str]) -> Rule:
-    """``rule`` with other texts, in English and Japanese."""
-    return dataclasses.replace(rule, **texts, translations={"ja": ja})
+    """``rule`` with other texts, in English and Japanese (the texts not given stay the rule's)."""
+    return dataclasses.replace(rule, **texts, translations={"ja": {**rule.translations.get("ja", {}), **ja}})
 
 
-def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str) -> Rule | None:
+def operand_missing_after(diagnostic: CompilerDiagnostic, token: str) -> str:
+    """For "expected expression before X": the operator or separator just before X on the line, which has
+    nothing after it (`=` in `n=;`, `||` in `a>0||)`), or "" when the token before X is a name, a value or a
+    closing bracket (or X is not on the line)."""
+    previous = token_before(diagnostic.source_line, diagnostic.column, token)
+    return previous if previous and not re.match(r"[\w\"')\]}]", previous) else ""
+
+
+def else_with_condition(diagnostic: CompilerDiagnostic, program: str) -> bool:
+    """Whether the offending line is a plain `else` followed by a condition in parentheses (`else (a > b) {`)."""
+    lines = program.splitlines()
+    if diagnostic.language != "c" or not 1 <= diagnostic.line <= len(lines):
+        return False
+    found = _ELSE_CONDITION.match(_code_of(lines[diagnostic.line - 1], "c").strip())
+    return bool(found and _CONDITION_OPERATOR.search(found["inside"]))
+
+
+def body_after_prototype(diagnostic: CompilerDiagnostic, program: str, token: str) -> bool:
+    """Whether a `{` at file scope follows a function header that ends with `;` on the line above."""
+    lines = program.splitlines()
+    if diagnostic.language != "c" or token != "{" or not 1 < diagnostic.line <= len(lines):
+        return False
+    above = next((_code_of(text, "c").strip() for text in reversed(lines[:diagnostic.line - 1]) if text.strip()), "")
+    return bool(_PROTOTYPE.match(above)) and c_scope_at(program, diagnostic.line) == "file"
+
+
+def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, token: str) -> Rule | None:
     """The rule with texts that fit the program, or None when its own texts fit."""
     if missing_condition_keyword(diagnostic, program):
         return _variant(rule, _MISSING_KEYWORD, _MISSING_KEYWORD_JA)
+    if rule.id == "c.expected-expression" and operand_missing_after(diagnostic, token):
+        return _variant(rule, _OPERAND_MISSING, _OPERAND_MISSING_JA)
+    if rule.id == "c.missing-semicolon" and else_with_condition(diagnostic, program):
+        return _variant(rule, _ELSE_CONDITION_TEXTS, _ELSE_CONDITION_JA)
+    if rule.id == "c.code-outside-function" and body_after_prototype(diagnostic, program, token):
+        return _variant(rule, _BODY_AFTER_PROTOTYPE, _BODY_AFTER_PROTOTYPE_JA)
     if rule.id in ("c.code-outside-function", "c.extra-closing-brace"):  # their texts say "outside any function"
         scope = c_scope_at(program, diagnostic.line)
         if scope == "function":
@@ -166,8 +235,8 @@ def in_context(found: Classification, diagnostic: CompilerDiagnostic, program: s
     rule = next((r for r in rules_for(diagnostic.language) if r.id == found.rule_id), None)
     if rule is None or not found.matched:
         return found
-    variant = _context_variant(rule, diagnostic, program)
     token = described_token(diagnostic)
+    variant = _context_variant(rule, diagnostic, program, token or found.token)
     if variant is None and not token:
         return found
     text = "\n".join((diagnostic.message, *diagnostic.notes))
