@@ -220,3 +220,17 @@ def test_a_value_before_a_parenthesis_and_a_short_call_name_their_operators():
     short = only_case("c", "int add(int a, int b)\n{\n    return a + b;\n}\n\nint main(void)\n{\n    return add(1);\n}\n",
                       "too few arguments")
     assert "comma" in short.classification.hint and "parentheses" in short.classification.hint
+
+
+def test_a_call_without_parentheses_names_the_function_and_its_missing_parenthesis():
+    program = '#include <stdio.h>\n\nint main(void)\n{\n    int sum = 1;\n    printf sum;\n    return 0;\n}\n'
+    case = only_case("c", program, "expected ';'")
+    assert case.token == "sum" and "`printf` is followed by `sum` without a `(`" in case.classification.meaning
+    assert not contract_violations(rule_text(case), case)
+    twice = "int main(void)\n{\n    int count = 1;\n    count count + 1;\n    return count;\n}\n"  # not a function
+    assert "without a `(`" not in only_case("c", twice, "expected ';'").classification.meaning
+
+
+def test_an_undeclared_name_is_told_to_need_a_type():
+    case = only_case("c", "int main(void)\n{\n    for (i = 0; i < 3; i++) {\n    }\n    return 0;\n}\n", "undeclared")
+    assert "`int`" in case.classification.why and not contract_violations(rule_text(case), case)

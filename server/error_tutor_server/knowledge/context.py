@@ -25,6 +25,9 @@ _PY_BLOCK_KEYWORDS = {"if", "elif", "else", "for", "while", "def", "class", "try
 _C_OPEN_CONTINUATION = re.compile(r"(?:\b(?:if|while|for|switch|else|return)|&&|\|\||[,(=?:])\s*$")
 # `else (a > b) {`: a condition written after a plain `else`
 _ELSE_CONDITION = re.compile(r"^\}?\s*else\s*\((?P<inside>.*)\)\s*(?:\{.*)?$")
+# library functions a novice calls; a program's own functions are recognised by a call or definition with `(`
+_LIBRARY_FUNCTIONS = {"printf", "scanf", "puts", "gets", "fgets", "putchar", "getchar", "malloc", "calloc", "realloc",
+                      "free", "strlen", "strcpy", "strcat", "strcmp", "sqrt", "pow", "abs", "exit"}
 # a function header ended by `;` (a prototype): `int max(int a, int b);`
 _PROTOTYPE = re.compile(r"^[A-Za-z_][\w\s*]*[\s*][A-Za-z_]\w*\s*\([^;{}]*\)\s*;$")
 
@@ -164,6 +167,18 @@ _ELSE_CONDITION_JA = {
     "hint": "{line} 行目で `else` と条件の間には何が入るべきですか？",
     "fix": "`else` と条件の間に `if` を書くか、他のすべての場合に実行する分岐なら条件を削除します。",
 }
+_CALL_WITHOUT_PARENTHESES = {
+    "meaning": "On line {line} the function `{previous}` is followed by `{token}` without a `(`: the compiler read `{previous}` alone as a complete expression and expected a `;` after it, before `{token}`.",
+    "why": "A function is called by writing its arguments in parentheses right after its name; without `(` and `)` the name is not a call, and what follows it cannot be read.",
+    "hint": "On line {line}, what must come right after `{previous}` and surround its arguments for it to be a call?",
+    "fix": "Put the arguments of `{previous}` between `(` and `)`.",
+}
+_CALL_WITHOUT_PARENTHESES_JA = {
+    "meaning": "{line} 行目で関数 `{previous}` の後に `(` がなく `{token}` が続いています。コンパイラは `{previous}` だけを完全な式として読み、`{token}` の前に `;` が必要だと判断しました。",
+    "why": "関数は名前の直後に括弧で囲んだ引数を書いて呼び出します。`(` と `)` がないと呼び出しにならず、その後が読めません。",
+    "hint": "{line} 行目で `{previous}` を呼び出しにするには、その直後に何を書いて引数を囲む必要がありますか？",
+    "fix": "`{previous}` の引数を `(` と `)` で囲みます。",
+}
 _BODY_AFTER_PROTOTYPE = {
     "meaning": "The `{{` on line {line} is outside any function: the header on the line above ends with `;`, so the compiler read it as a complete declaration, and this `{{` opens a body that belongs to nothing.",
     "why": "A function definition's header is followed directly by its `{{` body; a `;` after the `)` ends the header as a prototype, a declaration without a body.",
@@ -200,6 +215,16 @@ def else_with_condition(diagnostic: CompilerDiagnostic, program: str) -> bool:
     return bool(found and _CONDITION_OPERATOR.search(found["inside"]))
 
 
+def call_without_parentheses(diagnostic: CompilerDiagnostic, program: str, token: str) -> str:
+    """The function named just before the token gcc stopped at, when that token is not the `(` a call
+    needs (`printf "hi";`, `printf sum;`), else ""."""
+    name = token_before(diagnostic.source_line, diagnostic.column, token)
+    if diagnostic.language != "c" or not re.fullmatch(r"[A-Za-z_]\w*", name) or not re.match(r"[\w\"']", token):
+        return ""
+    code = _C_NOISE.sub(_blank, program)
+    return name if name in _LIBRARY_FUNCTIONS or re.search(rf"\b{name}\s*\(", code) else ""
+
+
 def body_after_prototype(diagnostic: CompilerDiagnostic, program: str, token: str) -> bool:
     """Whether a `{` at file scope follows a function header that ends with `;` on the line above."""
     lines = program.splitlines()
@@ -217,6 +242,8 @@ def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, t
         return _variant(rule, _OPERAND_MISSING, _OPERAND_MISSING_JA)
     if rule.id == "c.missing-semicolon" and else_with_condition(diagnostic, program):
         return _variant(rule, _ELSE_CONDITION_TEXTS, _ELSE_CONDITION_JA)
+    if rule.id == "c.missing-semicolon" and call_without_parentheses(diagnostic, program, token):
+        return _variant(rule, _CALL_WITHOUT_PARENTHESES, _CALL_WITHOUT_PARENTHESES_JA)
     if rule.id == "c.code-outside-function" and body_after_prototype(diagnostic, program, token):
         return _variant(rule, _BODY_AFTER_PROTOTYPE, _BODY_AFTER_PROTOTYPE_JA)
     if rule.id in ("c.code-outside-function", "c.extra-closing-brace"):  # their texts say "outside any function"
