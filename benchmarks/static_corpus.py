@@ -6,11 +6,15 @@ rule (not the fallback), and *on the right line* when that diagnostic is on line
 programs need the ``deep`` analysis (gcc's -fanalyzer); the others are checked with ``standard``.
 
     .venv/bin/python benchmarks/static_corpus.py            # one line per program, then the figures
+    .venv/bin/python benchmarks/static_corpus.py --write-corpora tests/static_programs/corpora
+        # the same programs as JSON Lines corpora (one per language) for `error-tutor eval --corpus`
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import re
 import sys
 from dataclasses import dataclass
@@ -77,7 +81,32 @@ async def check(program: Program, settings: TutorSettings | None = None) -> Outc
     return Outcome(program, analysis.diagnostics, *best)
 
 
-def main() -> int:
+def corpus_rows(language: str) -> list[dict]:
+    """The programs of ``language`` as rows of a static-analysis corpus (``eval_cases.static_case``)."""
+    return [{"id": str(p.path.relative_to(PROGRAMS)), "filename": p.path.name, "source": p.text,
+             "expected_line": p.line, "expected_rule": p.rule, "analysis": p.depth}
+            for p in programs() if p.language == language]
+
+
+def write_corpora(folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for language in sorted({p.language for p in programs()}):
+        path = folder / f"static_{language}.jsonl"
+        path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in corpus_rows(language)),
+                        encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write-corpora", metavar="DIR", help="write the programs as JSON Lines corpora into DIR")
+    args = parser.parse_args(argv)
+    if args.write_corpora:
+        for path in write_corpora(Path(args.write_corpora)):
+            print(path)
+        return 0
     outcomes = [asyncio.run(check(program)) for program in programs()]
     for outcome in outcomes:
         p = outcome.program

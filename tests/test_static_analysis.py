@@ -8,6 +8,7 @@ English and Japanese) must keep the fact contract of its case.
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from pathlib import Path
 
@@ -184,3 +185,24 @@ def test_union_keeps_one_of_each():
     a = CompilerDiagnostic("c", 3, 1, 3, 2, "warning", "same")
     b = CompilerDiagnostic("c", 1, 1, 1, 2, "error", "first")
     assert union([a], [a, b]) == [b, a]
+
+
+def test_the_eval_corpora_are_the_programs():
+    from static_corpus import corpus_rows
+
+    folder = Path(__file__).resolve().parent / "static_programs" / "corpora"
+    for language in ("c", "python", "java"):
+        rows = [json.loads(line) for line in (folder / f"static_{language}.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert rows == corpus_rows(language), "run benchmarks/static_corpus.py --write-corpora tests/static_programs/corpora"
+
+
+def test_eval_reads_a_static_corpus():
+    from error_tutor_finetune.eval_cases import build_case, load_corpus
+
+    path = Path(__file__).resolve().parent / "static_programs" / "corpora" / "static_python.jsonl"
+    language, rows = load_corpus(path)
+    assert language == "python"
+    row = next(row for _, row, _ in rows if row["id"].endswith("undefined_name.py"))
+    case = build_case(row, language, path.name, TutorSettings())
+    assert case.truth_lines == {6} and case.diagnostic.line == 6 and "valeus" in case.targets
+    assert build_case({**row, "source": "print(1)\n"}, language, path.name, TutorSettings()).startswith("no diagnostic")

@@ -9,10 +9,14 @@ Each corpus row becomes a :class:`Case` (or a :class:`Skipped` with the reason):
   error column; its ``friendly_output`` is the expert explanation.
 * Java (UPenn): there is no full program, only javac's message and the offending line with
   its caret, so the diagnostic is rebuilt from them and the line is placed at its line number.
+* Static-analysis corpora (rows with ``expected_rule``, any language; ``benchmarks/static_corpus.py
+  --write-corpora``): novice programs that compile, checked live with the deeper analysis
+  (``analysis.py``); the truth is the row's ``expected_line``, and its first shown diagnostic is explained.
 """
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import hashlib
 import json
@@ -36,6 +40,8 @@ REQUIRED = {
     "python": ("source", "friendly_output"),
     "java": ("line", "message", "message_with_context"),
 }
+STATIC_REQUIRED = ("source", "expected_line", "expected_rule")
+_QUOTED_NAME = re.compile(r"['‘`]([A-Za-z_][A-Za-z0-9_]*)['’`]")
 # a field only this corpus has -> its language
 SIGNATURES = {"student_fixed_line": "c", "friendly_output": "python", "message_with_context": "java"}
 
@@ -129,6 +135,10 @@ def corpus_language(path: Path, rows: list[dict]) -> str:
     """The corpus's language, from the fields only its kind of row has."""
     votes: dict[str, int] = {}
     for row in rows:
+        if isinstance(row.get("expected_rule"), str):  # a static-analysis corpus: the rule says the language
+            language = row["expected_rule"].split(".", 1)[0]
+            votes[language] = votes.get(language, 0) + 1
+            continue
         for name, language in SIGNATURES.items():
             if name in row:
                 votes[language] = votes.get(language, 0) + 1
@@ -257,8 +267,34 @@ def java_targets(diagnostic: CompilerDiagnostic) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for t in found if t.strip()))
 
 
+def static_case(row: dict, language: str, corpus: str, settings: TutorSettings) -> Case | str:
+    """A program of a static-analysis corpus: its first diagnostic with the deeper check on."""
+    from error_tutor_server.analysis import analyse  # the server's orchestration of both passes
+
+    absent = [name for name in STATIC_REQUIRED if row.get(name) is None]
+    if absent:
+        return "missing field(s) " + ", ".join(absent)
+    if not str(row["expected_line"]).strip().isdigit():
+        return f"field expected_line is not a line number ({row['expected_line']!r})"
+    depth = str(row.get("analysis") or settings.analysis)
+    try:
+        found = asyncio.run(analyse(language, str(row["source"]), settings.replace(analysis=depth),
+                                    filename=str(row.get("filename") or "") or None)).diagnostics
+    except TutorError as exc:
+        return f"the compiler failed ({exc})"
+    if not found:
+        return f"no diagnostic at all (analysis {depth})"
+    diagnostic = found[0]
+    names = tuple(dict.fromkeys(n for n in _QUOTED_NAME.findall(diagnostic.message) if n in diagnostic.source_line))
+    return Case(id=str(row.get("id", "")), corpus=corpus, language=language, program=str(row["source"]),
+                diagnostic=diagnostic, truth_lines=frozenset({int(row["expected_line"])}),
+                targets=names or (token_at(diagnostic.source_line, diagnostic.column),))
+
+
 def build_case(row: dict, language: str, corpus: str, settings: TutorSettings) -> Case | str:
     """A case, or the reason the row was skipped."""
+    if "expected_rule" in row:
+        return static_case(row, language, corpus, settings)
     why = missing_fields(row, language)
     if why:
         return why

@@ -1,11 +1,10 @@
-// expect: line 8 java.unchecked
+// expect: line 6 java.unchecked
 import java.util.ArrayList;
 
 class Main {
     public static void main(String[] args) {
-        ArrayList<String> names = new ArrayList<>();
-        ArrayList copy = names;
-        copy.add("Ada");
+        ArrayList<String> names = new ArrayList();
+        names.add("Ada");
         System.out.println(names.size());
     }
 }
