@@ -156,6 +156,12 @@ def test_c_flag_allow_list(flag, allowed):
     assert (flag in settings.c_flags) is allowed and bool(warnings) is not allowed
 
 
+@pytest.mark.parametrize("program", ["/bin/sh", "./gcc", "gcc -wrapper x", "cc1"])
+def test_the_c_compiler_is_a_choice_not_a_program(program):
+    settings, warnings = LabPolicy().apply({"cCompiler": program})
+    assert settings.c_compiler == "gcc" and "cCompiler" in warnings[0]
+
+
 def test_trusted_sources_may_name_programs_but_editors_may_not():
     lab = LabPolicy(defaults={"python_command": "/opt/python3.12/bin/python3"})
     assert lab.apply(None)[0].python_command == "/opt/python3.12/bin/python3"
