@@ -3,7 +3,8 @@
 Each program's first line says what it must get: ``// expect: line N RULE_ID [deep]`` (``#`` in
 Python). A program counts as *explained* when a diagnostic of the check is classified by that
 rule (not the fallback), and *on the right line* when that diagnostic is on line N. ``deep``
-programs need the ``deep`` analysis (gcc's -fanalyzer); the others are checked with ``standard``.
+programs need the ``deep`` analysis (gcc's -fanalyzer); the others are checked with ``standard``. A final ``clang``
+marks a wording only clang prints (that program is checked with clang).
 
     .venv/bin/python benchmarks/static_corpus.py            # one line per program, then the figures
     .venv/bin/python benchmarks/static_corpus.py --write-corpora tests/static_programs/corpora
@@ -27,7 +28,8 @@ from error_tutor_server.languages import language_for_path
 from error_tutor_server.settings import TutorSettings
 
 PROGRAMS = Path(__file__).resolve().parents[1] / "tests" / "static_programs"
-_EXPECT = re.compile(r"^(?://|#)\s*expect: line (?P<line>\d+) (?P<rule>[a-z]+\.[a-z0-9-]+)(?: (?P<depth>deep))?")
+_EXPECT = re.compile(r"^(?://|#)\s*expect: line (?P<line>\d+) (?P<rule>[a-z]+\.[a-z0-9-]+)(?: (?P<depth>deep))?"
+                     r"(?: (?P<compiler>clang))?")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Program:
     line: int
     rule: str
     depth: str
+    compiler: str = ""  # "clang": a wording only clang has (the C compiler otherwise is the setting's)
 
     @property
     def text(self) -> str:
@@ -67,12 +70,15 @@ def programs() -> list[Program]:
             continue
         head = _EXPECT.match(path.read_text(encoding="utf-8").splitlines()[0])
         if head:
-            found.append(Program(path, language, int(head["line"]), head["rule"], head["depth"] or "standard"))
+            found.append(Program(path, language, int(head["line"]), head["rule"], head["depth"] or "standard",
+                                 head["compiler"] or ""))
     return found
 
 
 async def check(program: Program, settings: TutorSettings | None = None) -> Outcome:
     settings = (settings or TutorSettings()).replace(analysis=program.depth)
+    if program.compiler:
+        settings = settings.replace(c_compiler=program.compiler)
     analysis = await analyse(program.language, program.text, settings, filename=program.path.name)
     text = program.text
     cases = [(d, Case.of(d, text)) for d in analysis.diagnostics]
@@ -84,7 +90,8 @@ async def check(program: Program, settings: TutorSettings | None = None) -> Outc
 def corpus_rows(language: str) -> list[dict]:
     """The programs of ``language`` as rows of a static-analysis corpus (``eval_cases.static_case``)."""
     return [{"id": str(p.path.relative_to(PROGRAMS)), "filename": p.path.name, "source": p.text,
-             "expected_line": p.line, "expected_rule": p.rule, "analysis": p.depth}
+             "expected_line": p.line, "expected_rule": p.rule, "analysis": p.depth,
+             **({"c_compiler": p.compiler} if p.compiler else {})}
             for p in programs() if p.language == language]
 
 

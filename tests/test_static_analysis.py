@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -50,6 +51,8 @@ def test_there_is_a_program_for_every_new_kind():
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=[str(p.path.relative_to(p.path.parents[1])) for p in PROGRAMS])
 def test_each_kind_is_explained_on_its_line_and_keeps_its_contract(program):
+    if program.compiler and not shutil.which(program.compiler):
+        pytest.skip(f"{program.compiler} is not installed (make setup installs it)")
     outcome = asyncio.run(check(program, GCC))
     got = [(d.line, d.message) for d in outcome.diagnostics]
     assert outcome.explained, f"no diagnostic classified {program.rule}: {got}"
@@ -206,3 +209,12 @@ def test_eval_reads_a_static_corpus():
     case = build_case(row, language, path.name, TutorSettings())
     assert case.truth_lines == {6} and case.diagnostic.line == 6 and "valeus" in case.targets
     assert build_case({**row, "source": "print(1)\n"}, language, path.name, TutorSettings()).startswith("no diagnostic")
+
+
+@pytest.mark.skipif(not shutil.which("clang"), reason="clang is not installed (make setup installs it)")
+def test_clang_gets_the_same_deeper_check_and_link():
+    clang = TutorSettings(c_compiler="clang")
+    text = "#include <stdio.h>\nint helper(int x);\nint main(void)\n{\n    int n;\n    printf(\"%d\\n\", helper(n));\n    return 0;\n}\n"
+    found = [(d.line, d.severity, d.message) for d in run("c", text, clang).diagnostics]
+    assert (6, "warning", "variable 'n' is uninitialized when used here") in found
+    assert (6, "error", "undefined reference to 'helper'") in found

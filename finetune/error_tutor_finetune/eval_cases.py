@@ -278,7 +278,8 @@ def static_case(row: dict, language: str, corpus: str, settings: TutorSettings) 
         return f"field expected_line is not a line number ({row['expected_line']!r})"
     depth = str(row.get("analysis") or settings.analysis)
     try:
-        found = asyncio.run(analyse(language, str(row["source"]), settings.replace(analysis=depth),
+        chosen = settings.replace(analysis=depth, c_compiler=str(row.get("c_compiler") or settings.c_compiler))
+        found = asyncio.run(analyse(language, str(row["source"]), chosen,
                                     filename=str(row.get("filename") or "") or None)).diagnostics
     except TutorError as exc:
         return f"the compiler failed ({exc})"

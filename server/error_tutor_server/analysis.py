@@ -56,7 +56,7 @@ GCC_DEEP_FLAGS = ("-fanalyzer", "-Wno-analyzer-possible-null-dereference", "-Wno
                   "-Wno-analyzer-fd-leak", "-Wno-analyzer-file-leak")
 CLANG_STANDARD_FLAGS = ("-O2", "-g", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-sign-compare",
                         "-Wno-missing-field-initializers", "-Wshadow", "-Wformat=2", "-Wvla", "-Wreturn-type",
-                        "-Wconditional-uninitialized", "-Warray-bounds")
+                        "-Wconditional-uninitialized", "-Warray-bounds", "-Wimplicit-fallthrough")
 # warnings that are certainly mistakes, shown as errors (after the object is built, so the link still runs)
 ANALYZER_REPEATS = ("-Wuse-after-free", "-Wnull-dereference")  # the same finding as the analyser's
 AS_ERRORS = re.compile(r"control reaches end of non-void function|non-void function does not return a value")

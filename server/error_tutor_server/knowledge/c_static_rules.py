@@ -12,6 +12,20 @@ from error_tutor_server.knowledge.c_rules import NAME, O, C
 
 STATIC_RULES: list[Rule] = [
     Rule(
+        id="c.no-return-on-some-path", language="c",
+        patterns=(r"non-void function does not return a value in all control paths", r"non-void function does not return a value$"),
+        concept="function return values",
+        meaning="The function that ends at line {line} can reach its closing brace without a `return`, although it promises to return a value.",
+        why="A function declared with a result type (such as `int`) must return a value on every path; when an `if` has no `else`, or a loop can finish, the end of the function is reached and the caller receives garbage.",
+        hint="Follow each path through the function ending at line {line}: which one gets to the end without meeting a return?",
+        fix="Add a return with a value at the end of the function, or an `else` branch that returns, so every path returns something.",
+        translations={"ja": {
+            "meaning": "{line} 行目で終わる関数は、値を返すと宣言しているのに `return` なしで最後の波かっこに達することがあります。",
+            "why": "結果の型（`int` など）を持つ関数は、どの道筋でも値を return しなければなりません。`else` のない `if` や終わりうるループがあると関数の最後に達し、呼び出し側はでたらめな値を受け取ります。",
+            "hint": "{line} 行目で終わる関数の道筋を一つずつたどりましょう。return に出会わずに最後まで行くのはどれですか？",
+            "fix": "関数の最後に値を返す return を加えるか、return する `else` を加えて、どの道筋でも値を返すようにします。"}},
+    ),
+    Rule(
         id="c.shadowed-variable", language="c",
         patterns=(rf"declaration of {NAME} shadows a (?P<what>previous local|parameter|global declaration)",
                   r"declaration shadows a (?P<what>local variable|field|variable in the global scope)"),
