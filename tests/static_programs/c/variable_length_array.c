@@ -1,4 +1,4 @@
-// expect: line 8 c.variable-length-array
+// expect: line 8 c.variable-length-array deep
 #include <stdio.h>
 
 int main(void)
