@@ -218,3 +218,10 @@ def test_clang_gets_the_same_deeper_check_and_link():
     found = [(d.line, d.severity, d.message) for d in run("c", text, clang).diagnostics]
     assert (6, "warning", "variable 'n' is uninitialized when used here") in found
     assert (6, "error", "undefined reference to 'helper'") in found
+
+
+def test_an_empty_file_or_declarations_only_is_not_a_missing_main():
+    assert run("c", "").diagnostics == []
+    assert run("c", "#include <stdio.h>\nint helper(int x);\n").diagnostics == []
+    assert [d.message.split(":")[0] for d in run("c", "int mian(void)\n{\n    return 0;\n}\n").diagnostics] == [
+        "undefined reference to 'main'"]

@@ -206,6 +206,7 @@ def build_c_deep_run(depth: str):
 
 _LD_UNDEFINED = re.compile(r"^(?P<file>[^\n:]+):(?P<line>\d+):(?: \([^)]*\))? undefined reference to [`'‘](?P<name>[^'’`]+)['’`]$",
                            re.MULTILINE)
+_FUNCTION_BODY = re.compile(r"\)\s*\{")  # a function's body begins (the file has code)
 _LD_NO_MAIN = re.compile(r"undefined reference to [`'‘]main['’`]")
 _LD_MULTIPLE = re.compile(r"^(?P<file>[^\n:]+):(?P<line>\d+): multiple definition of [`'‘](?P<name>[^'’`]+)['’`]",
                           re.MULTILINE)
@@ -265,6 +266,8 @@ def refine_c_deep(diagnostics: list[CompilerDiagnostic], text: str) -> list[Comp
             name = re.search(r"'([^']+)'", d.message).group(1)
             if name in implicit:
                 continue  # "implicit declaration of 'prinf'" already says it, on the same line
+            if name == "main" and not _FUNCTION_BODY.search(compilers.includes.without_comments(text)):
+                continue  # an empty file, or only declarations: a program still being started
             d = _on_name(d, name, lines)
         result.append(d)
     return result
