@@ -160,7 +160,7 @@ STATIC_RULES: list[Rule] = [
     ),
     Rule(
         id="c.undefined-reference", language="c",
-        patterns=(rf"undefined reference to {O}(?P<token>(?!main{C})[^'’‘]+){C}", rf"undefined symbol: (?P<token>\w+)"),
+        patterns=(rf"undefined reference to {O}(?P<token>(?!main{C})[^'’‘]+){C}", r"undefined symbol: (?P<token>\w+)"),
         concept="declaring and defining functions",
         meaning="The function `{token}` called on line {line} is declared but never defined, so the program cannot be built (the linker cannot find its body).",
         why="A prototype only promises that a function exists; its body must be written somewhere in the program. This usually means the definition's name is spelt differently from the prototype and the call, or the body was never written.",
