@@ -225,3 +225,16 @@ def test_an_empty_file_or_declarations_only_is_not_a_missing_main():
     assert run("c", "#include <stdio.h>\nint helper(int x);\n").diagnostics == []
     assert [d.message.split(":")[0] for d in run("c", "int mian(void)\n{\n    return 0;\n}\n").diagnostics] == [
         "undefined reference to 'main'"]
+
+
+def test_the_deeper_pass_waits_for_a_compile_slot_like_every_compile():
+    from error_tutor_server.compilers import COMPILE_SLOTS
+
+    text = "#include <stdio.h>\nint main(void)\n{\n    int n;\n    printf(\"%d\\n\", n);\n    return 0;\n}\n"
+
+    async def many():
+        COMPILE_SLOTS.peak = 0
+        return await asyncio.gather(*(analyse("c", text, GCC, filename=f"p{i}.c") for i in range(6)))
+
+    results = asyncio.run(many())
+    assert all(r.deep_ran for r in results) and 0 < COMPILE_SLOTS.peak <= COMPILE_SLOTS.limit
