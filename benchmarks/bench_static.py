@@ -6,19 +6,26 @@
   share explained by their rule and the share on the right line (benchmarks/static_corpus.py);
 - timing: the syntax pass (what a change gets) on a small program per language, and the deeper
   pass (open and save: both passes) at each depth on a 200-line program per language; p50 and
-  p95 over ``--runs`` runs, after one warm-up run.
+  p95 over ``--runs`` runs, after one warm-up run;
+- through the language server (rules only, ``debounceMs`` 0): a change of the 200-line C program
+  to its publish (the syntax pass), and a save to its publish (both passes).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import tempfile
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from lsprotocol import types  # noqa: E402
+from pygls.lsp.client import LanguageClient  # noqa: E402
 
 from error_tutor_server.analysis import analyse  # noqa: E402
 from error_tutor_server.settings import TutorSettings  # noqa: E402
@@ -89,6 +96,50 @@ def timed(language: str, text: str, settings: TutorSettings, deep: bool, runs: i
     return [asyncio.run(once()) for _ in range(runs)]
 
 
+async def over_lsp(text: str, runs: int) -> tuple[list[float], list[float]]:
+    """Seconds from a didChange to its publish, and from a didSave to its (second) publish."""
+    client, published = LanguageClient("bench-static", "1"), []
+
+    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def on_publish(params):
+        published.append(params)
+
+    @client.feature("errorTutor/status")
+    def on_status(params):
+        pass
+
+    async def until(count: int) -> None:
+        while len(published) < count:
+            await asyncio.sleep(0.001)
+
+    await client.start_io(sys.executable, "-m", "error_tutor_server", "serve", env={**os.environ, "ERROR_TUTOR_LOG": "WARNING"})
+    changes, saves = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities(), initialization_options={
+            "cacheDir": folder, "backend": "none", "debounceMs": 0}))
+        client.initialized(types.InitializedParams())
+        uri = Path(folder, "prog.c").as_uri()
+        client.text_document_did_open(types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id="c", version=1, text=text)))
+        await until(1)
+        for version in range(2, runs + 2):
+            edited = text.replace("int i, count;", f"int i, count; /* edit {version} */")
+            began = time.perf_counter()
+            client.text_document_did_change(types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=edited)]))
+            await until(len(published) + 1)
+            changes.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+            await until(len(published) + 1)
+            saves.append(time.perf_counter() - began)
+        await client.shutdown_async(None)
+        client.exit(None)
+        await client.stop()
+    return changes, saves
+
+
 def figures(samples: list[float]) -> str:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -121,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
             settings = base.replace(analysis=depth)
             print(f"open/save ({depth:8})    {language:6} {len(text.splitlines())} lines "
                   f"{figures(timed(language, text, settings, True, args.runs))}")
+    changes, saves = asyncio.run(over_lsp(c_program(), args.runs))
+    print(f"over LSP: change -> publish (syntax pass)   c {len(c_program().splitlines())} lines {figures(changes)}")
+    print(f"over LSP: save -> publish (both passes)     c {len(c_program().splitlines())} lines {figures(saves)}")
     return 0
 
 
