@@ -164,3 +164,15 @@ def test_named_groups_reach_the_texts():
     assert result.token == "leaveReview"
     result = classify(_java("class Greeter is public, should be declared in a file named Greeter.java"))
     assert "Greeter.java" in result.fix
+
+
+def test_a_member_that_cannot_be_found_is_named_not_the_dot():
+    """javac's caret sits on the '.' of `str.length` when it cannot find `length` (as the course's
+    messages show it, without javac's symbol: note): the explanation names the member, never '.'."""
+    found = [d for d in map(_diagnostic, _cases()) if d.message == "cannot find symbol"
+             and d.source_line[d.column - 1:d.column] == "."]
+    assert found, "the corpus has members javac could not find"
+    for diagnostic in found:
+        token = classify(diagnostic).token
+        assert token != "." and re.fullmatch(r"[A-Za-z_$][\w$]*", token), (diagnostic.source_line, token)
+        assert diagnostic.source_line[diagnostic.column:].startswith(token)

@@ -110,6 +110,10 @@ def token_before(source_line: str, column: int, token: str) -> str:
     return tokens[at - 1] if 0 < at < len(tokens) and tokens[at] == token else ""
 
 
+_LOOKED_UP = re.compile(r"cannot find symbol\b")
+_NAME = re.compile(r"[A-Za-z_$][\w$]*")
+
+
 def offending_token(diagnostic: CompilerDiagnostic, groups: dict[str, str]) -> str:
     """The token to name: the rule's ``token`` group, a quoted name, or the one at the column."""
     if groups.get("token"):
@@ -117,7 +121,12 @@ def offending_token(diagnostic: CompilerDiagnostic, groups: dict[str, str]) -> s
     quoted = _QUOTED.search(diagnostic.message)
     if quoted and quoted.group(1).strip() and quoted.group(1) in diagnostic.source_line:
         return quoted.group(1).strip()
-    return token_at(diagnostic.source_line, diagnostic.column)
+    token = token_at(diagnostic.source_line, diagnostic.column)
+    if token == "." and _LOOKED_UP.match(diagnostic.message):
+        # javac points at the '.' of `x.name` when it cannot find `name`: the symbol is the member after it
+        member = token_at(diagnostic.source_line, diagnostic.column + 1)
+        return member if _NAME.fullmatch(member) else token
+    return token
 
 
 def rules_for(language: str) -> tuple[Rule, ...]:
