@@ -283,3 +283,28 @@ def test_the_token_before_the_offending_one():
     assert token_before("int i,N=;", 9, ";") == "="
     assert token_before("}", 1, "}") == ""  # the first token of its line
     assert token_before("int i,N=;", 9, "N") == ""  # not the token at the column
+
+
+def _first_case(program: str):
+    from error_tutor_server.case import Case
+    from error_tutor_server.compilers import diagnose_sync
+    from error_tutor_server.settings import TutorSettings
+
+    return Case.of(diagnose_sync("c", program, TutorSettings(), filename="prog.c")[0], program)
+
+
+def test_a_paren_that_closes_an_open_one_is_not_called_extra():
+    """Found by the audit of rule texts: `for (int j = 0; j < n)` is short of a `;`, its `)` is not extra."""
+    header = _first_case("int main(void)\n{\n    int n = 5;\n    for (int j = 0; j < n) {\n    }\n    return 0;\n}\n")
+    assert header.classification.rule_id == "c.extra-closing-paren"
+    assert "does not close any" not in header.classification.meaning and "closes a `(`" in header.classification.meaning
+    extra = _first_case("int main(void)\n{\n    int a = 1;\n    if (a > 0)) {\n    }\n    return 0;\n}\n")
+    assert "does not close any `(`" in extra.classification.meaning, "a real extra `)` keeps its text"
+
+
+def test_struct_without_its_name_is_not_an_incomplete_type():
+    """Found by the audit of rule texts: `(struct*)` lacks the struct's name; nothing is used before its definition."""
+    case = _first_case("#include <stdlib.h>\nint main(void)\n{\n    int *p = (struct*)malloc(8);\n    return 0;\n}\n")
+    assert case.classification.rule_id == "c.incomplete-type"
+    assert "`struct` is followed by `*`" in case.classification.meaning
+    assert "before its full definition" not in case.classification.meaning

@@ -192,6 +192,45 @@ _BODY_AFTER_PROTOTYPE_JA = {
     "fix": "関数の見出しと `{{` の間の `;` を削除します。",
 }
 
+_PAREN_CLOSES_AN_OPEN_ONE = {
+    "meaning": "The compiler expected a `;` before this `)` on line {line}: the `)` closes a `(` opened earlier on the line, but what stands between them is not complete.",
+    "why": "Inside parentheses the compiler still reads statements' parts in order; in a `for` header it needs two `;` (start; condition; step) before the `)`, and a `,` or a missing part leaves it short of one.",
+    "hint": "Between the `(` and this `)` on line {line}, which `;` or part is missing?",
+    "fix": "Complete what stands inside the parentheses on line {line}: a `for` header has three parts separated by two `;`.",
+}
+_PAREN_CLOSES_AN_OPEN_ONE_JA = {
+    "meaning": "{line} 行目のこの `)` の前に `;` が必要でした。この `)` は同じ行の前の `(` を閉じていますが、その間の内容が完成していません。",
+    "why": "括弧の中でもコンパイラは順に読みます。`for` の見出しでは `)` の前に 2 つの `;`（初期化; 条件; 更新）が必要で、`,` や部分の抜けがあると 1 つ足りなくなります。",
+    "hint": "{line} 行目の `(` とこの `)` の間で、どの `;` や部分が足りませんか？",
+    "fix": "{line} 行目の括弧の中身を完成させます。`for` の見出しは 2 つの `;` で区切られた 3 つの部分からなります。",
+}
+_TAGLESS_STRUCT = {
+    "meaning": "On line {line} `{previous}` is followed by `{token}`, but the keyword must be followed by the type's name (its tag), or by `{{` and its members.",
+    "why": "`struct`, `union` and `enum` alone are not types: `struct point` names one, so a cast or declaration needs the name after the keyword.",
+    "hint": "Which struct's name belongs between `{previous}` and `{token}` on line {line}?",
+    "fix": "Write the struct's name after `{previous}` on line {line}.",
+}
+_TAGLESS_STRUCT_JA = {
+    "meaning": "{line} 行目で `{previous}` の後に `{token}` が続いていますが、このキーワードの後には型の名前（タグ）か、`{{` とメンバーが必要です。",
+    "why": "`struct`・`union`・`enum` だけでは型になりません。`struct point` のように名前を付けて型を表すので、キャストや宣言ではキーワードの後に名前が必要です。",
+    "hint": "{line} 行目の `{previous}` と `{token}` の間には、どの構造体の名前が入りますか？",
+    "fix": "{line} 行目の `{previous}` の後に構造体の名前を書きます。",
+}
+
+
+def closes_an_open_paren(diagnostic: CompilerDiagnostic, token: str) -> bool:
+    """Whether the `)` gcc stopped at closes a `(` opened before it on the same line (so it is not extra)."""
+    if token != ")" or not 1 <= diagnostic.column <= len(diagnostic.source_line):
+        return False
+    before = _C_NOISE.sub(_blank, diagnostic.source_line)[:diagnostic.column - 1]
+    return before.count("(") > before.count(")")
+
+
+def tagless_aggregate(diagnostic: CompilerDiagnostic, token: str) -> str:
+    """`struct`, `union` or `enum` when it comes right before the token gcc stopped at, else ""."""
+    keyword = token_before(diagnostic.source_line, diagnostic.column, token)
+    return keyword if diagnostic.language == "c" and keyword in ("struct", "union", "enum") else ""
+
 
 def _variant(rule: Rule, texts: dict[str, str], ja: dict[str, str]) -> Rule:
     """``rule`` with other texts, in English and Japanese (the texts not given stay the rule's)."""
@@ -244,6 +283,10 @@ def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, t
         return _variant(rule, _ELSE_CONDITION_TEXTS, _ELSE_CONDITION_JA)
     if rule.id == "c.missing-semicolon" and call_without_parentheses(diagnostic, program, token):
         return _variant(rule, _CALL_WITHOUT_PARENTHESES, _CALL_WITHOUT_PARENTHESES_JA)
+    if rule.id == "c.extra-closing-paren" and closes_an_open_paren(diagnostic, token):
+        return _variant(rule, _PAREN_CLOSES_AN_OPEN_ONE, _PAREN_CLOSES_AN_OPEN_ONE_JA)
+    if rule.id == "c.incomplete-type" and tagless_aggregate(diagnostic, token):
+        return _variant(rule, _TAGLESS_STRUCT, _TAGLESS_STRUCT_JA)
     if rule.id == "c.code-outside-function" and body_after_prototype(diagnostic, program, token):
         return _variant(rule, _BODY_AFTER_PROTOTYPE, _BODY_AFTER_PROTOTYPE_JA)
     if rule.id in ("c.code-outside-function", "c.extra-closing-brace"):  # their texts say "outside any function"
