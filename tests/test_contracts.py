@@ -119,6 +119,19 @@ AVERAGE = ("#include <stdio.h>\n\nint main(void)\n{\n    int total = 0;\n    for
      "A single `=` appears in this condition where Python expected a comparison; to compare two values you need `==`.",
      "This line is a condition followed by a colon, but no keyword such as if or while starts it, so Python cannot read it.",
      "without its if"),
+    # from the audit of shown model texts on the checking halves: claims copied from another kind of error
+    ("c", "#include <string.h>\nint main(void)\n{\n    int len = strlen();\n    return len;\n}\n", "too few arguments",
+     "The compiler says `strlen` is too-few-arguments: line 4 uses `strlen`, but no declaration of it comes before.",
+     "The call to `strlen` on line 4 passes fewer arguments than the function takes.",
+     "undeclared, but the message is not about an unknown name"),
+    ("java", "public class Main {\n    public static void main(String[] a) {\n        int x = 1\n    }\n}\n", "expected",
+     "On line 3 Java cannot find the `x` statement, and the compiler expects a semicolon after it.",
+     "On line 3 javac expected a semicolon to end the statement that declares `x` before the next line.",
+     "undeclared, but the message is not about an unknown name"),
+    ("python", "a = 3 \\ 4.0\n", "continuation character",
+     "Python expected a colon at the end of line 1, because the line is not finished.",
+     "On line 1 a `\\` outside a string must be the last character of its line, but something follows it.",
+     "colon is missing, but the message does not mention one"),
 ])
 def test_wrong_kinds_pass_the_old_checks_and_are_rejected_now(language, program, message_part, wrong, right, reason):
     case = only_case(language, program, message_part)

@@ -169,10 +169,39 @@ def missing_keyword_as_comparison(text: str, case: Case) -> str:
     return ""
 
 
+# a message about a name that is not known: only then may a text say that something is undeclared
+_LOOKUP_FAILED = re.compile(r"undeclared|undefined|not (?:been )?(?:declared|defined)|implicit declaration|cannot find symbol"
+                            r"|unknown type|is not a type|no member|has no attribute|cannot (?:be )?resolve|unresolved"
+                            r"|(?:does not|doesn't) exist|before assignment|not found|NameError|not visible|incomplete|No such file",
+                            re.IGNORECASE)
+_SAYS_UNDECLARED = re.compile(r"\bundeclared\b|\bnot (?:been |yet )?declared\b|\bno declaration\b|\bnever (?:been )?declared\b"
+                              r"|\bnot seen a declaration\b|\b(?:cannot|can't|could not) find (?:any|the|a|an)\b"
+                              r"|\b(?:is|was|are|were) not (?:been )?defined\b", re.IGNORECASE)
+_EXCEPTION_PREFIX = re.compile(r"^\w+(?:Error|Warning): ")  # Python's "SyntaxError: " is not part of the facts
+_SAYS_MISSING_SEMICOLON = re.compile(r"(?:missing|forg[eo]t\w*|lacks?|without|no)\s+(?:a\s+|the\s+|its\s+)?(?:`;`|semicolon)"
+                                     r"|(?:semicolon|`;`)\s+(?:is\s+)?missing", re.IGNORECASE)
+
+
+def claims_another_category(text: str, case: Case) -> str:
+    """A claim that belongs to another kind of error than the message's: something undeclared when the
+    message is not about an unknown name, a missing `;` or `:` when the message mentions neither. Small
+    models copy such claims from the prompt's worked example or from the errors they saw most often."""
+    message = "\n".join((case.diagnostic.message, *case.diagnostic.notes))
+    if _SAYS_UNDECLARED.search(text) and not _LOOKUP_FAILED.search(message) and not _UNUSED.search(message):
+        return "says something is undeclared, but the message is not about an unknown name"
+    if _SAYS_MISSING_SEMICOLON.search(text) and ";" not in message and "semicolon" not in case.classification.category:
+        return "says a semicolon is missing, but the message does not mention one"
+    if _MISSING_COLON.search(text) and ":" not in _EXCEPTION_PREFIX.sub("", message) \
+            and "colon" not in case.classification.category:
+        return "says a colon is missing, but the message does not mention one"
+    return ""
+
+
 Detector = Callable[[str, Case], str]
 DETECTORS: tuple[Detector, ...] = (calls_unused_undeclared, calls_valid_specifier_invalid, names_suggestion_as_missing,
                                    claims_missing_colon_present, invents_second_error, calls_inside_outside_function,
-                                   names_expected_token_as_offending, missing_keyword_as_comparison)
+                                   names_expected_token_as_offending, missing_keyword_as_comparison,
+                                   claims_another_category)
 
 
 # ---- the contracts ----------------------------------------------------------------------------------------------
