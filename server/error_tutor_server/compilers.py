@@ -27,7 +27,7 @@ from pathlib import Path
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
-from error_tutor_server import includes
+from error_tutor_server import includes, warm_javac
 from error_tutor_server.languages import Language, language_named
 from error_tutor_server.linking import mark_unlinkable_calls
 from error_tutor_server.settings import TutorSettings
@@ -177,6 +177,12 @@ async def _execute(run: CompilerRun, language: Language, timeout_s: float) -> Co
     env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
     env.pop("JAVA_TOOL_OPTIONS", None)
     env.update(run.env)
+    warm = warm_javac.installed() if language.name == "java" and run.stdin is None and not run.env else None
+    if warm is not None:  # the language server's long-lived JVM; None from it: plain javac below
+        async with COMPILE_SLOTS.hold():
+            done = await warm.compile(run.argv, run.workdir, timeout_s)
+        if done is not None:
+            return CompilerResult(done[0], done[1], done[2])
     async with COMPILE_SLOTS.hold():
         with tempfile.TemporaryFile(prefix="error-tutor-") as errors:
             proc = await asyncio.create_subprocess_exec(
