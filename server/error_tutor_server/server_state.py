@@ -30,6 +30,7 @@ from error_tutor_server.cache import GenerationCache
 from error_tutor_server.case import Case
 from error_tutor_server.paths import cache_dir
 from error_tutor_server.tutor import Tutor, open_cache
+from error_tutor_server import warm_javac
 
 log = logging.getLogger("error_tutor.server")
 
@@ -100,6 +101,7 @@ class TutorServerState:
         self._shown: set[str] = set()
         self._load_task: asyncio.Task | None = None
         self.stopping = False
+        self.warm_javac = None
 
     # -- settings and start-up -------------------------------------------------------------
     def configure_from_initialize(self, options, locale: str) -> None:
@@ -109,6 +111,8 @@ class TutorServerState:
 
     def start(self) -> None:
         self.jobs = ExplanationJobs()
+        # Java's checks in one long-lived JVM, built in the cache folder (warm_javac.py)
+        self.warm_javac = warm_javac.install(warm_javac.WarmJavac(cache_dir(self.settings.cache_dir)))
         self._reload_backend()
         caps = self.ls.client_capabilities.workspace
         if caps is not None and caps.configuration:
@@ -337,3 +341,4 @@ class TutorServerState:
         for doc in self.documents.values():
             if doc.task:
                 doc.task.cancel()
+        await warm_javac.uninstall()  # no JVM outlives the server
