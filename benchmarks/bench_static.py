@@ -7,8 +7,10 @@
 - timing: the syntax pass (what a change gets) on a small program per language, and the deeper
   pass (open and save: both passes) at each depth on a 200-line program per language; p50 and
   p95 over ``--runs`` runs, after one warm-up run;
-- through the language server (rules only, ``debounceMs`` 0): a change of the 200-line C program
-  to its publish (the syntax pass), and a save to its publish (both passes).
+- Java's syntax pass with the warm javac (warm_javac.py: one JVM kept by the language server),
+  after its first use, on the small and the 200-line program;
+- through the language server (rules only, ``debounceMs`` 0): a change of the 200-line C and
+  Java programs to its publish (the syntax pass), and a save to its publish (both passes).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lsprotocol import types  # noqa: E402
 from pygls.lsp.client import LanguageClient  # noqa: E402
 
+from error_tutor_server import warm_javac  # noqa: E402
 from error_tutor_server.analysis import analyse  # noqa: E402
 from error_tutor_server.settings import TutorSettings  # noqa: E402
 from static_corpus import check, programs  # noqa: E402
@@ -96,7 +99,29 @@ def timed(language: str, text: str, settings: TutorSettings, deep: bool, runs: i
     return [asyncio.run(once()) for _ in range(runs)]
 
 
-async def over_lsp(text: str, runs: int) -> tuple[list[float], list[float]]:
+def timed_warm(language: str, text: str, settings: TutorSettings, deep: bool, runs: int) -> list[float]:
+    """As ``timed``, in one event loop with a warm javac installed (as the language server has)."""
+    async def all_runs() -> list[float]:
+        with tempfile.TemporaryDirectory() as cache:
+            warm = warm_javac.install(warm_javac.WarmJavac(Path(cache)))
+            try:
+                samples = []
+                for index in range(runs + 1):  # the first run builds the helper and starts the JVM
+                    started = time.perf_counter()
+                    await analyse(language, text, settings, filename=FILENAMES[language], deep=deep)
+                    samples.append(time.perf_counter() - started)
+                assert warm.starts == 1 and not warm.broken, "the warm javac fell back to plain javac"
+                return samples[1:]
+            finally:
+                await warm_javac.uninstall()
+    return asyncio.run(all_runs())
+
+
+EDITS = {"c": ("int i, count;", "int i, count; /* edit N */"),
+         "java": ("int[] v = {1, -2, 3};", "int[] v = {1, -2, 3}; /* edit N */")}
+
+
+async def over_lsp(text: str, runs: int, language: str = "c") -> tuple[list[float], list[float]]:
     """Seconds from a didChange to its publish, and from a didSave to its (second) publish."""
     client, published = LanguageClient("bench-static", "1"), []
 
@@ -118,12 +143,12 @@ async def over_lsp(text: str, runs: int) -> tuple[list[float], list[float]]:
         await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities(), initialization_options={
             "cacheDir": folder, "backend": "none", "debounceMs": 0}))
         client.initialized(types.InitializedParams())
-        uri = Path(folder, "prog.c").as_uri()
+        uri = Path(folder, FILENAMES[language]).as_uri()
         client.text_document_did_open(types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=uri, language_id="c", version=1, text=text)))
+            text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)))
         await until(1)
         for version in range(2, runs + 2):
-            edited = text.replace("int i, count;", f"int i, count; /* edit {version} */")
+            edited = text.replace(EDITS[language][0], EDITS[language][1].replace("N", str(version)))
             began = time.perf_counter()
             client.text_document_did_change(types.DidChangeTextDocumentParams(
                 text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
@@ -172,9 +197,14 @@ def main(argv: list[str] | None = None) -> int:
             settings = base.replace(analysis=depth)
             print(f"open/save ({depth:8})    {language:6} {len(text.splitlines())} lines "
                   f"{figures(timed(language, text, settings, True, args.runs))}")
-    changes, saves = asyncio.run(over_lsp(c_program(), args.runs))
-    print(f"over LSP: change -> publish (syntax pass)   c {len(c_program().splitlines())} lines {figures(changes)}")
-    print(f"over LSP: save -> publish (both passes)     c {len(c_program().splitlines())} lines {figures(saves)}")
+    print(f"syntax pass, warm javac  java   small     {figures(timed_warm('java', SMALL['java'], base, False, args.runs))}")
+    print(f"syntax pass, warm javac  java   {len(java_program().splitlines())} lines "
+          f"{figures(timed_warm('java', java_program(), base, False, args.runs))}")
+    for language in ("c", "java"):
+        text = LARGE[language]()
+        changes, saves = asyncio.run(over_lsp(text, args.runs, language))
+        print(f"over LSP: change -> publish (syntax pass)   {language:4} {len(text.splitlines())} lines {figures(changes)}")
+        print(f"over LSP: save -> publish (both passes)     {language:4} {len(text.splitlines())} lines {figures(saves)}")
     return 0
 
 
