@@ -69,7 +69,7 @@ async def start_server(cache: str) -> tuple[BenchClient, float]:
                           env={**os.environ, "ERROR_TUTOR_LOG": "WARNING"})
     began = time.perf_counter()
     await client.initialize_async(types.InitializeParams(
-        capabilities=types.ClientCapabilities(), initialization_options={"cacheDir": cache}))
+        capabilities=types.ClientCapabilities(), initialization_options={"cacheDir": cache, "modelText": "any"}))
     client.initialized(types.InitializedParams())
     return client, began
 
@@ -128,7 +128,7 @@ async def warm_hover_latency(hovers: int) -> tuple[list[float], float]:
 
 def fresh_versus_raw(model: LocalModel, runs: int) -> tuple[float, float, int]:
     """Pipeline time for a new explanation vs raw llama.cpp on the same prompt and tokens."""
-    settings = TutorSettings(cache_dir=tempfile.mkdtemp())
+    settings = TutorSettings(cache_dir=tempfile.mkdtemp(), model_text="any")  # the untuned default model's text too
     diagnostic = diagnose_sync("c", PROGRAM, settings, filename="average.c")[0]
     pipeline, raw, tokens = [], [], 0
     for _ in range(runs):

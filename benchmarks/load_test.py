@@ -166,7 +166,7 @@ class Student(LanguageClient):
         self._drain = asyncio.create_task(self._server.stderr.read())  # never let its log pipe fill
         await self.initialize_async(types.InitializeParams(
             capabilities=types.ClientCapabilities(), root_uri=folder.as_uri(),
-            initialization_options={"backend": "remote", "remoteUrl": url, "cacheDir": str(folder / "cache"),
+            initialization_options={"backend": "remote", "remoteUrl": url, "cacheDir": str(folder / "cache"), "modelText": "any",
                                     "hoverBudgetMs": config.hover_budget_ms, "maxTokens": config.max_tokens,
                                     "debounceMs": 100}))
         self.initialized(types.InitializedParams())

@@ -83,7 +83,8 @@ async def rules_client(lsp_client: LanguageClient, tmp_path):
 @pytest_lsp.fixture(config=CONFIG)
 async def model_client(lsp_client: LanguageClient, tmp_path):
     """A server running the real default GGUF model through llama.cpp."""
-    await lsp_client.initialize_session(init_params(tmp_path, hoverBudgetMs=250, debounceMs=200))
+    # modelText any: these tests exercise the real model's text through the checks, untuned as it is
+    await lsp_client.initialize_session(init_params(tmp_path, hoverBudgetMs=250, debounceMs=200, modelText="any"))
     yield
     await lsp_client.shutdown_session()
 

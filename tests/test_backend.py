@@ -81,3 +81,16 @@ async def test_the_server_replaces_its_tutor_in_one_place_and_keeps_the_cache(tm
     assert state.tutor.cache is cache, "one cache per server, not one SQLite connection per Tutor"
     state.settings = state.settings.replace(cache_dir=str(tmp_path / "other"))
     assert state._use(None).cache is not cache, "another cacheDir opens its own cache"
+
+
+def test_an_untuned_models_text_is_not_shown_unless_asked_for():
+    """modelText (default fine-tuned): an untuned model's text is not even generated; "any" shows it too."""
+    case = Case.of(C_DIAGNOSTIC, C_PROGRAM)
+    answer = "On line 4 the declaration of `total` does not end with a semicolon, so C reads on into `printf`."
+    untuned = FakeBackend(answer)
+    untuned.fine_tuned = False
+    explanation = Tutor(TutorSettings(), untuned).explain(case)
+    assert explanation.source == "rules" and explanation.kind == "rules_untuned" and untuned.prompts == []
+    assert Tutor(TutorSettings(), untuned).cached(case) is None
+    assert Tutor(TutorSettings(model_text="any"), untuned).explain(case).source == "model"
+    assert Tutor(TutorSettings(), FakeBackend(answer)).explain(case).source == "model", "a fine-tuned model is shown"

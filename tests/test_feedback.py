@@ -196,7 +196,7 @@ def test_helpful_model_text_that_fails_todays_checks_is_not_a_training_target(tm
 def test_real_model_ratings_export_with_the_servers_prompt(tmp_path):
     """The real pipeline: the default GGUF explains, a student rates, the export uses its prompt."""
     settings = TutorSettings(feedback=True, feedback_path=str(tmp_path / "fb.sqlite3"),
-                             cache_dir=str(tmp_path / "cache"), threads=1, max_tokens=96)
+                             cache_dir=str(tmp_path / "cache"), threads=1, max_tokens=96, model_text="any")
     tutor = Tutor.from_settings(settings, disk_cache=False)
     diagnostic = diagnose_sync("c", C_MISSING_SEMICOLON, settings)[0]
     explanation = tutor.explain(tutor.case(diagnostic, C_MISSING_SEMICOLON))

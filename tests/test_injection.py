@@ -136,7 +136,7 @@ def test_rule_based_hover_never_shows_the_fix(path):
 
 @pytest.fixture(scope="module")
 def model_tutor(tmp_path_factory):
-    settings = TutorSettings(cache_dir=str(tmp_path_factory.mktemp("cache")), threads=1)
+    settings = TutorSettings(cache_dir=str(tmp_path_factory.mktemp("cache")), threads=1, model_text="any")
     return Tutor.from_settings(settings, disk_cache=False)
 
 

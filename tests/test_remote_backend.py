@@ -102,7 +102,7 @@ def c_case():
 
 
 def remote_settings(url: str, tmp_path: Path, **changes) -> TutorSettings:
-    return TutorSettings(backend="remote", remote_url=url, remote_api_key_env=KEY_ENV,
+    return TutorSettings(backend="remote", remote_url=url, remote_api_key_env=KEY_ENV, model_text="any",
                          cache_dir=str(tmp_path / "cache"), **changes)
 
 
@@ -195,7 +195,7 @@ REMOTE_CONFIG = ClientServerConfig(server_command=SERVER_COMMAND, client_factory
 
 @pytest_lsp.fixture(config=REMOTE_CONFIG)
 async def remote_client(lsp_client: LanguageClient, llama_server, tmp_path):
-    await lsp_client.initialize_session(init_params(tmp_path, backend="remote", remoteUrl=llama_server.url,
+    await lsp_client.initialize_session(init_params(tmp_path, backend="remote", remoteUrl=llama_server.url, modelText="any",
                                                     debounceMs=100))
     yield
     await lsp_client.shutdown_session()
@@ -223,7 +223,7 @@ LATE_PORT = free_port()
 
 @pytest_lsp.fixture(config=REMOTE_CONFIG)
 async def early_client(lsp_client: LanguageClient, tmp_path):
-    await lsp_client.initialize_session(init_params(tmp_path, backend="remote", remoteUrl=f"http://127.0.0.1:{LATE_PORT}/v1",
+    await lsp_client.initialize_session(init_params(tmp_path, backend="remote", remoteUrl=f"http://127.0.0.1:{LATE_PORT}/v1", modelText="any",
                                                     debounceMs=100))
     yield
     await lsp_client.shutdown_session()

@@ -23,9 +23,7 @@ from error_tutor_server.languages import LANGUAGES
 log = logging.getLogger("error_tutor.editor_client")
 
 OUTPUT = Path(__file__).resolve().parents[1] / "server-settings.json"
-CHOICES = {"hintLevel": server_settings.HINT_LEVELS, "cCompiler": server_settings.C_COMPILERS,
-           "backend": server_settings.BACKENDS, "locale": server_settings.LOCALES,
-           "analysis": server_settings.ANALYSIS_DEPTHS}
+CHOICES = {server_settings.camel(name): choices for name, choices in server_settings.CHOICES.items()}
 
 
 def json_type(default) -> str:

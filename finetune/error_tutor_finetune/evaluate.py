@@ -429,6 +429,7 @@ def run_eval(config: EvalConfig, command: str = "") -> dict:
     offline_environment()
     started = datetime.now().isoformat(timespec="seconds")
     settings, warnings = lab_policy().apply({"locale": "en", "hint_level": config.hint_level,  # the lab's locks win
+                                             "model_text": "any",  # measure the model's text, tuned or not
                                              "max_tokens": config.max_tokens, "threads": config.threads})
     for warning in warnings:
         log.warning("%s", warning)

@@ -46,11 +46,13 @@ NOTES = {
     "en": {"model": "Explained by the local model (checked against the compiler's facts).",
            "rules": "Rule-based explanation.", "rules_pending": "Rule-based explanation; the model's version is on its way.",
            "rules_rejected": "Rule-based explanation (the model's text did not pass the checks: {reasons}).",
-           "rules_backend_down": "Rule-based explanation: the model server is not answering; it is retried automatically."},
+           "rules_backend_down": "Rule-based explanation: the model server is not answering; it is retried automatically.",
+           "rules_untuned": "Rule-based explanation: the model is not fine-tuned, and modelText is 'fine-tuned'."},
     "ja": {"model": "ローカルモデルによる説明（コンパイラの情報で検査済み）。",
            "rules": "ルールに基づく説明。", "rules_pending": "ルールに基づく説明。モデルの説明を準備中です。",
            "rules_rejected": "ルールに基づく説明（モデルの文章は検査に通りませんでした: {reasons}）。",
-           "rules_backend_down": "ルールに基づく説明。モデルのサーバーが応答しません（自動で再試行します）。"},
+           "rules_backend_down": "ルールに基づく説明。モデルのサーバーが応答しません（自動で再試行します）。",
+           "rules_untuned": "ルールに基づく説明。モデルが微調整されておらず、modelText が 'fine-tuned' です。"},
 }
 
 
@@ -67,7 +69,7 @@ class Explanation:
     hint: str
     fix: str
     note: str = ""  # which one it is and why, in detail (log, `explain -v`, evaluation)
-    kind: str = "rules"  # model | rules | rules_pending | rules_rejected | rules_backend_down
+    kind: str = "rules"  # model | rules | rules_pending | rules_rejected | rules_backend_down | rules_untuned
 
     def text(self) -> str:
         """One plain string (CLI, JSON output, feedback rows)."""

@@ -22,11 +22,11 @@ HEADINGS = {
 # go to the log and the evaluation, never to the student).
 FOOTERS = {
     "en": {"model": "Explained by the local model.", "rules": "From the built-in guide.",
-           "rules_rejected": "From the built-in guide.",
+           "rules_rejected": "From the built-in guide.", "rules_untuned": "From the built-in guide.",
            "rules_pending": "From the built-in guide; the model's explanation is on its way.",
            "rules_backend_down": "From the built-in guide: the model server is not answering (retried automatically)."},
     "ja": {"model": "ローカルモデルによる説明。", "rules": "組み込みのガイドによる説明。",
-           "rules_rejected": "組み込みのガイドによる説明。",
+           "rules_rejected": "組み込みのガイドによる説明。", "rules_untuned": "組み込みのガイドによる説明。",
            "rules_pending": "組み込みのガイドによる説明。モデルの説明を準備中です。",
            "rules_backend_down": "組み込みのガイドによる説明。モデルのサーバーが応答しません（自動で再試行します）。"},
 }

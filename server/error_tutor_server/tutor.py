@@ -86,9 +86,14 @@ class Tutor:
         messages = build_messages(case, worked_example=not self.backend.fine_tuned)
         return messages, cache_key(self.backend.name, messages, self.settings.max_tokens)
 
+    def shows_model_text(self) -> bool:
+        """Whether this backend's text may be shown (``modelText``): a fine-tuned model's, or any with "any".
+        Whether a merged GGUF is fine-tuned is known once it is loaded."""
+        return self.backend is not None and (self.settings.model_text == "any" or self.backend.fine_tuned)
+
     def cached(self, case: Case) -> Explanation | None:
         """The model's explanation if it was generated before (instant), else None."""
-        if self.backend is None:
+        if self.backend is None or (self.backend.loaded and not self.shows_model_text()):
             return None
         _, key = self.prompt(case)
         hit = self.cache.get(key)
@@ -104,6 +109,8 @@ class Tutor:
         except TutorError as exc:
             log.warning("%s", exc)
             return self.rules(case, "rules_backend_down")
+        if not self.shows_model_text():
+            return self.rules(case, "rules_untuned")  # nothing is generated that would not be shown
         messages, key = self.prompt(case)
         hit = self.cache.get(key)
         if hit is None:
