@@ -185,7 +185,8 @@ async def test_the_jvm_runs_under_javas_memory_limit_and_a_huge_nesting_never_ha
         assert time.monotonic() - started < 2 * settings.compile_timeout_s + 5
         assert len(diagnostics) == 1 and diagnostics[0].line == 1
         assert diagnostics == plain or diagnostics[0].code == plain[0].code
-        assert await _check() != []  # and the compiler still works afterwards
+        assert warm.pid is None  # javac broke down: its JVM is not trusted with the next check
+        assert await _check() != [] and warm.pid is not None  # and the compiler works afterwards
     finally:
         await warm_javac.uninstall()
 
@@ -205,7 +206,8 @@ def _children_running_warm_javac(parent: int) -> list[int]:
     return found
 
 
-async def test_the_servers_shutdown_stops_its_jvm(tmp_path):
+async def _server_with_a_java_check(tmp_path) -> tuple[LanguageClient, int, list[int]]:
+    """A language server that has checked one Java file: its client, its pid and its JVMs."""
     client, published = LanguageClient("test-warm-javac", "1"), []
 
     @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
@@ -231,7 +233,26 @@ async def test_the_servers_shutdown_stops_its_jvm(tmp_path):
     assert published and "incompatible types" in published[-1].diagnostics[0].message
     jvms = _children_running_warm_javac(server_pid)
     assert len(jvms) == 1
+    return client, server_pid, jvms
+
+
+async def test_the_servers_shutdown_stops_its_jvm(tmp_path):
+    client, _, jvms = await _server_with_a_java_check(tmp_path)
     await client.shutdown_async(None)
     assert not _alive(jvms[0])  # gone when shutdown answers
     client.exit(None)
     await client.stop()
+
+
+async def test_a_server_killed_outright_leaves_no_jvm(tmp_path):
+    client, server_pid, jvms = await _server_with_a_java_check(tmp_path)
+    os.kill(server_pid, 9)  # no shutdown: the JVM ends when its stdin closes
+    for _ in range(100):
+        if not _alive(jvms[0]):
+            break
+        await asyncio.sleep(0.05)
+    assert not _alive(jvms[0])
+    try:
+        await client.stop()
+    except Exception:
+        pass  # the server is already gone

@@ -175,6 +175,8 @@ class WarmJavac:
                 await self._kill()
                 return None
             rc, out, err = reply
+            if rc >= 3:  # javac's system error or abnormal end (out of memory or stack): a fresh JVM next time
+                await self._kill()
             return rc, _relative_output(out, argv, workdir), _relative_output(err, argv, workdir)
         finally:
             if not handed_over:
