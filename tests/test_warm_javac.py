@@ -256,3 +256,10 @@ async def test_a_server_killed_outright_leaves_no_jvm(tmp_path):
         await client.stop()
     except Exception:
         pass  # the server is already gone
+
+
+def test_only_command_lines_that_run_no_annotation_processor_go_to_the_jvm():
+    argv = ["/usr/bin/javac", "-J-Xmx256m", "-proc:none", "-d", "/w/classes", "Main.java"]
+    assert warm_javac.request_args(argv, "/w") == ["-proc:none", "-d", "/w/classes", "/w/Main.java"]
+    assert warm_javac.request_args([a for a in argv if a != "-proc:none"], "/w") is None
+    assert warm_javac.request_args([*argv, "@options"], "/w") is None

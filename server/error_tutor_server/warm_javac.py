@@ -74,7 +74,10 @@ def _environment() -> dict[str, str]:
 def request_args(argv: list[str], workdir: str) -> list[str] | None:
     """javac's own arguments for ``argv`` (a javac command line run in ``workdir``): the launcher's
     -J options dropped and the source files made absolute (the JVM's folder is not ``workdir``).
-    None for anything else (an @argfile would be read relative to the wrong folder)."""
+    None for anything else: an @argfile (it would be read relative to the wrong folder), or a
+    command line without -proc:none (an annotation processor would run inside the long-lived JVM)."""
+    if "-proc:none" not in argv:
+        return None
     args = []
     for arg in argv[1:]:
         if arg.startswith("-J"):
