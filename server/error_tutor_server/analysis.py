@@ -41,11 +41,10 @@ from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.languages import Language, language_named
 from error_tutor_server.linking import IMPLICIT_CALL
 from error_tutor_server.locate import function_declaration
-from error_tutor_server.settings import ANALYSIS_DEPTHS, TutorSettings
+from error_tutor_server.settings import TutorSettings
 
 log = logging.getLogger("error_tutor.analysis")
 
-DEPTHS = ANALYSIS_DEPTHS
 FAILED_CODE = "error-tutor-compiler-failed"
 MISSING_PYFLAKES_CODE = "error-tutor-pyflakes-missing"
 LINK_CODE = "ld"
@@ -106,10 +105,6 @@ class Analysis:
     deep_ran: bool = False
 
 
-def depth_of(settings: TutorSettings) -> str:
-    return settings.analysis
-
-
 def has_deeper_pass(language: str, filename: str) -> bool:
     """Headers are only syntax-checked: they are not programs to link."""
     return language in _DEEP_RECORDS and not filename.lower().endswith(".h")
@@ -120,7 +115,7 @@ async def analyse(language: str, text: str, settings: TutorSettings, filename: s
     """The syntax pass, and when ``deep`` and the setting ask for it, the deeper pass; their union."""
     record = language_named(language)
     filename = Path(filename or record.default_filename).name
-    wanted = deep and depth_of(settings) != "syntax" and has_deeper_pass(language, filename)
+    wanted = deep and settings.analysis != "syntax" and has_deeper_pass(language, filename)
     if wanted and language in SUPERSEDES_SYNTAX:
         deeper = await _deeper(language, record, text, settings, filename, include_dir)
         if not _failed(deeper):
@@ -143,7 +138,7 @@ async def analyse(language: str, text: str, settings: TutorSettings, filename: s
 async def _deeper(language: str, record: Language, text: str, settings: TutorSettings, filename: str,
                   include_dir: str | None) -> list[CompilerDiagnostic]:
     return await compilers.diagnose(language, text, settings, filename=filename, include_dir=include_dir,
-                                    record=_DEEP_RECORDS[language](record, depth_of(settings)))
+                                    record=_DEEP_RECORDS[language](record, settings.analysis))
 
 
 def _failed(diagnostics: list[CompilerDiagnostic]) -> bool:
@@ -220,15 +215,13 @@ def parse_c_deep_output(output: str, filename: str) -> list[CompilerDiagnostic]:
     own = f"{DEBUG_PREFIX}/{filename}"
     for found in _LD_UNDEFINED.finditer(linker):
         if found["file"] == own and found["name"] != "main":
-            diagnostics.append(_link_diagnostic(int(found["line"]), f"undefined reference to '{found['name']}'",
-                                                found["name"]))
+            diagnostics.append(_link_diagnostic(int(found["line"]), f"undefined reference to '{found['name']}'"))
     for found in _LD_MULTIPLE.finditer(linker):
         if found["file"] == own:
-            diagnostics.append(_link_diagnostic(int(found["line"]), f"multiple definition of '{found['name']}'",
-                                                found["name"]))
+            diagnostics.append(_link_diagnostic(int(found["line"]), f"multiple definition of '{found['name']}'"))
     if _LD_NO_MAIN.search(linker) and not any(d.severity == "error" for d in diagnostics):
         diagnostics.append(_link_diagnostic(1, "undefined reference to 'main': this file has no main function, "
-                                               "so the program cannot be built", "main"))
+                                               "so the program cannot be built"))
     return diagnostics
 
 
@@ -243,9 +236,14 @@ def _linker_part(output: str) -> str:
     return output
 
 
-def _link_diagnostic(line: int, message: str, name: str) -> CompilerDiagnostic:
+def _link_diagnostic(line: int, message: str) -> CompilerDiagnostic:
     return CompilerDiagnostic(language="c", line=line, column=1, end_line=line, end_column=2, severity="error",
                               message=message, code=LINK_CODE)
+
+
+def _linked_name(d: CompilerDiagnostic) -> str:
+    """The function a link diagnostic is about (the first name it quotes)."""
+    return re.search(r"'([^']+)'", d.message).group(1)
 
 
 def refine_c_deep(diagnostics: list[CompilerDiagnostic], text: str) -> list[CompilerDiagnostic]:
@@ -263,7 +261,7 @@ def refine_c_deep(diagnostics: list[CompilerDiagnostic], text: str) -> list[Comp
         if AS_ERRORS.search(d.message) and d.severity == "warning":
             d = dataclasses.replace(d, severity="error")
         if d.code == LINK_CODE:
-            name = re.search(r"'([^']+)'", d.message).group(1)
+            name = _linked_name(d)
             if name in implicit:
                 continue  # "implicit declaration of 'prinf'" already says it, on the same line
             if name == "main" and not _FUNCTION_BODY.search(compilers.includes.without_comments(text)):
@@ -293,8 +291,7 @@ def _defined_elsewhere_dropped(diagnostics: list[CompilerDiagnostic], filename: 
     if not others:
         return diagnostics
     def elsewhere(d: CompilerDiagnostic) -> bool:
-        name = re.search(r"'([^']+)'", d.message).group(1)
-        return any(function_declaration(name).search(source) for source in others)
+        return any(function_declaration(_linked_name(d)).search(source) for source in others)
     return [d for d in diagnostics if d.code != LINK_CODE or not elsewhere(d)]
 
 
@@ -352,13 +349,13 @@ def refine_pyflakes(diagnostics: list[CompilerDiagnostic], text: str) -> list[Co
     """The range covers the name the message quotes, when it is on that line."""
     lines, result = text.splitlines(), []
     for d in diagnostics:
-        name = re.search(r"'([A-Za-z_][\w.]*)'", d.message)
-        if name and 1 <= d.line <= len(lines):
-            line = lines[d.line - 1]
-            at = line.find(name.group(1).split(".")[-1], max(d.column - 1, 0))
-            at = at if at >= 0 else line.find(name.group(1).split(".")[-1])
+        quoted = re.search(r"'([A-Za-z_][\w.]*)'", d.message)
+        if quoted and 1 <= d.line <= len(lines):
+            line, name = lines[d.line - 1], quoted.group(1).split(".")[-1]
+            at = line.find(name, max(d.column - 1, 0))
+            at = at if at >= 0 else line.find(name)
             if at >= 0:
-                d = dataclasses.replace(d, column=at + 1, end_column=at + 1 + len(name.group(1).split(".")[-1]))
+                d = dataclasses.replace(d, column=at + 1, end_column=at + 1 + len(name))
         result.append(d)
     return result
 

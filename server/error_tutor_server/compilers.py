@@ -109,6 +109,13 @@ class CompileSlots:
 COMPILE_SLOTS = CompileSlots(MAX_CONCURRENT_COMPILES)
 
 
+def compiler_environment() -> dict[str, str]:
+    """The environment every compiler runs in: messages in English, no options injected into a JVM."""
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
+    env.pop("JAVA_TOOL_OPTIONS", None)
+    return env
+
+
 def _limit_resources(memory_limit_bytes: int):
     def apply() -> None:  # runs in the child before exec
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit_bytes, memory_limit_bytes))
@@ -174,9 +181,7 @@ async def _execute(run: CompilerRun, language: Language, timeout_s: float) -> Co
     """Run the compiler in a compile slot; kill it on timeout or cancellation. Its stderr goes to
     a file, not a pipe: gcc -H writes every header line on its own, and a pipe would wake the
     event loop hundreds of times per check."""
-    env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
-    env.pop("JAVA_TOOL_OPTIONS", None)
-    env.update(run.env)
+    env = {**compiler_environment(), **dict(run.env)}
     warm = warm_javac.installed() if language.name == "java" and run.stdin is None and not run.env else None
     if warm is not None:  # the language server's long-lived JVM; None from it: plain javac below
         async with COMPILE_SLOTS.hold():
@@ -253,10 +258,10 @@ async def diagnose(language: str, text: str, settings: TutorSettings, filename: 
 async def _include_policy(run: CompilerRun, workdir: str, include_dir: str | None,
                           settings: TutorSettings) -> includes.IncludePolicy:
     compiler = run.argv[0]
-    if includes.known_system_dirs(compiler) is None:
+    system_dirs = includes.known_system_dirs(compiler)
+    if system_dirs is None:
         async with COMPILE_SLOTS.hold():  # asking the compiler runs it too; the first one asks, the rest wait
-            await includes.system_include_dirs(compiler)
-    system_dirs = await includes.system_include_dirs(compiler)
+            system_dirs = await includes.system_include_dirs(compiler)
     return includes.IncludePolicy.build(workdir, include_dir, list(settings.c_flags), system_dirs)
 
 
@@ -264,11 +269,6 @@ _OUT_OF_MEMORY = re.compile(r"out of memory|virtual memory exhausted|Cannot allo
                             r"OutOfMemoryError|Could not reserve enough space")
 _TOO_DEEP = re.compile(r"StackOverflowError|RecursionError|maximum recursion depth")
 _INTERNAL_ERROR = re.compile(r"^\S+: internal compiler error", re.MULTILINE)
-
-
-def reported_anything(language: str, output: str) -> bool:
-    """Whether the compiler printed any diagnostic at all, in any file."""
-    return language_named(language).reported_anything(output)
 
 
 def python_reported_anything(output: str) -> bool:

@@ -68,22 +68,25 @@ def where_text(explanation: Explanation, program_text: str, locale: str, markdow
     return label("where", where, locale, markdown)
 
 
+def sections(explanation: Explanation, program_text: str, locale: str, names: tuple[str, ...],
+             markdown: bool = True) -> list[str]:
+    """Where, then the explanation's parts ``names`` that are not empty, each under its heading."""
+    parts = [label(name, getattr(explanation, name), locale, markdown) for name in names if getattr(explanation, name)]
+    return [where_text(explanation, program_text, locale, markdown), *parts]
+
+
 def student_text(explanation: Explanation, program_text: str, locale: str, hint: bool = True,
                  markdown: bool = True) -> str:
-    """What the hover shows without the compiler's message and the footer (evaluation); ``hint``:
-    with the hint and the fix, else only the explanation proper (where, what it means, why)."""
-    sections = [("meaning", explanation.meaning), ("why", explanation.why)]
-    if hint:
-        sections += [("hint", explanation.hint), ("fix", explanation.fix)]
-    body = [label(name, text, locale, markdown) for name, text in sections if text]
-    return "\n\n".join([where_text(explanation, program_text, locale, markdown), *body])
+    """The whole explanation without the compiler's message and the footer (the panel's body, what
+    the evaluation scores); ``hint``: with the hint and the fix, else where, what it means and why."""
+    names = ("meaning", "why", "hint", "fix") if hint else ("meaning", "why")
+    return "\n\n".join(sections(explanation, program_text, locale, names, markdown))
 
 
 def hover_sections(explanation: Explanation, program_text: str, locale: str) -> list[str]:
     """The compact hover: where, what it means, the hint (and the fix at hint level "fix"). It fits
     VS Code's 250 px hover in the common case; the editor shows the compiler's message above it."""
-    sections = [("meaning", explanation.meaning), ("hint", explanation.hint), ("fix", explanation.fix)]
-    return [where_text(explanation, program_text, locale)] + [label(n, t, locale, True) for n, t in sections if t]
+    return sections(explanation, program_text, locale, ("meaning", "hint", "fix"))
 
 
 def render_markdown(explanation: Explanation, diagnostic: CompilerDiagnostic, program_text: str,

@@ -48,6 +48,8 @@ def _java_next_to(javac: str) -> str | None:
 
 def _build(javac: str, cache: Path) -> Path:
     """The folder holding WarmJavac.class, compiling it there first if needed."""
+    from error_tutor_server.compilers import compiler_environment  # compilers imports this module
+
     source = SOURCE.read_bytes()
     folder = cache / "warm-javac" / hashlib.sha256(source).hexdigest()[:16]
     if (folder / "WarmJavac.class").is_file():
@@ -55,7 +57,7 @@ def _build(javac: str, cache: Path) -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder.parent, prefix="build-") as building:
         subprocess.run([javac, "-J-Xmx256m", "-encoding", "UTF-8", "-proc:none", "-d", building, str(SOURCE)],
-                       check=True, capture_output=True, timeout=START_TIMEOUT_S, env=_environment())
+                       check=True, capture_output=True, timeout=START_TIMEOUT_S, env=compiler_environment())
         try:
             os.replace(building, folder)  # another server may have built it meanwhile: theirs is the same
         except OSError:
@@ -63,12 +65,6 @@ def _build(javac: str, cache: Path) -> Path:
                 raise
         os.makedirs(building, exist_ok=True)  # for TemporaryDirectory's clean-up
     return folder
-
-
-def _environment() -> dict[str, str]:
-    env = {**os.environ, "LC_ALL": "C", "LANG": "C"}  # as compilers._execute runs javac
-    env.pop("JAVA_TOOL_OPTIONS", None)
-    return env
 
 
 def request_args(argv: list[str], workdir: str) -> list[str] | None:
@@ -126,7 +122,7 @@ class WarmJavac:
         return self.proc.pid if self.proc is not None and self.proc.returncode is None else None
 
     async def _start(self, javac: str) -> None:
-        from error_tutor_server.compilers import _limit_resources
+        from error_tutor_server.compilers import _limit_resources, compiler_environment
 
         java = _java_next_to(javac)
         if java is None:
@@ -134,7 +130,7 @@ class WarmJavac:
         folder = await asyncio.to_thread(_build, shutil.which(javac) or javac, self.cache)
         self.proc = await asyncio.create_subprocess_exec(
             java, "-Xmx256m", "-Duser.language=en", "-cp", str(folder), "WarmJavac",
-            env=_environment(), preexec_fn=_limit_resources(self.memory_limit_bytes), cwd=str(folder),
+            env=compiler_environment(), preexec_fn=_limit_resources(self.memory_limit_bytes), cwd=str(folder),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
             limit=MAX_REPLY_BYTES)
         self.javac, self.starts = javac, self.starts + 1
