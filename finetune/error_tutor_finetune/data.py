@@ -41,7 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from error_tutor_finetune.eval_cases import build_case, corpus_language, read_rows
+from error_tutor_finetune.eval_cases import HALVES, TUNING_ONLY_CORPORA, build_case, corpus_half, corpus_language, read_rows
 from error_tutor_finetune.mutations import JAVA_SEEDS, PYTHON_SEEDS, Mutation, java_filename, sample
 from error_tutor_finetune.teachers import TEACHERS, make_teacher
 from error_tutor_server.checks import normalize_code
@@ -66,8 +66,11 @@ class DataConfig:
     """Everything ``error-tutor data build`` can be told; a YAML file (``--config``) may set any field."""
 
     corpora: list[str] = field(default_factory=list, metadata={
-        "help": "corpus JSON Lines files (default: the three development corpora in $ERROR_TUTOR_CORPORA, "
-                "or in ../shared/corpora beside a source checkout)"})
+        "help": "corpus JSON Lines files (default: the three development corpora and c_tracer_more.jsonl in "
+                "$ERROR_TUTOR_CORPORA, or in ../shared/corpora beside a source checkout)"})
+    halves: list[str] = field(default_factory=lambda: ["tuning"], metadata={
+        "help": "halves of the development corpora to train on (comma list of tuning,checking); the default "
+                "keeps the checking halves unseen, so the evaluation's checking figures measure generalisation"})
     out: str = field(default="runs/data", metadata={"help": "output folder (created)"})
     languages: list[str] = field(default_factory=lambda: list(LANGUAGES), metadata={
         "help": "only these languages (comma list of c,python,java)"})
@@ -113,6 +116,7 @@ class Example:
     program: str
     diagnostic: CompilerDiagnostic
     fixed_line: str = ""  # the correct line when known (targets must not give it away)
+    reference: str = ""  # an expert's explanation of this error, when the corpus has one
 
 
 def sha256_text(text: str) -> str:
@@ -156,7 +160,7 @@ def _real_example(row: dict, language: str, corpus: str, settings: TutorSettings
     correct = row.get("student_fixed_source") or case.program
     return Example(id=f"{corpus}:{case.id}", program_id=f"{corpus}:{case.id}", group=program_hash(correct),
                    source=corpus, mutation="", stage="real", language=language, program=case.program,
-                   diagnostic=case.diagnostic, fixed_line=case.fixed_line)
+                   diagnostic=case.diagnostic, fixed_line=case.fixed_line, reference=case.reference)
 
 
 def real_examples(corpora: dict[str, tuple[str, list[dict]]], config: DataConfig,
@@ -287,7 +291,7 @@ def teach(examples: list[Example], teacher, config: DataConfig, progress) -> tup
     """Rows whose target passed the checks, and the rejected targets with their reasons."""
     rows, rejected = [], []
     for example in progress(examples, desc=f"targets ({teacher.name})", unit="case"):
-        target, result = teacher.target(example.diagnostic, example.program, example.fixed_line)
+        target, result = teacher.target(example.diagnostic, example.program, example.fixed_line, example.reference)
         split = split_of(example.group, config.seed, config.validation_fraction, config.test_fraction)
         if result.ok:
             rows.append(make_row(example, target, split))
@@ -323,11 +327,24 @@ def check_disjoint(splits: dict[str, list[dict]]) -> None:
 
 # ---- the whole build ------------------------------------------------------------------------------
 
+def training_corpora() -> list[str]:
+    """The development corpora plus the tuning-only ones that exist beside them (c_tracer_more.jsonl)."""
+    corpora = default_corpora()
+    folder = Path(corpora[0]).parent
+    return corpora + [str(folder / name) for name in sorted(TUNING_ONLY_CORPORA) if (folder / name).is_file()]
+
+
+def in_halves(corpus: str, rows: list[dict], halves: list[str]) -> list[dict]:
+    """The rows of ``corpus`` whose half (``eval_cases.corpus_half`` of the row id) is one of ``halves``."""
+    return [row for row in rows if corpus_half(corpus, str(row.get("id", ""))) in halves]
+
+
 def load_corpora(config: DataConfig) -> dict[str, tuple[str, list[dict]]]:
     corpora = {}
-    for path in [Path(p).expanduser() for p in (config.corpora or default_corpora())]:
+    for path in [Path(p).expanduser() for p in (config.corpora or training_corpora())]:
         language, rows = read_corpus(path, config.limit)
-        if language in config.languages:
+        rows = in_halves(path.name, rows, config.halves)
+        if language in config.languages and rows:
             corpora[path.name] = (language, rows)
     if not corpora:
         raise TutorError(f"No corpus of the languages {', '.join(config.languages)} was given.",
@@ -336,6 +353,9 @@ def load_corpora(config: DataConfig) -> dict[str, tuple[str, list[dict]]]:
 
 
 def validate(config: DataConfig) -> DataConfig:
+    bad = [x for x in config.halves if x not in HALVES]
+    if bad or not config.halves:
+        raise TutorError(f"Unknown half(s): {', '.join(bad) or '(none)'}.", f"Use {' and/or '.join(HALVES)}.")
     bad = [x for x in config.languages if x not in LANGUAGES]
     if bad:
         raise TutorError(f"Unknown language(s): {', '.join(bad)}.", "Use c, python and/or java.")

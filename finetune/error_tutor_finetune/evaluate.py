@@ -82,6 +82,9 @@ class EvalConfig:
                            aliases=["--model"], split=False, metavar="PATH")
     adapters: list[str] = _f([], "a GGUF LoRA adapter: adds a grounded configuration with it over the default model "
                                  "(grounded+<adapter>); repeatable", aliases=["--adapter"], split=False, metavar="PATH")
+    named_models: list[str] = _f([], "a model of the catalog by name (tutor-qwen2.5-coder-0.5b, smollm2-135m, ...): adds "
+                                     "a grounded configuration using it (grounded:<name>); repeatable",
+                                 aliases=["--catalog-model"], split=False, metavar="NAME")
     out: str = _f("", "output folder (empty: runs/eval-<timestamp>)", metavar="DIR")
     judges: list[str] = _f([], "an LLM judge for the rubric (OpenAI-compatible URL or GGUF file); repeatable; "
                                "none by default", aliases=["--judge"], split=False, metavar="URL|GGUF")
@@ -215,10 +218,10 @@ class Grounded(Configuration):
                              shown=explanation.source == "model", note=explanation.note)
 
 
-def load_model(model_path: str = "", adapter_path: str = "", threads: int = 0):
+def load_model(model_path: str = "", adapter_path: str = "", threads: int = 0, name: str = "smollm2-135m"):
     from error_tutor_server.model import LocalModel
 
-    return LocalModel(model_path, adapter_path, threads).load()
+    return LocalModel(model_path, adapter_path, threads, model=name).load()
 
 
 def build_configurations(config: EvalConfig, settings: TutorSettings) -> tuple[list[Configuration], str]:
@@ -232,6 +235,8 @@ def build_configurations(config: EvalConfig, settings: TutorSettings) -> tuple[l
     result += [makers[name]() for name in CONFIGS if name in config.configs]
     for path in config.models:
         result.append(Grounded(f"grounded@{Path(path).stem}", settings, load_model(path, threads=config.threads)))
+    for name in config.named_models:
+        result.append(Grounded(f"grounded:{name}", settings, load_model(threads=config.threads, name=name)))
     for path in config.adapters:
         result.append(Grounded(f"grounded+{Path(path).stem}", settings, load_model(adapter_path=path, threads=config.threads)))
     return result, default.name if default else ""
@@ -382,7 +387,7 @@ def full_command(config: EvalConfig) -> str:
     parts = ["error-tutor", "eval"]
     for path in config.corpora:
         parts += ["--corpus", path]
-    for flag, values in (("--language", config.languages), ("--model", config.models),
+    for flag, values in (("--language", config.languages), ("--model", config.models), ("--catalog-model", config.named_models),
                          ("--adapter", config.adapters), ("--judge", config.judges)):
         for value in values:
             parts += [flag, value]

@@ -46,11 +46,12 @@ class Base:
 
 
 def resolve_base(setting: str) -> Base:
-    """The base named by ``setting`` ("" = the embedded SmolLM2 GGUF); a clear error when it is missing."""
-    if not setting:
-        from error_tutor_server.paths import default_model_path
+    """The base named by ``setting``: "" (the embedded SmolLM2 GGUF), a catalog name (``qwen2.5-coder-0.5b``),
+    a GGUF file or a Hugging Face folder; a clear error when it is missing."""
+    from error_tutor_server.catalog import BASES, base_path
 
-        path = default_model_path()
+    if not setting or setting in BASES:
+        path = base_path(setting or "smollm2-135m")
         return Base("gguf", str(path), file_sha256(path))
     path = Path(setting).expanduser()
     if path.is_file():

@@ -111,16 +111,30 @@ def rule_variants(classification: Classification, line: int) -> list[tuple[str, 
     return list(dict.fromkeys(v for v in variants if v[0]))
 
 
+def expert_variants(classification: Classification, line: int, reference: str) -> list[tuple[str, str]]:
+    """(lead, expert text) pairs: an expert's explanation (friendly-traceback's, for Python) says what the
+    construct is and why it is refused better than a rule; the lead adds the line and the subject."""
+    said = sentences(reference)
+    if not said:
+        return []
+    meaning = sentences(classification.meaning)
+    lead = _lead(classification, line, _as_sentence(meaning[0] if meaning else "the compiler reports an error here"))
+    return [(lead, " ".join(said[:3])), (lead, said[0])]
+
+
 class RulesTeacher:
     """The knowledge base as a teacher: grounded, fast, never leaks by construction (and checked anyway)."""
 
     name = "rules"
 
-    def target(self, diagnostic: CompilerDiagnostic, program: str, fixed_line: str = "") -> tuple[Target, CheckResult]:
+    def target(self, diagnostic: CompilerDiagnostic, program: str, fixed_line: str = "",
+               reference: str = "") -> tuple[Target, CheckResult]:
+        """The first variant that passes the checks: the expert's explanation (``reference``, where the
+        corpus has one) after the rule's lead sentence, else the rule's own texts, richest first."""
         case = Case.of(diagnostic, program)
         classification, line = case.classification, case.line
         first: tuple[Target, CheckResult] | None = None
-        for explanation, rationale in rule_variants(classification, line):
+        for explanation, rationale in expert_variants(classification, line, reference) + rule_variants(classification, line):
             target = Target(classification.category, line, classification.token, rationale, explanation,
                             classification.hint, self.name)
             result = check_target(target.text(), case, fixed_line)
@@ -148,7 +162,8 @@ class ModelTeacher:
         self.fallback = RulesTeacher() if fallback else None
         self.max_tokens = max_tokens
 
-    def target(self, diagnostic: CompilerDiagnostic, program: str, fixed_line: str = "") -> tuple[Target, CheckResult]:
+    def target(self, diagnostic: CompilerDiagnostic, program: str, fixed_line: str = "",
+               reference: str = "") -> tuple[Target, CheckResult]:
         case = Case.of(diagnostic, program)
         generation = self.backend.generate(teacher_messages(case), self.max_tokens)
         text = generation.text.strip()
@@ -158,7 +173,7 @@ class ModelTeacher:
         if result.ok or self.fallback is None:
             return target, result
         log.debug("%s target rejected (%s); using rules", self.name, "; ".join(result.reasons))
-        fallback, fallback_result = self.fallback.target(diagnostic, program, fixed_line)
+        fallback, fallback_result = self.fallback.target(diagnostic, program, fixed_line, reference)
         return Target(**{**fallback.__dict__, "teacher": f"rules(fallback from {self.name})"}), fallback_result
 
 

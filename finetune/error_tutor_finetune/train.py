@@ -100,13 +100,27 @@ def fitting(rows: list[dict], tokenizer, max_length: int) -> tuple[list[dict], i
     return kept, len(rows) - len(kept)
 
 
+def balanced(rows: list[dict], rng: random.Random) -> list[dict]:
+    """``rows`` ordered so that any prefix holds each (language, category) group in proportion to the
+    square root of its size: common errors stay common, rare kinds and the small Python and Java sets
+    are not crowded out by TRACER's C rows (in proportion, a 400-example run would see ~4 Python rows)."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        meta = row.get("meta", {})
+        groups.setdefault((meta.get("language", ""), meta.get("category", "")), []).append(row)
+    keyed = []
+    for key in sorted(groups):
+        group = groups[key]
+        rng.shuffle(group)
+        keyed += [((rank + rng.random()) / len(group) ** 0.5, row) for rank, row in enumerate(group)]
+    return [row for _, row in sorted(keyed, key=lambda pair: pair[0])]
+
+
 def choose_examples(rows: list[dict], config: TrainConfig) -> dict[str, list[dict]]:
     """The SFT stages' rows: synthetic then real (curriculum), or one mixed stage; capped by max_examples."""
     rng = random.Random(config.seed)
-    synthetic = [r for r in rows if r.get("meta", {}).get("stage") == "synthetic"]
-    real = [r for r in rows if r.get("meta", {}).get("stage") != "synthetic"]
-    rng.shuffle(synthetic)
-    rng.shuffle(real)
+    synthetic = balanced([r for r in rows if r.get("meta", {}).get("stage") == "synthetic"], rng)
+    real = balanced([r for r in rows if r.get("meta", {}).get("stage") != "synthetic"], rng)
     if config.max_examples > 0:
         n_real = min(len(real), round(config.max_examples * config.real_share))
         n_synthetic = min(len(synthetic), config.max_examples - n_real)

@@ -67,4 +67,5 @@ def make_backend(settings) -> Backend | None:
         return RemoteModel.from_settings(settings)
     from error_tutor_server.model import LocalModel
 
-    return LocalModel(settings.model_path, settings.adapter_path, settings.threads, settings.gpu_layers)
+    return LocalModel(settings.model_path, settings.adapter_path, settings.threads, settings.gpu_layers,
+                      model=settings.model)

@@ -8,6 +8,7 @@ language server keeps its protocol stream on a private file descriptor (see ``ls
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from error_tutor_server.backend import STOP_SEQUENCES, Generation
 from error_tutor_server.errors import TutorError
-from error_tutor_server.paths import default_model_path
+from error_tutor_server import catalog
+from error_tutor_server.gguf_header import GGUFFormatError, read_metadata
 
 log = logging.getLogger("error_tutor.model")
 
@@ -70,15 +72,49 @@ def validate_gguf(path: Path, what: str = "model") -> Path:
     return path
 
 
+def file_sha256(path: Path) -> str:
+    """The sha256 of ``path``; a catalog base's pinned value when the file is one (no need to read 0.5 GB)."""
+    for base in catalog.BASES.values():
+        if path.name == base.file:
+            return base.sha256
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_adapter_fits(base: Path, adapter: Path) -> None:
+    """llama.cpp applies a LoRA adapter trained on another base without a word (and then writes
+    nonsense): an adapter exported by Error Tutor names its base's sha256, which must be this one's."""
+    try:
+        metadata = read_metadata(adapter)
+    except (OSError, GGUFFormatError) as exc:
+        raise TutorError(f"The adapter '{adapter}' cannot be read ({exc}).", "Re-export it or clear 'adapterPath'.") from None
+    if metadata.get("general.type", "adapter") != "adapter":
+        raise TutorError(f"'{adapter}' is a model, not a LoRA adapter.", "Point 'adapterPath' at an adapter GGUF.")
+    recorded = str(metadata.get("error_tutor.base_sha256", ""))
+    if recorded and recorded != file_sha256(base):
+        trained_on = metadata.get("error_tutor.base_model") or recorded[:12]
+        raise TutorError(f"The adapter {adapter.name} was trained on {trained_on}, not on {base.name}.",
+                         "Choose the model it belongs to, or clear 'adapterPath'.")
+
+
 class LocalModel:
     """A GGUF model run in-process by llama.cpp (a ``backend.Backend``)."""
 
     recovers = False  # a model that fails to load will not load on the next try either
 
     def __init__(self, model_path: str = "", adapter_path: str = "", threads: int = 0,
-                 gpu_layers: int = 0, n_ctx: int = 2048, seed: int = 0):
-        self.path = validate_gguf(Path(model_path)) if model_path else default_model_path()
-        self.adapter = validate_gguf(Path(adapter_path), "adapter") if adapter_path else None
+                 gpu_layers: int = 0, n_ctx: int = 2048, seed: int = 0, model: str = "smollm2-135m"):
+        """``model_path`` (a GGUF file) or else ``model`` (a catalog name: its base, and its shipped
+        adapter when it is a fine-tuned one); ``adapter_path`` replaces any shipped adapter."""
+        shipped = None
+        if model_path:
+            self.path = validate_gguf(Path(model_path))
+        else:
+            self.path, shipped = catalog.resolve(model)
+        self.adapter = validate_gguf(Path(adapter_path), "adapter") if adapter_path else shipped
         self.threads_setting = threads
         self.gpu_layers = gpu_layers
         self.n_ctx = n_ctx
@@ -124,6 +160,8 @@ class LocalModel:
     def _create(self):
         import llama_cpp
 
+        if self.adapter:
+            check_adapter_fits(self.path, self.adapter)
         started = time.perf_counter()
         threads = choose_threads(self.threads_setting)
         try:

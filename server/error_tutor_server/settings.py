@@ -13,6 +13,7 @@ import re
 from typing import Any
 from dataclasses import dataclass
 
+from error_tutor_server.catalog import DEFAULT_MODEL, MODELS
 from error_tutor_server.languages import LANGUAGES, listed
 
 HINT_LEVELS = ("explain", "hint", "fix")
@@ -42,8 +43,9 @@ class TutorSettings:
     exam_mode: bool = False  # no explanations at all, only the compiler's diagnostics
     locale: str = "auto"  # auto (from the client) | en | ja
     backend: str = "local"  # local llama.cpp | remote OpenAI-compatible server | none (rules only)
-    model_path: str = ""  # a GGUF file; empty means the embedded SmolLM2-135M-Instruct
-    adapter_path: str = ""  # optional GGUF LoRA adapter applied over the model
+    model: str = DEFAULT_MODEL  # a name from catalog.MODELS: a fine-tuned model, or an untuned base
+    model_path: str = ""  # a GGUF file instead of `model` (maintainers); empty = the `model` setting's
+    adapter_path: str = ""  # a GGUF LoRA adapter over model_path (or over `model`'s base instead of its own)
     remote_url: str = ""  # e.g. http://lab-server:8000/v1
     remote_model: str = ""
     remote_api_key_env: str = "ERROR_TUTOR_API_KEY"  # name of the env var holding the bearer token
@@ -71,6 +73,7 @@ def snake(name: str) -> str:
 
 
 CHOICES = {
+    "model": tuple(MODELS),
     "model_text": MODEL_TEXT,
     "hint_level": HINT_LEVELS,
     "c_compiler": C_COMPILERS,

