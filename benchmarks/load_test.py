@@ -42,7 +42,7 @@ from pygls.lsp.client import LanguageClient
 from tqdm import tqdm
 
 from error_tutor_server.compilers import diagnose_sync
-from error_tutor_server.paths import default_model_path
+from error_tutor_server.catalog import smollm2_path
 from error_tutor_server.settings import TutorSettings
 
 log = logging.getLogger("error_tutor.load_test")
@@ -97,7 +97,7 @@ def percentile(values: list[float], q: float) -> float:
 @contextlib.contextmanager
 def llama_server(config: LoadConfig, folder: Path):
     port = free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(default_model_path()), "--host", "127.0.0.1",
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path()), "--host", "127.0.0.1",
                "--port", str(port), "--n_ctx", "2048", "--n_threads", str(config.server_threads),
                "--interrupt_requests", "False"]
     with open(folder / "llama_server.log", "wb") as log_file:

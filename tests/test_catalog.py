@@ -137,3 +137,23 @@ async def test_a_missing_shipped_adapter_falls_back_to_rules_and_keeps_serving(m
     start = (await diagnostics_for(client, uri))[0].range.start
     result = await hover(client, uri, start.line, start.character)
     assert "From the built-in guide" in result.contents.value and "`;`" in result.contents.value
+
+
+def test_another_tools_adapter_for_another_architecture_is_refused(tmp_path):
+    gguf = pytest.importorskip("gguf")
+    import numpy as np
+
+    from error_tutor_server.model import check_adapter_fits
+
+    foreign = tmp_path / "foreign-lora.gguf"
+    writer = gguf.GGUFWriter(str(foreign), arch="llama")
+    writer.add_string("general.type", "adapter")
+    writer.add_string("adapter.type", "lora")
+    writer.add_tensor("blk.0.attn_q.weight.lora_a", np.zeros((4, 8), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    with pytest.raises(TutorError, match="trained on a llama model, not on qwen2.5-coder"):
+        check_adapter_fits(catalog.base_path("qwen2.5-coder-0.5b"), foreign)
+    check_adapter_fits(catalog.smollm2_path(), foreign)  # SmolLM2 is a llama: nothing to refuse on the header

@@ -17,7 +17,8 @@ from error_tutor_finetune.eval_judge import combine, parse_answer
 from error_tutor_finetune.eval_metrics import leak_reasons, located, mentions, named_line, percentile, specific
 from error_tutor_server.cli import main
 from error_tutor_server.errors import TutorError
-from error_tutor_server.paths import DEV_CORPORA, default_model_path
+from error_tutor_server.paths import DEV_CORPORA
+from error_tutor_server.catalog import smollm2_path
 from error_tutor_server.settings import TutorSettings
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
@@ -236,7 +237,7 @@ def test_unreachable_judge_is_a_clear_error(tmp_path, capsys):
 def test_local_gguf_judges_grade_every_explanation(tmp_path):
     corpus = write_corpus(tmp_path / "java.jsonl", [java_row(), java_row(id="java_2", message="';' expected")])
     out = tmp_path / "out"
-    model = str(default_model_path())
+    model = str(smollm2_path())
     assert main(["eval", "--corpus", str(corpus), "--configs", "rules", "--judge", model, "--judge", model,
                  "--judge-rule", "unanimous", "--threads", "1", "--out", str(out)]) == 0
     records = records_of(out)

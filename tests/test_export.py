@@ -21,7 +21,7 @@ from conftest import CONFIG, compact_view_of, diagnostics_for, init_params, open
 from test_lsp_diagnostics import C_MISSING_SEMICOLON
 
 from error_tutor_server.errors import TutorError
-from error_tutor_server.paths import default_model_path
+from error_tutor_server.catalog import smollm2_path
 
 converters = pytest.importorskip("error_tutor_export.converters")
 from error_tutor_export import adapter as adapters  # noqa: E402
@@ -108,7 +108,7 @@ def trained(tmp_path_factory, tools):
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
     torch.manual_seed(0)
-    gguf = default_model_path()
+    gguf = smollm2_path()
     model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32,
                                                  quantization_config=GgufConfig(dequantize=True))
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)

@@ -16,7 +16,7 @@ from error_tutor_finetune.data import DataConfig, build_dataset
 from error_tutor_finetune.train_config import ATTENTION_MLP, TrainConfig
 from error_tutor_server.cli import build_parser, main
 from error_tutor_server.errors import TutorError
-from error_tutor_server.paths import default_model_path
+from error_tutor_server.catalog import smollm2_path
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 
@@ -85,7 +85,7 @@ def test_sft_then_dpo_lowers_the_loss_and_changes_the_model(data_dir, tmp_path):
         keys = list(handle.keys())
     assert keys and all((".lora_A." in k or ".lora_B." in k) and "embed" not in k and "lm_head" not in k for k in keys)
     base_info = json.loads((adapter / "base_model.json").read_text())
-    assert base_info["sha256"] == modeling.file_sha256(default_model_path()) and base_info["format"] == "gguf"
+    assert base_info["sha256"] == modeling.file_sha256(smollm2_path()) and base_info["format"] == "gguf"
     assert (adapter / "base_config" / "config.json").is_file() and (adapter / "tokenizer_config.json").is_file()
 
     base = modeling.resolve_base("")

