@@ -17,15 +17,15 @@ if [ "${MODELS_SMOKE:-0}" = 1 ]; then
   OUT=${MODELS_OUT:-$RUNS/models-smoke}
 fi
 mkdir -p "$OUT"
-[ -f "$RUNS/data-v2/manifest.json" ] || \
-  "$BIN/error-tutor" data build --no-preferences --mutations-per-program 1 --out "$RUNS/data-v2"
+[ -f "$RUNS/data-v3/manifest.json" ] || \
+  "$BIN/error-tutor" data build --no-preferences --mutations-per-program 1 --out "$RUNS/data-v3"
 
 declare -A CONFIG=([qwen2.5-coder-0.5b]=cpu-qwen2.5-coder-0.5b [smollm2-135m]=cpu-smollm2)
 declare -A RUN=([qwen2.5-coder-0.5b]=train-qwen [smollm2-135m]=train-smollm2)
 for base in qwen2.5-coder-0.5b smollm2-135m; do
   run="$RUNS/${RUN[$base]}"
   "$BIN/error-tutor" train --config "finetune/error_tutor_finetune/configs/${CONFIG[$base]}.yaml" \
-    --data "$RUNS/data-v2" --out "$run" "${SMOKE[@]}"
+    --data "$RUNS/data-v3" --out "$run" "${SMOKE[@]}"
   "$BIN/error-tutor" export "$run/adapter" --adapter-only --quant Q8_0 --out "$OUT/error-tutor-$base.lora.gguf"
 done
 

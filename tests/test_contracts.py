@@ -128,6 +128,18 @@ AVERAGE = ("#include <stdio.h>\n\nint main(void)\n{\n    int total = 0;\n    for
      "On line 3 Java cannot find the `x` statement, and the compiler expects a semicolon after it.",
      "On line 3 javac expected a semicolon to end the statement that declares `x` before the next line.",
      "undeclared, but the message is not about an unknown name"),
+    # the fine-tuned models' confusion (issue of the student model): an unused variable said to be used, and a
+    # set-but-unused one said to have no value
+    ("c", "#include <stdio.h>\n\nint main(void)\n{\n    int marks[2] = {1, 2};\n    marks[0] = 3;\n    return 0;\n}\n",
+     "set but not used",
+     "Unused variable on line 5: the variable `marks` is used here, but no value is assigned to it.",
+     "Unused variable on line 5: `marks` gets a value but is never used afterwards, so the compiler warns.",
+     "says the variable is used"),
+    ("c", "#include <stdio.h>\n\nint main(void)\n{\n    int marks[2] = {1, 2};\n    marks[0] = 3;\n    return 0;\n}\n",
+     "set but not used",
+     "The variable `marks` on line 5 is never assigned a value and never used, so the compiler warns.",
+     "The variable `marks` on line 5 is given values but they are never read afterwards, so it is unused.",
+     "has no value, but the message says one is assigned"),
     ("python", "a = 3 \\ 4.0\n", "continuation character",
      "Python expected a colon at the end of line 1, because the line is not finished.",
      "On line 1 a `\\` outside a string must be the last character of its line, but something follows it.",

@@ -258,3 +258,17 @@ def test_python_targets_carry_the_experts_explanation():
             used += 1
             assert f"line {case.diagnostic.line}" in target.text() or f"line {target.line}" in target.text()
     assert used >= 6, f"the expert's words were used in only {used} of 12 targets"
+
+
+def test_the_warnings_of_correct_programs_are_examples_of_their_own():
+    from error_tutor_finetune.data import Program, warning_examples
+
+    program = Program("c_tracer_more.jsonl:x", "c_tracer_more.jsonl", "c", C_PROGRAM.replace(
+        "    int total = 0;\n", "    int total = 0;\n    int unused = 3;\n    int set = 1;\n    set = 2;\n"))
+    found = compile_program("c", program.text, SETTINGS)
+    examples = warning_examples(program, found)
+    assert [e.stage for e in examples] == ["warning", "warning"]
+    messages = sorted(e.diagnostic.message for e in examples)
+    assert messages == ["unused variable 'unused'", "variable 'set' set but not used"], messages
+    target, result = RulesTeacher().target(examples[0].diagnostic, program.text)
+    assert result.ok and "never used" in target.text()

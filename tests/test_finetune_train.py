@@ -240,3 +240,21 @@ def test_examples_are_chosen_in_proportion_to_the_root_of_each_kinds_size():
     # square roots 30 : 10 : 5 -> about 77 : 26 : 13 of the first 115 (in proportion it would be 101 : 11 : 3)
     assert 68 <= counts["undeclared-identifier"] <= 86 and 20 <= counts["missing-semicolon"] <= 32
     assert 9 <= counts["missing-colon"] <= 17
+
+
+def test_warnings_are_a_last_stage_with_real_errors_replayed():
+    from error_tutor_finetune.train import choose_examples
+    from error_tutor_finetune.train_config import TrainConfig
+
+    def rows(stage, count, category):
+        return [{"meta": {"stage": stage, "language": "c", "category": category, "n": i}} for i in range(count)]
+
+    data = rows("synthetic", 50, "missing-semicolon") + rows("real", 50, "undeclared-identifier") + rows("warning", 30, "unused-variable")
+    stages = choose_examples(data, TrainConfig(max_examples=40, real_share=0.5, warning_examples=10))
+    assert list(stages) == ["sft-synthetic", "sft-real", "sft-warning"]
+    assert all(r["meta"]["stage"] == "real" for r in stages["sft-real"]) and len(stages["sft-real"]) == 20
+    last = stages["sft-warning"]
+    assert sum(r["meta"]["stage"] == "warning" for r in last) == 10
+    replayed = [r for r in last if r["meta"]["stage"] == "real"]
+    assert len(replayed) == 5 and all(r in stages["sft-real"] for r in replayed), "replays errors already learnt"
+    assert "sft-warning" not in choose_examples(data, TrainConfig(max_examples=40, real_share=0.5))

@@ -231,12 +231,25 @@ def new_diagnostic(mutation: Mutation, found: list[CompilerDiagnostic], baseline
                                      found.index(d)))
 
 
+def warning_examples(program: Program, found: list[CompilerDiagnostic], per_program: int = 2) -> list[Example]:
+    """The warnings the compiler gives on a correct program (unused or set-but-unused variables, formats,
+    ...): real code, and what students see beside their errors in the editor (stage ``warning``)."""
+    kept: dict[str, CompilerDiagnostic] = {}
+    for diagnostic in found:
+        if diagnostic.severity == "warning" and len(kept) < per_program:
+            kept.setdefault(diagnostic.message, diagnostic)
+    return [Example(id=f"{program.program_id}#warning-{n}", program_id=program.program_id,
+                    group=program_hash(program.text), source=program.source, mutation="", stage="warning",
+                    language=program.language, program=program.text, diagnostic=diagnostic)
+            for n, diagnostic in enumerate(kept.values())]
+
+
 def _mutate_program(program: Program, count: int, seed: int, settings: TutorSettings) -> tuple[list[Example], list[str]]:
     baseline = compile_program(program.language, program.text, settings)
     if baseline is None or any(d.severity == "error" for d in baseline):
         return [], []
     messages = {d.message for d in baseline}
-    examples, tried = [], []
+    examples, tried = warning_examples(program, baseline), []
     for n, mutation in enumerate(sample(program.language, program.text, count, seed)):
         tried.append(mutation.kind)
         found = compile_program(program.language, mutation.text, settings)
@@ -266,7 +279,8 @@ def synthetic_examples(programs: list[Program], config: DataConfig, settings: Tu
             for kind in tried:
                 stats.setdefault(kind, {"tried": 0, "kept": 0})["tried"] += 1
             for example in kept:
-                stats[example.mutation]["kept"] += 1
+                if example.mutation:
+                    stats[example.mutation]["kept"] += 1
             examples += kept
     return examples, stats
 

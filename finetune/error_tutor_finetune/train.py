@@ -117,20 +117,28 @@ def balanced(rows: list[dict], rng: random.Random) -> list[dict]:
 
 
 def choose_examples(rows: list[dict], config: TrainConfig) -> dict[str, list[dict]]:
-    """The SFT stages' rows: synthetic then real (curriculum), or one mixed stage; capped by max_examples."""
+    """The SFT stages' rows: synthetic then real (curriculum), or one mixed stage, capped by max_examples;
+    then, with ``warning_examples``, a last stage of real programs' warnings beside half as many real
+    errors seen before (so the model learns warnings without forgetting errors)."""
     rng = random.Random(config.seed)
-    synthetic = balanced([r for r in rows if r.get("meta", {}).get("stage") == "synthetic"], rng)
-    real = balanced([r for r in rows if r.get("meta", {}).get("stage") != "synthetic"], rng)
+    stage_of = lambda row: row.get("meta", {}).get("stage")  # noqa: E731
+    synthetic = balanced([r for r in rows if stage_of(r) == "synthetic"], rng)
+    real = balanced([r for r in rows if stage_of(r) not in ("synthetic", "warning")], rng)
     if config.max_examples > 0:
         n_real = min(len(real), round(config.max_examples * config.real_share))
         n_synthetic = min(len(synthetic), config.max_examples - n_real)
         n_real = min(len(real), config.max_examples - n_synthetic)
         synthetic, real = synthetic[:n_synthetic], real[:n_real]
+    warnings = balanced([r for r in rows if stage_of(r) == "warning"], rng)[:config.warning_examples]
+    if warnings:
+        warnings = warnings + real[:len(warnings) // 2]
+        rng.shuffle(warnings)
     if not config.curriculum:
         mixed = synthetic + real
         rng.shuffle(mixed)
-        return {"sft": mixed}
-    return {name: part for name, part in (("sft-synthetic", synthetic), ("sft-real", real)) if part}
+        return {name: part for name, part in (("sft", mixed), ("sft-warning", warnings)) if part}
+    return {name: part for name, part in (("sft-synthetic", synthetic), ("sft-real", real),
+                                          ("sft-warning", warnings)) if part}
 
 
 def sft_dataset(rows: list[dict]):

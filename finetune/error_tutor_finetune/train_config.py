@@ -52,6 +52,8 @@ class TrainConfig:
     max_examples: int = _f(0, "use at most this many training examples in all SFT stages (0: all)")
     curriculum: bool = _f(True, "two SFT stages: synthetic errors first, then the real ones (else one mixed stage)")
     real_share: float = _f(0.4, "with max_examples: the share of real examples (the rest synthetic)")
+    warning_examples: int = _f(0, "a last stage of this many compiler warnings on real programs (unused variables, "
+                                  "formats...), with half as many real errors replayed (0: no such stage)")
     dpo: bool = _f(False, "a DPO stage on preferences.jsonl after SFT")
     dpo_beta: float = _f(0.1, "DPO beta (higher: stay closer to the SFT model)")
     dpo_learning_rate: float = _f(5e-5, "learning rate of the DPO stage")

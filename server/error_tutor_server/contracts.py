@@ -20,7 +20,13 @@ from error_tutor_server.knowledge.context import c_scope_at, missing_condition_k
 _QUOTED = re.compile(r"[‘'`\"]([^‘’'`\"\s]{1,60})[’'`\"]")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SUGGESTION = re.compile(r"did you mean:? [‘'`\"]([^‘’'`\"]+)[’'`\"]", re.IGNORECASE)
-_UNUSED = re.compile(r"\bunused (?:variable|parameter)\b|\bset but not used\b|\bdefined but not used\b", re.IGNORECASE)
+_UNUSED = re.compile(r"\bunused (?:variable|parameter)\b|\bset but not used\b|\bdefined but not used\b"
+                     r"|\bassigned to but never used\b|\bimported but unused\b", re.IGNORECASE)
+_VALUE_SET = re.compile(r"\bset but not used\b|\bassigned to but never used\b", re.IGNORECASE)
+_SAYS_USED = r"(?:\b|`)(?:{name}|the variable|it)`?\s+(?:is|was|gets)\s+(?:only\s+|also\s+)?(?:used|read)\b(?!\s+(?:nowhere|anywhere))"
+_SAYS_UNASSIGNED = re.compile(r"\bno value (?:is |was |has been )?(?:assigned|given|stored|set)\b|\bnever (?:been )?(?:assigned|"
+                              r"given a value|initiali[sz]ed|set)\b|\bnot (?:been |yet )?(?:assigned|initiali[sz]ed)\b"
+                              r"|\buninitiali[sz]ed\b|\bwithout (?:a |any )?(?:value|initiali[sz]\w*)\b", re.IGNORECASE)
 _FORMAT_TYPES = re.compile(r"expects argument of type [‘'](?P<expected>[^’']+)[’'], but argument \d+ has type [‘'](?P<actual>[^’']+)[’']"
                            r"|format specifies type '(?P<expected2>[^']+)' but the argument has type '(?P<actual2>[^']+)'")
 _EXPECTED_BEFORE = re.compile(r"expected (?P<expected>.+?) before (?P<before>[‘'].+?[’']|[a-z ]+constant|[a-z]+)")
@@ -95,6 +101,20 @@ def wants_address(case: Case) -> bool:
 def calls_unused_undeclared(text: str, case: Case) -> str:
     if _UNUSED.search(case.diagnostic.message) and _NOT_DECLARED.search(text):
         return "calls an unused variable undeclared"
+    return ""
+
+
+def calls_unused_used_or_unset(text: str, case: Case) -> str:
+    """An unused variable is not used; one that is "set but not used" has a value (the small models'
+    favourite confusion: "`A` is used but not assigned" for *variable 'A' set but not used*)."""
+    message = case.diagnostic.message
+    if not _UNUSED.search(message):
+        return ""
+    name = re.escape(message_identifier(case) or "the variable")
+    if re.search(_SAYS_USED.format(name=name), text, re.IGNORECASE):
+        return "says the variable is used, but the message says it is not"
+    if _VALUE_SET.search(message) and _SAYS_UNASSIGNED.search(text):
+        return "says the variable has no value, but the message says one is assigned"
     return ""
 
 
@@ -198,7 +218,7 @@ def claims_another_category(text: str, case: Case) -> str:
 
 
 Detector = Callable[[str, Case], str]
-DETECTORS: tuple[Detector, ...] = (calls_unused_undeclared, calls_valid_specifier_invalid, names_suggestion_as_missing,
+DETECTORS: tuple[Detector, ...] = (calls_unused_undeclared, calls_unused_used_or_unset, calls_valid_specifier_invalid, names_suggestion_as_missing,
                                    claims_missing_colon_present, invents_second_error, calls_inside_outside_function,
                                    names_expected_token_as_offending, missing_keyword_as_comparison,
                                    claims_another_category)
