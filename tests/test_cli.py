@@ -40,6 +40,16 @@ def test_explain_with_the_default_model(tmp_path):
     assert "int count = 3" not in item["explanation"]["text"]
 
 
+def test_the_shipped_fine_tuned_model_explains_and_keeps_stderr_quiet():
+    result = run_cli("explain", "--format", "json", "--no-cache", str(REPO / "samples" / "average.c"))
+    assert result.returncode == 0, result.stderr
+    assert "llama" not in result.stderr and "lora" not in result.stderr, result.stderr[:400]
+    items = json.loads(result.stdout)["diagnostics"]
+    shown = [i for i in items if i["explanation"]["source"] == "model"]
+    assert len(shown) >= len(items) // 2, [i["explanation"]["source"] for i in items]
+    assert all("Explained by the local model" in i["explanation"]["markdown"] for i in shown)
+
+
 def test_explain_text_output_for_all_samples():
     files = [str(REPO / "samples" / name) for name in ("average.c", "grades.py", "Greeter.java")]
     result = run_cli("explain", "--no-model", *files)

@@ -85,7 +85,7 @@ def card(name: str, run: Path, adapter: Path, evaluation: dict | None) -> str:
     lines += [f"- adapter sha256 (of the PEFT weights): `{metadata.get('error_tutor.adapter_sha256', '')}`", ""]
     if evaluation:
         lines += ["## Evaluation (development corpora, checking halves)", "",
-                  f"`{evaluation.get('command', 'error-tutor eval')}`", ""]
+                  f"`{evaluation.get('meta', {}).get('command', 'error-tutor eval')}`", ""]
         lines += evaluation_table(evaluation) + [""]
     lines += ["## Licence and attributions", "",
               f"The adapter: Apache-2.0. The base: {base.licence}. Training data:", ""]

@@ -85,6 +85,23 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+@functools.cache
+def route_llama_logs():
+    """llama.cpp's own log lines go to this module's logger at DEBUG, never to stderr: llama-cpp-python's
+    callback prints continuation lines whatever the level (a LoRA's ~170 "cannot use buft" lines on every
+    load, in `error-tutor explain` and in an editor's log). Returns the callback, which must stay alive."""
+    import ctypes
+
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback
+    def to_debug_log(level, text, user_data):
+        log.debug("llama.cpp: %s", text.decode("utf-8", "replace").rstrip())
+
+    llama_cpp.llama_log_set(to_debug_log, ctypes.c_void_p(0))
+    return to_debug_log
+
+
 def architecture_of(path: Path) -> str:
     """``general.architecture`` of a GGUF file ("" when its header cannot be read: llama.cpp will say why)."""
     try:
@@ -182,6 +199,7 @@ class LocalModel:
 
         if self.adapter:
             check_adapter_fits(self.path, self.adapter)
+        route_llama_logs()
         started = time.perf_counter()
         threads = choose_threads(self.threads_setting)
         try:
