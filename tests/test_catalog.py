@@ -22,11 +22,12 @@ from error_tutor_server.model import LocalModel
 from error_tutor_server.settings import TutorSettings, parse_settings
 
 QWEN = catalog.BASES["qwen2.5-coder-0.5b"]
+TUNED = "tutor-qwen2.5-coder-0.5b"
 
 
-def test_every_model_names_a_base_and_the_default_is_fine_tuned():
+def test_every_model_names_a_base_and_a_fine_tuned_one_is_shipped():
     assert all(choice.base in catalog.BASES for choice in catalog.MODELS.values())
-    assert catalog.MODELS[catalog.DEFAULT_MODEL].fine_tuned
+    assert any(choice.fine_tuned and catalog.adapter_path(choice).is_file() for choice in catalog.MODELS.values())
     assert TutorSettings().model == catalog.DEFAULT_MODEL
     untuned = [c for c in catalog.MODELS.values() if not c.fine_tuned]
     assert {c.base for c in untuned} == set(catalog.BASES), "every base stays one setting away, untuned"
@@ -95,12 +96,12 @@ def test_the_model_setting_accepts_only_catalog_names():
 
 def test_an_untuned_base_is_not_fine_tuned_and_a_shipped_model_is():
     assert not LocalModel(model="smollm2-135m").fine_tuned
-    tuned = LocalModel(model=catalog.DEFAULT_MODEL)
+    tuned = LocalModel(model=TUNED)
     assert tuned.fine_tuned and tuned.adapter.parent == catalog.shipped_models_dir()
 
 
 def test_an_adapter_for_another_base_is_refused_in_one_line():
-    qwen_adapter = catalog.shipped_models_dir() / catalog.MODELS[catalog.DEFAULT_MODEL].adapter
+    qwen_adapter = catalog.shipped_models_dir() / catalog.MODELS[TUNED].adapter
     model = LocalModel(model="smollm2-135m", adapter_path=str(qwen_adapter), threads=1)
     with pytest.raises(TutorError) as error:
         model.load()
@@ -123,7 +124,7 @@ NO_ADAPTERS = ClientServerConfig(server_command=SERVER_COMMAND, client_factory=m
 
 @pytest_lsp.fixture(config=NO_ADAPTERS)
 async def missing_adapter_client(lsp_client: LanguageClient, tmp_path):
-    await lsp_client.initialize_session(init_params(tmp_path, debounceMs=100))  # the default, fine-tuned model
+    await lsp_client.initialize_session(init_params(tmp_path, debounceMs=100, model=TUNED))
     yield
     await lsp_client.shutdown_session()
 

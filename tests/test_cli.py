@@ -41,7 +41,8 @@ def test_explain_with_the_default_model(tmp_path):
 
 
 def test_the_shipped_fine_tuned_model_explains_and_keeps_stderr_quiet():
-    result = run_cli("explain", "--format", "json", "--no-cache", str(REPO / "samples" / "average.c"))
+    result = run_cli("explain", "--format", "json", "--no-cache", "--model", "tutor-qwen2.5-coder-0.5b",
+                     str(REPO / "samples" / "average.c"))
     assert result.returncode == 0, result.stderr
     assert "llama" not in result.stderr and "lora" not in result.stderr, result.stderr[:400]
     items = json.loads(result.stdout)["diagnostics"]

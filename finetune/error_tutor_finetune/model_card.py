@@ -75,12 +75,13 @@ def card(name: str, run: Path, adapter: Path, evaluation: dict | None) -> str:
              f"- {summary['train_tokens']:,} tokens in {summary['train_seconds'] / 60:.0f} min: "
              f"{summary['tokens_per_second']:.0f} tokens/s on {summary['device']} ({summary['threads']} threads); "
              f"peak memory {summary['peak_memory_mb'] / 1024:.1f} GB; loss {summary['first_loss']:.3f} -> {summary['last_loss']:.3f}.",
-             f"- Reproduce: `make models` (or `error-tutor train --config {config.get('config_file', 'the config in train_config.json')}`).",
+             f"- Reproduce: `make models` (or `error-tutor train --config finetune/error_tutor_finetune/configs/cpu-{choice.base}.yaml`, "
+             "then `error-tutor export RUN/adapter --adapter-only --quant Q8_0 --out ADAPTER.gguf`).",
              "", "## Training data", "",
              "Targets by the knowledge base's grounded rules and, for Python, friendly-traceback's expert "
              "explanations, each checked by the server's checker and fact contract; only the tuning halves of "
              "the development corpora and c_tracer_more.jsonl (the checking halves stay unseen).", ""]
-    lines += [f"- `{info['file']}`: {info['rows']} rows, sha256 `{info['sha256']}`"
+    lines += [f"- `{info['file']}`: {info.get('rows', '-')} rows, sha256 `{info['sha256']}`"
               for key, info in manifest["files"].items() if isinstance(info, dict) and info.get("sha256")]
     lines += [f"- adapter sha256 (of the PEFT weights): `{metadata.get('error_tutor.adapter_sha256', '')}`", ""]
     if evaluation:

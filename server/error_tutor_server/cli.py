@@ -22,6 +22,7 @@ from pathlib import Path
 from error_tutor_server import __version__
 from error_tutor_server.analysis import analyse
 from error_tutor_server.diagnostics import CompilerDiagnostic
+from error_tutor_server.catalog import DEFAULT_MODEL, MODELS
 from error_tutor_server.errors import TutorError
 from error_tutor_server.case import Explanation
 from error_tutor_server.render import cascade_root, render_markdown, render_text
@@ -105,7 +106,9 @@ def print_text(report: FileReport, locale: str, verbose: bool = False) -> None:
 
 def explain_settings(args: argparse.Namespace) -> TutorSettings:
     """The command line's choices laid over the lab's defaults, under its locks (as in the editor)."""
-    chosen = {"hint_level": args.hint_level, "locale": args.locale, "model_path": args.model,
+    named = args.model in MODELS
+    chosen = {"hint_level": args.hint_level, "locale": args.locale, "model": args.model if named else None,
+              "model_path": None if named else args.model,
               "adapter_path": args.adapter, "threads": args.threads, "c_compiler": args.c_compiler,
               "backend": "none" if args.no_model else None}
     settings, warnings = lab_policy().apply({k: v for k, v in chosen.items() if v is not None})
@@ -146,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--language", choices=tuple(LANGUAGES), help="override the language guessed from the extension")
     explain.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     explain.add_argument("--no-model", action="store_true", help="rule-based explanations only")
-    explain.add_argument("--model", help="a GGUF model file (default: the embedded SmolLM2-135M-Instruct)")
+    explain.add_argument("--model", help="a model by name (" + ", ".join(MODELS) + "; default: the `model` setting's, "
+                         f"{DEFAULT_MODEL}) or a GGUF model file")
     explain.add_argument("--adapter", help="a GGUF LoRA adapter applied over the model")
     explain.add_argument("--hint-level", choices=HINT_LEVELS, help="explain | hint (default) | fix; "
                          "an instructor's lock wins")
