@@ -204,11 +204,16 @@ def main() -> int:
             note = f"target >= {TARGETS['busy_tokens_per_s']:.0f}: {'PASS' if rate >= TARGETS['busy_tokens_per_s'] else 'FAIL'}"
         rows.append((f"tokens/s, {name}, {busy} busy processes", f"{rate:.1f}", note))
     rows.append(("server RSS with the model loaded", f"{rss:.0f} MB", ""))
+    print_rows(f"Error Tutor benchmark on {os.cpu_count()} cores ({'quick' if args.quick else 'full'} run)", rows)
+    return 0
+
+
+def print_rows(title: str, rows: list[tuple[str, str, str]]) -> None:
+    """The title, then one aligned line per (label, value, note)."""
     width = max(len(r[0]) for r in rows)
-    print(f"Error Tutor benchmark on {os.cpu_count()} cores ({'quick' if args.quick else 'full'} run)")
+    print(title)
     for label, value, note in rows:
         print(f"  {label:<{width}}  {value:>10}  {note}")
-    return 0
 
 
 if __name__ == "__main__":

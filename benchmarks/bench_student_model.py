@@ -33,7 +33,7 @@ from pathlib import Path
 from lsprotocol import types
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_server import BenchClient, percentile, rss_mb, spin, stop_server  # noqa: E402
+from bench_server import BenchClient, percentile, print_rows, rss_mb, spin, stop_server  # noqa: E402
 
 from error_tutor_finetune.eval_cases import build_case, corpus_half, corpus_language, read_rows  # noqa: E402
 from error_tutor_server.catalog import DEFAULT_MODEL, MODELS  # noqa: E402
@@ -172,10 +172,7 @@ def main() -> int:
             seconds, shown = fresh_explanations(name, cases)
             ready = asyncio.run(readiness(name, cases))
         rows += report(name, seconds, shown, ready, args.busy)
-    width = max(len(r[0]) for r in rows)
-    print(f"Student model benchmark: {len(cases)} checking-half programs, {args.busy} busy processes beside it")
-    for label, value, note in rows:
-        print(f"  {label:<{width}}  {value:>8}  {note}")
+    print_rows(f"Student model benchmark: {len(cases)} checking-half programs, {args.busy} busy processes beside it", rows)
     return 0
 
 
