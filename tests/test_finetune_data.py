@@ -107,7 +107,7 @@ class LeakyTeacher:
 
     name = "leaky"
 
-    def target(self, diagnostic, program, fixed_line=""):
+    def target(self, diagnostic, program, fixed_line="", reference=""):
         target, _ = RulesTeacher().target(diagnostic, program, fixed_line)
         leaky = replace(target, rationale=f"Change it to `{fixed_line}` and it compiles.", teacher=self.name)
         return leaky, check_target(leaky.text(), Case.of(diagnostic, program), fixed_line)
@@ -149,7 +149,7 @@ def test_split_is_by_program_with_no_overlap(built):
     for name, rows in splits.items():  # the split is a fixed function of the program and the seed
         assert all(split_of(r["meta"]["group"], 1234, 0.25, 0.25) == name for r in rows)
     stages = {row["meta"]["stage"] for rows in splits.values() for row in rows}
-    assert stages == {"real", "synthetic"}
+    assert stages == {"real", "synthetic", "warning"}  # warnings: those of the correct programs
     heldout = json.loads((out / "heldout.json").read_text())
     test_ids = {f"{corpus}:{i}" for corpus, ids in heldout["test"].items() for i in ids}
     assert test_ids == {r["meta"]["program_id"] for r in splits["test"]}
@@ -164,7 +164,7 @@ def test_rows_are_the_server_prompt_and_a_checked_answer(built):
         answer = row["messages"][-1]
         assert answer["role"] == "assistant" and answer["content"] == f"{meta['explanation']} {meta['rationale']}".strip()
         assert check_target(answer["content"], Case.of(diagnostic, meta["program"]), meta["fixed_line"]).ok
-        assert meta["source"] and meta["teacher"] == "rules" and (meta["mutation"] or meta["stage"] == "real")
+        assert meta["source"] and meta["teacher"] == "rules" and (bool(meta["mutation"]) == (meta["stage"] == "synthetic"))
 
 
 def test_manifest_hashes_match_the_files(built):
