@@ -158,3 +158,12 @@ def test_another_tools_adapter_for_another_architecture_is_refused(tmp_path):
     with pytest.raises(TutorError, match="trained on a llama model, not on qwen2.5-coder"):
         check_adapter_fits(catalog.base_path("qwen2.5-coder-0.5b"), foreign)
     check_adapter_fits(catalog.smollm2_path(), foreign)  # SmolLM2 is a llama: nothing to refuse on the header
+
+
+def test_only_an_installed_base_is_trusted_by_name(tmp_path):
+    smol = catalog.smollm2_path()
+    assert catalog.base_at(smol) is catalog.BASES["smollm2-135m"]
+    assert catalog.base_at(catalog.base_path("qwen2.5-coder-0.5b")) is QWEN
+    copy = tmp_path / smol.name
+    copy.write_bytes(smol.read_bytes()[:4096])  # same name, other content: hashed, not trusted
+    assert catalog.base_at(copy) is None

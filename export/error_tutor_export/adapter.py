@@ -18,13 +18,13 @@ before anything slow is loaded.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from error_tutor_server.errors import TutorError
+from error_tutor_server.catalog import file_sha256 as sha256_file
 
 log = logging.getLogger("error_tutor.export")
 
@@ -34,14 +34,6 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json", "spm.model
 DATA_HASH_KEYS = ("data_sha256", "training_data_sha256", "dataset_sha256")
 EVAL_FILES = ("eval_summary.json", "evaluation.json", "../eval/summary.json")
 MAX_EVALUATION_CHARS = 4000
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_json(path: Path, what: str) -> dict:

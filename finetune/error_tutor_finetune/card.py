@@ -7,7 +7,6 @@ counted and its sha256 taken, so the manifest describes what is on disk, not wha
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from error_tutor_server.errors import TutorError
 from error_tutor_server.paths import default_corpora
+from error_tutor_server.catalog import file_sha256
 
 ATTRIBUTION = {
     "c_tracer.jsonl": "TRACER (github umairzahmed/tracer, Apache-2.0): Ahmed, Kumar, Sethi, Karkare, Gupta, "
@@ -26,14 +26,6 @@ ATTRIBUTION = {
     "java_upenn_messages.jsonl": "University of Pennsylvania, github SERI-CS/iticse24-error-measures (MIT).",
     "seeds": "Error Tutor's own seed programs (finetune/error_tutor_finetune/mutations.py), Apache-2.0.",
 }
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -1,10 +1,14 @@
 """``error-tutor data build``: training data from real and synthetic novice errors.
 
-The full build (the three development corpora, two mutations per TRACER program, the seed
-programs, rules as the teacher, 100 preference cases with two base-model samples each; 21
-minutes on 2 busy cores: ~3 compiling, the rest the model's samples; 2,812 train rows):
+The build of the shipped adapter (the tuning halves of the three development corpora and
+c_tracer_more.jsonl, one mutation per TRACER program, the warnings of the correct programs, the seed
+programs, rules and expert explanations as the teacher, no preference pairs; 6.5 minutes on 2 cores,
+6,052 train rows):
 
-    error-tutor data build --out runs/data
+    error-tutor data build --no-preferences --mutations-per-program 1 --out runs/data-v3
+
+Only the tuning halves are read unless ``--halves`` says otherwise: the evaluation's checking halves stay
+unseen. With preference pairs (100 cases, two base-model samples each) add ~18 minutes.
 
 A smoke build (under a minute, no model):
 
@@ -19,7 +23,9 @@ What goes in (each row records where it came from):
 * synthetic errors (stage ``synthetic``): correct programs (TRACER's ``student_fixed_source``, the
   Python and Java seeds in ``mutations.py``) with one typical mistake put in; each is compiled with
   the real compiler and kept only if it produces a diagnostic the correct program did not have
-  (an error, or a warning for the kinds that only ever warn: printf formats, ``=`` in a condition).
+  (an error, or a warning for the kinds that only ever warn: printf formats, ``=`` in a condition);
+* warnings (stage ``warning``): up to two warnings the compiler gives on each correct program as it
+  is (unused and set-but-unused variables, formats...), what students read beside their errors.
 
 Each case's prompt is exactly ``build_messages(...)`` (what the server sends the model) and its
 answer is written by a teacher (``teachers.py``) and must pass the server's checker. Duplicates

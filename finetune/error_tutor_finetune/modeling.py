@@ -51,8 +51,8 @@ def resolve_base(setting: str) -> Base:
     from error_tutor_server.catalog import BASES, base_path
 
     if not setting or setting in BASES:
-        path = base_path(setting or "smollm2-135m")
-        return Base("gguf", str(path), file_sha256(path))
+        name = setting or "smollm2-135m"
+        return Base("gguf", str(base_path(name)), BASES[name].sha256)  # verified at install, or on joining
     path = Path(setting).expanduser()
     if path.is_file():
         from error_tutor_server.model import validate_gguf

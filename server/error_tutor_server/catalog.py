@@ -116,6 +116,26 @@ def chunk_files(base: BaseModel) -> list[Path]:
     return files
 
 
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in 4 MB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def base_at(path: Path) -> BaseModel | None:
+    """The catalog base whose installed file ``path`` is (its package's file, or the joined file whose stamp
+    says it was verified and is unchanged), else None: its pinned sha256 then stands for reading 0.5 GB."""
+    for base in BASES.values():
+        if path.name != base.file:
+            continue
+        if _verified(path, base.sha256) if base.chunked else path.parent.name == base.distributions[0].replace("-", "_"):
+            return base
+    return None
+
+
 def models_cache() -> Path:
     from error_tutor_server.paths import cache_dir
 

@@ -9,7 +9,6 @@ language server keeps its protocol stream on a private file descriptor (see ``ls
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import os
 import threading
@@ -73,16 +72,10 @@ def validate_gguf(path: Path, what: str = "model") -> Path:
     return path
 
 
-def file_sha256(path: Path) -> str:
-    """The sha256 of ``path``; a catalog base's pinned value when the file is one (no need to read 0.5 GB)."""
-    for base in catalog.BASES.values():
-        if path.name == base.file:
-            return base.sha256
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 22):
-            digest.update(block)
-    return digest.hexdigest()
+def base_sha256(path: Path) -> str:
+    """The sha256 of a base model file: the catalog's pinned value when it is an installed catalog base."""
+    base = catalog.base_at(path)
+    return base.sha256 if base else catalog.file_sha256(path)
 
 
 @functools.cache
@@ -121,7 +114,7 @@ def check_adapter_fits(base: Path, adapter: Path) -> None:
         raise TutorError(f"'{adapter}' is a model, not a LoRA adapter.", "Point 'adapterPath' at an adapter GGUF.")
     recorded = str(metadata.get("error_tutor.base_sha256", ""))
     if recorded:
-        fits = recorded == file_sha256(base)
+        fits = recorded == base_sha256(base)
         trained_on = metadata.get("error_tutor.base_model") or recorded[:12]
     else:  # another tool's adapter: at least the architecture must be the base's
         architecture = str(metadata.get("general.architecture", ""))
@@ -166,7 +159,7 @@ class LocalModel:
         model is prompted without the worked example, as it was trained."""
         if self.adapter:
             return True
-        if any(self.path.name == base.file for base in catalog.BASES.values()):
+        if catalog.base_at(self.path) is not None:
             return False
         try:
             return "error_tutor.adapter_sha256" in read_metadata(self.path)
