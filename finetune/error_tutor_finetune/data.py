@@ -8,7 +8,10 @@ programs, rules and expert explanations as the teacher, no preference pairs; 6.5
     error-tutor data build --no-preferences --mutations-per-program 1 --out runs/data-v3
 
 Only the tuning halves are read unless ``--halves`` says otherwise: the evaluation's checking halves stay
-unseen. With preference pairs (100 cases, two base-model samples each) add ~18 minutes.
+unseen. The full build, two mutations per program and 100 preference cases with two base-model samples
+each (about 18 minutes more):
+
+    error-tutor data build --out runs/data
 
 A smoke build (under a minute, no model):
 
