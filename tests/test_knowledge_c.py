@@ -308,3 +308,64 @@ def test_struct_without_its_name_is_not_an_incomplete_type():
     assert case.classification.rule_id == "c.incomplete-type"
     assert "`struct` is followed by `*`" in case.classification.meaning
     assert "before its full definition" not in case.classification.meaning
+
+
+def _c_case(program: str, message_part: str, locale: str = "en"):
+    from error_tutor_server.case import Case
+    from error_tutor_server.compilers import diagnose_sync
+    from error_tutor_server.settings import TutorSettings
+
+    [diagnostic] = [d for d in diagnose_sync("c", program, TutorSettings(), filename="prog.c") if message_part in d.message]
+    return Case.of(diagnostic, program, locale)
+
+
+@pytest.mark.parametrize("body, keyword, at", [
+    ("    if (n > 0)\n        x = 1;\n    else\n\n}\n", "else", 6),
+    ("    if (n > 0) x = 1;\n    else // nothing yet\n    /* still nothing */\n}\n", "else", 5),
+    ("    if (n > 0 &&\n        x == 0)\n}\n", "if", 4),
+    ("    for (int i = 0; i < n; i++)\n}\n", "for", 4),
+    ("    while (n > 0) }\n", "while", 4),
+])
+def test_a_control_statement_without_a_body_before_a_brace_is_named(body, keyword, at):
+    """Found by the audit of rule texts: an `else` with nothing before the `}` was blamed on an operator that
+    misses its operand."""
+    from error_tutor_server.contracts import contract_violations
+
+    program = "int main(void)\n{\n    int n = 3, x = 0;\n" + body
+    case = _c_case(program, "expected expression before")
+    found = case.classification
+    line = case.diagnostic.line
+    assert f"The `{keyword}` on line {at} has no statement before the `}}` on line {line}" in found.meaning
+    assert "operand" not in found.why and f"`{keyword}` on line {at}" in found.hint
+    assert not contract_violations("\n".join((found.meaning, found.why, found.hint)), case)
+    assert f"{at} 行目の `{keyword}`" in _c_case(program, "expected expression before", "ja").classification.meaning
+
+
+def test_a_brace_after_a_finished_statement_keeps_the_operand_text():
+    case = _c_case("int main(void)\n{\n    int x = 1;\n    x = x +\n}\n", "expected expression before")
+    assert "has no statement" not in case.classification.meaning and "before `}`" in case.classification.meaning
+
+
+def test_an_unfinished_declaration_is_named_by_the_line_it_is_on():
+    """Found by the audit of rule texts: `struct birth_d` on line 21 with `return` on line 22 was explained as
+    "the declaration on line 22", against its own Where line."""
+    program = "#include <stdlib.h>\nint main(void)\n{\n    struct birth_d\n    return 0;\n}\n"
+    case = _c_case(program, "expected identifier or")
+    found = case.classification
+    assert (case.diagnostic.line, case.line) == (5, 4)  # gcc's line, and the line the explanation points at
+    assert "The declaration on line 4, inside a function, is unfinished" in found.meaning
+    assert "`return` on line 5" in found.meaning
+    assert "declaration on line 4" in found.hint and "line 5" not in found.hint
+    assert "4 行目の宣言" in _c_case(program, "expected identifier or", "ja").classification.hint
+    same_line = _c_case("int main(void)\n{\n    int a, b,;\n    return 0;\n}\n", "expected identifier or")
+    assert "declaration on line 3" in same_line.classification.hint and same_line.line == 3
+
+
+def test_a_statement_after_a_brace_that_ends_the_function_is_not_called_a_declaration():
+    """`} return n;`: gcc takes the function to have ended at the `}`; there is no declaration to fix."""
+    from error_tutor_server.contracts import contract_violations
+
+    case = _c_case("int main(void)\n{\n    int n = 1;\n    } return n;\n}\n", "before 'return'")
+    found = case.classification
+    assert "the function's body had already ended" in found.meaning and "is the word after the type" not in found.hint
+    assert "`}`" in found.hint and not contract_violations("\n".join((found.meaning, found.why, found.hint)), case)

@@ -119,7 +119,8 @@ def test_cannot_find_symbol_without_notes_uses_the_column():
     ("invalid method declaration; return type required", (), "java.return-type-required"),
     ("bad operand types for binary operator '&&'", ("first type:  int", "second type: boolean"),
      "java.bad-operand-types"),
-    ("bad operand type String for unary operator '!'", (), "java.bad-operand-types"),
+    ("bad operand type String for unary operator '!'", (), "java.bad-operand-unary"),
+    ("bad operand type double[] for unary operator '++'", (), "java.bad-operand-unary-array"),
     ("'else' without 'if'", (), "java.else-without-if"),
     ("unclosed string literal", (), "java.unclosed-string"),
     ("unclosed character literal", (), "java.unclosed-char-literal"),
@@ -176,3 +177,96 @@ def test_a_member_that_cannot_be_found_is_named_not_the_dot():
         token = classify(diagnostic).token
         assert token != "." and re.fullmatch(r"[A-Za-z_$][\w$]*", token), (diagnostic.source_line, token)
         assert diagnostic.source_line[diagnostic.column:].startswith(token)
+
+
+# ---- texts that read the code (knowledge/context.py), found wrong by the audit of rule texts ------------------------
+
+def _javac_cases(program: str, message: str) -> list:
+    from error_tutor_server.case import Case
+    from error_tutor_server.compilers import diagnose_sync
+    from error_tutor_server.settings import TutorSettings
+
+    found = [d for d in diagnose_sync("java", program, TutorSettings(), filename="Main.java") if d.message == message]
+    return [Case.of(d, program) for d in found]
+
+
+def _corpus_case(case_id: str, locale: str = "en"):
+    """A recorded javac diagnostic of the course (its offending line stands for the program)."""
+    from error_tutor_server.case import Case
+
+    diagnostic = _diagnostic(next(case for case in _cases() if case["id"] == case_id))
+    return Case.of(diagnostic, diagnostic.source_line, locale)
+
+
+def _rule_text(case) -> str:
+    found = case.classification
+    return "\n".join((found.meaning, found.why, found.hint))
+
+
+def _in_main(line: str) -> str:
+    return ("public class Main {\n    public static void main(String[] args) {\n        int n = 3;\n        int i = 0;\n"
+            f"        {line}\n        }}\n    }}\n}}\n")
+
+
+@pytest.mark.parametrize("case_id, token", [("upenn2020_hw03_4257", "offset"), ("upenn2020_hw06_8231", "(")])
+def test_not_a_statement_on_a_method_header_blames_a_method_left_open_above(case_id, token):
+    """javac reads a method's header as a statement when the method above it is never closed: the
+    header's parameter or `(` is no value to store or print."""
+    from error_tutor_server.contracts import contract_violations
+
+    case = _corpus_case(case_id)
+    found = case.classification
+    assert (found.rule_id, found.token) == ("java.not-a-statement", token)
+    assert "header of a method" in found.meaning and "inside another method" in found.why
+    assert "`}`" in found.hint and "store it" not in found.hint and "does nothing" not in found.meaning
+    assert not contract_violations(_rule_text(case), case)
+    assert "メソッドの見出し" in _corpus_case(case_id, "ja").classification.meaning
+    statement = _javac_cases(_in_main("n;"), "not a statement")[0]  # a lone value keeps the rule's own text
+    assert "does nothing on its own" in statement.classification.meaning
+
+
+@pytest.mark.parametrize("header, part", [("for (i; i < n; i++) {", "start"), ("for (int j = 0; j < n; j + 1) {", "update")])
+def test_not_a_statement_in_a_part_of_a_for_header_names_the_part(header, part):
+    from error_tutor_server.contracts import contract_violations
+
+    [case] = _javac_cases(_in_main(header), "not a statement")
+    found = case.classification
+    assert f"The {part} part of the `for` header on line 5" in found.meaning
+    assert "store it" not in found.hint and f"{part} part" in found.hint
+    assert not contract_violations(_rule_text(case), case)
+
+
+def test_not_a_statement_in_a_mangled_for_header_explains_the_three_parts():
+    [javac] = _javac_cases(_in_main("for (int j = 0leng<n j+++ {"), "not a statement")
+    course = _corpus_case("upenn2020_hw08_96")  # `for (int i = 0leng<this.register.length i+++ {` at `+`
+    for found in (javac.classification, course.classification):
+        assert "inside the header of the `for` loop" in found.meaning and found.token == "+"
+        assert "three parts separated by two `;`" in found.why and "store it" not in found.hint
+    assert "`for`" in _corpus_case("upenn2020_hw08_96", "ja").classification.meaning
+
+
+def test_not_a_statement_in_a_well_formed_for_header_looks_before_the_condition():
+    """`for (int i = 0; i < 26; i++)` reported at `<`: the header's parts are right, so the text does not invent
+    a mistake in it but points before the condition (the start part, or an earlier error)."""
+    [javac] = _javac_cases(_in_main("for (int j == 0; j < n; j++) {"), "not a statement")  # the start part is wrong
+    course = _corpus_case("upenn2020_hw03_7264")
+    for found in (javac.classification, course.classification):
+        assert found.token == "<" and "is laid out as three parts" in found.meaning
+        assert "before `<`" in found.why and "start part" in found.hint and "test it in an if" not in found.hint
+
+
+def test_a_unary_operator_on_the_wrong_type_is_not_explained_as_a_binary_one():
+    from error_tutor_server.contracts import contract_violations
+
+    program = ("public class Main {\n    public static void main(String[] args) {\n        double[] letters = new double[26];\n"
+               "        letters++;\n        String s = \"x\";\n        boolean b = !s;\n    }\n}\n")
+    [array] = _javac_cases(program, "bad operand type double[] for unary operator '++'")
+    [negation] = _javac_cases(program, "bad operand type String for unary operator '!'")
+    for case in (array, negation):
+        found = case.classification
+        assert "each side" not in found.hint and "comparison" not in found.hint
+        assert "single" in found.meaning and not contract_violations(_rule_text(case), case)
+    assert array.classification.rule_id == "java.bad-operand-unary-array"
+    assert "`double[]`, an array" in array.classification.meaning and "element" in array.classification.hint
+    assert "type `String`" in negation.classification.meaning and "`!` needs a boolean" in negation.classification.why
+    assert "配列" in classify(array.diagnostic, "ja").meaning and "boolean" in classify(negation.diagnostic, "ja").why

@@ -1,10 +1,12 @@
 """Facts read from the program around a diagnostic, where a rule's text depends on them.
 
 A message alone does not say whether the offending line is inside a function, which token
-gcc really stopped at when it names a kind of token ("before string constant"), or whether a
-condition lacks its `if`. These functions decide it from the code, and answer None (unsure)
-rather than guess; ``in_context`` then swaps a rule's text for one that fits, or for a more
-general one when unsure. The checker's fact contracts (``contracts.py``) ask the same questions.
+gcc really stopped at when it names a kind of token ("before string constant"), whether a
+condition lacks its `if`, which `else` or loop a `}` leaves without its statement, or whether
+the line javac calls "not a statement" is a method's header or a `for` loop's. These functions
+decide it from the code, and answer None (unsure) rather than guess; ``in_context`` then swaps
+a rule's text for one that fits, or for a more general one when unsure. The checker's fact
+contracts (``contracts.py``) ask the same questions.
 """
 
 from __future__ import annotations
@@ -28,6 +30,16 @@ _ELSE_CONDITION = re.compile(r"^\}?\s*else\s*\((?P<inside>.*)\)\s*(?:\{.*)?$")
 # library functions a novice calls; a program's own functions are recognised by a call or definition with `(`
 _LIBRARY_FUNCTIONS = {"printf", "scanf", "puts", "gets", "fgets", "putchar", "getchar", "malloc", "calloc", "realloc",
                       "free", "strlen", "strcpy", "strcat", "strcmp", "sqrt", "pow", "abs", "exit"}
+# a control keyword right before the `(` of its header
+_CONTROL_HEADER_KEYWORD = re.compile(r"\b(?P<keyword>if|while|for|switch)\s*$")
+# a Java method's header: modifiers or a return type, a name, parameters (a type and a name each), then `{`
+_JAVA_TYPE = r"[A-Za-z_$][\w$.]*(?:\s*<[^()]*?>)?(?:\s*\[\s*\])*"
+_JAVA_PARAMETER = rf"(?:final\s+)?{_JAVA_TYPE}(?:\.\.\.)?\s+[A-Za-z_$][\w$]*(?:\[\])*"
+_JAVA_METHOD_HEADER = re.compile(
+    r"^\s*(?P<modifiers>(?:(?:public|private|protected|static|final|abstract|synchronized|native|strictfp)\s+)*)"
+    rf"(?:<[^()<>]*>\s*)?(?:(?P<type>{_JAVA_TYPE})\s+)?(?P<name>[A-Za-z_$][\w$]*)\s*"
+    rf"\(\s*(?:{_JAVA_PARAMETER}(?:\s*,\s*{_JAVA_PARAMETER})*)?\s*\)\s*(?:throws\s+[\w$.,\s]+?)?\s*\{{?\s*$")
+_JAVA_KEYWORDS = {"return", "new", "throw", "else", "case", "if", "while", "for", "switch", "catch", "do", "try"}
 # a function header ended by `;` (a prototype): `int max(int a, int b);`
 _PROTOTYPE = re.compile(r"^[A-Za-z_][\w\s*]*[\s*][A-Za-z_]\w*\s*\([^;{}]*\)\s*;$")
 
@@ -99,9 +111,9 @@ def missing_condition_keyword(diagnostic: CompilerDiagnostic, program: str) -> b
 
 # Texts that fit the context better than the rule's own, by rule id and the context decided.
 _INSIDE_FUNCTION_DECLARATION = {
-    "meaning": "On line {line}, inside a function, the compiler expected a name (or `(`) before `{token}`, so it cannot read the declaration there.",
+    "meaning": "The declaration on line {at}, inside a function, is unfinished: the compiler expected a name (or `(`) in it, and found `{token}` on line {line} instead.",
     "why": "After its type a declaration needs a name made of letters, digits and `_` that does not start with a digit and is not a keyword; a stray type word or comma leaves the compiler without it.",
-    "hint": "Look at the declaration on line {line}: is the word after the type a valid name, and why is `{token}` where the name should be?",
+    "hint": "Look at the declaration on line {at}: is the word after the type a valid name, and why is `{token}` where the name should be?",
     "fix": "Give the declaration a valid name, or remove the stray word or comma before `{token}`.",
 }
 _BRACE_INSIDE_FUNCTION = {
@@ -117,21 +129,21 @@ _BRACE_INSIDE_FUNCTION_JA = {
     "fix": "まず前のエラーを直します。それでもこのメッセージが残るなら、余分な `}}` を削除します。",
 }
 _INSIDE_FUNCTION_DECLARATION_JA = {
-    "meaning": "{line} 行目（関数の中）で、`{token}` の前に名前（または `(`）が必要だったため、そこの宣言を読めません。",
+    "meaning": "関数の中の {at} 行目の宣言が完成していません。名前（または `(`）が必要でしたが、代わりに {line} 行目の `{token}` がありました。",
     "why": "宣言では型の後に、英字・数字・`_` からなり数字で始まらずキーワードでもない名前が必要です。余分な型名やカンマがあると名前が見つかりません。",
-    "hint": "{line} 行目の宣言を見ましょう。型の後の語は正しい名前ですか？なぜ名前の位置に `{token}` がありますか？",
+    "hint": "{at} 行目の宣言を見ましょう。型の後の語は正しい名前ですか？なぜ名前の位置に `{token}` がありますか？",
     "fix": "宣言に正しい名前を付けるか、`{token}` の前の余分な語やカンマを削除します。",
 }
 _UNSURE_WHERE_DECLARATION_JA = {
     "meaning": "{line} 行目の `{token}` の前に名前（または `(`）が必要でしたが、そこのコードは正しい宣言になっていません。",
     "why": "宣言に正しい名前がない（名前は数字で始められず、キーワードも使えません）か、前の余分な `}}` が関数を早く閉じて、このコードが外に出ています。",
-    "hint": "{line} 行目の宣言と、その上の括弧を確認しましょう。各 `{{` にちょうど 1 つの `}}` がありますか？",
+    "hint": "{at} 行目の宣言と、その上の括弧を確認しましょう。各 `{{` にちょうど 1 つの `}}` がありますか？",
     "fix": "宣言に正しい名前を付けるか、関数を早く閉じている `}}` を削除します。",
 }
 _UNSURE_WHERE_DECLARATION = {
     "meaning": "The compiler expected a name (or `(`) before `{token}` on line {line}, but the code there is not a valid declaration.",
     "why": "Either a declaration has no valid name (a name cannot start with a digit or be a keyword), or an extra `}}` earlier closed a function too soon and left this code outside it.",
-    "hint": "Check the declaration on line {line}, and the braces above it: does every `{{` have exactly one `}}`?",
+    "hint": "Check the declaration on line {at}, and the braces above it: does every `{{` have exactly one `}}`?",
     "fix": "Give the declaration a valid name, or remove the `}}` that closes the function too early.",
 }
 _MISSING_KEYWORD = {
@@ -216,6 +228,82 @@ _TAGLESS_STRUCT_JA = {
     "hint": "{line} 行目の `{previous}` と `{token}` の間には、どの構造体の名前が入りますか？",
     "fix": "{line} 行目の `{previous}` の後に構造体の名前を書きます。",
 }
+# gcc wants a declaration after a complete statement or block that the braces put inside a function
+_BODY_LOST = {
+    "meaning": "The compiler expected a declaration before `{token}` on line {line}: by its reading, the function's body had already ended (or had not begun) before `{token}`, and outside a body only declarations may stand.",
+    "why": "Either a `}}` before `{token}` closes the function too early, or an earlier error (a missing `(`, `;` or `{{`, a function header with neither `;` nor a body, or a line it could not read) made the compiler lose track of the blocks.",
+    "hint": "Is there a `}}` before `{token}` that closes the function too early? If not, look at the first error reported above line {line}.",
+    "fix": "Remove the `}}` that closes the function too early, or correct the earlier error first and compile again.",
+}
+_BODY_LOST_JA = {
+    "meaning": "{line} 行目の `{token}` の前に宣言が必要でした。コンパイラの読みでは、関数の本体は `{token}` より前で終わっている（またはまだ始まっていない）ため、そこには宣言しか書けません。",
+    "why": "`{token}` より前の `}}` が関数を早く閉じているか、前のエラー（`(`・`;`・`{{` の抜け、`;` も本体もない関数の見出し、読めない行）のためにコンパイラがブロックを見失っています。",
+    "hint": "`{token}` より前に、関数を早く閉じている `}}` はありますか？なければ、{line} 行目より上で最初に報告されたエラーを見ましょう。",
+    "fix": "関数を早く閉じている `}}` を削除するか、まず前のエラーを直してからもう一度コンパイルします。",
+}
+# {keyword} and {at} are the `else` (or `if`, `while`, `for`, `switch`) found in the code and its line
+_BODILESS_CONTROL = {
+    "meaning": "The `{keyword}` on line {at} has no statement before the `}}` on line {line} that closes the block, so the compiler found `}}` where the statement that `{keyword}` controls should be.",
+    "why": "`if`, `else`, `while`, `for` and `switch` each control the one statement (or `{{ }}` block) right after them, and C requires it to be there; it is lost when that statement was deleted or written before the keyword, or when a `}}` comes too early.",
+    "hint": "What should happen when the `{keyword}` on line {at} applies: which statement belongs after it, before the `}}`? Or is the `{keyword}` not needed at all?",
+    "fix": "Write the statement that the `{keyword}` controls right after it, or remove the `{keyword}` if it is not needed.",
+}
+_BODILESS_CONTROL_JA = {
+    "meaning": "{at} 行目の `{keyword}` の後、ブロックを閉じる {line} 行目の `}}` までに文がありません。そのためコンパイラは、`{keyword}` が制御する文があるはずの場所で `}}` を見つけました。",
+    "why": "`if`・`else`・`while`・`for`・`switch` は、それぞれ直後の 1 つの文（または `{{ }}` のブロック）を制御し、C ではその文が必要です。その文を消した、キーワードより前に書いた、`}}` が早すぎる、といった場合にこうなります。",
+    "hint": "{at} 行目の `{keyword}` が当てはまるとき、何をするはずですか？`}}` の前、その後にはどの文が入りますか？それとも `{keyword}` 自体が不要ですか？",
+    "fix": "`{keyword}` が制御する文をその直後に書くか、不要なら `{keyword}` を削除します。",
+}
+_METHOD_HEADER_IN_METHOD = {
+    "meaning": "Line {line} is the header of a method, but javac is still reading the body of the method above it, so it tried to read this header as a statement and stopped at `{token}`.",
+    "why": "A method cannot be declared inside another method. When a `}}` is missing above (the previous method, or a block in it, is never closed), javac is still inside that method when it reaches this header.",
+    "hint": "Which `}}` should close the method above line {line}, and is it there? Match the `{{` and `}}` of that method.",
+    "fix": "Add the `}}` that closes the previous method (or the block in it that is still open) before line {line}.",
+}
+_METHOD_HEADER_IN_METHOD_JA = {
+    "meaning": "{line} 行目はメソッドの見出しですが、javac はまだその上のメソッドの本体を読んでいるため、この見出しを文として読もうとして `{token}` で止まりました。",
+    "why": "メソッドの中に別のメソッドは宣言できません。上で `}}` が抜けている（前のメソッドや、その中のブロックが閉じていない）と、javac はこの見出しに来たときもまだそのメソッドの中にいます。",
+    "hint": "{line} 行目の上のメソッドを閉じる `}}` はどれで、それはありますか？そのメソッドの `{{` と `}}` を対応させましょう。",
+    "fix": "{line} 行目より前に、前のメソッド（またはその中でまだ開いているブロック）を閉じる `}}` を追加します。",
+}
+_FOR_HEADER_SHAPE = {
+    "meaning": "javac stopped at `{token}` inside the header of the `for` loop on line {line}: its parts are not separated the way a `for` header needs, so javac read a piece of it as a statement that does nothing.",
+    "why": "The parentheses after `for` hold three parts separated by two `;`: the start (run once), the condition (tested before each round) and the update (run after each round); or, to go through an array or list, a variable, `:` and the array. A `;` or `)` out of place, or a lost operator, runs the parts together.",
+    "hint": "In the header on line {line}, where does each of the three parts end, and is each one followed by its separator (`;` after the start and the condition, `)` after the update)?",
+    "fix": "Lay the header out as start, condition and update, separated by `;` and closed by `)`, each part complete on its own.",
+}
+_FOR_HEADER_SHAPE_JA = {
+    "meaning": "javac は {line} 行目の `for` ループの見出しの中、`{token}` で止まりました。見出しが部分ごとに正しく区切られていないため、その一部を何もしない文として読みました。",
+    "why": "`for` の後の括弧には、2 つの `;` で区切られた 3 つの部分が入ります。初期化（最初に 1 回）、条件（各回の前に判定）、更新（各回の後に実行）です。配列やリストを順にたどる場合は、変数・`:`・配列です。`;` や `)` の位置違いや演算子の抜けがあると、部分がつながってしまいます。",
+    "hint": "{line} 行目の見出しで、3 つの部分はそれぞれどこで終わり、その後に区切り（初期化と条件の後は `;`、更新の後は `)`）がありますか？",
+    "fix": "見出しを初期化・条件・更新の 3 つに分け、`;` で区切って `)` で閉じ、各部分をそれだけで完全なものにします。",
+}
+# {part} is "start" or "update": the part of a well-formed header that holds the token
+_FOR_PART_NOT_A_STATEMENT = {
+    "meaning": "The {part} part of the `for` header on line {line} (the code at `{token}`) is a value that does nothing on its own, but javac runs that part as a statement.",
+    "why": "Of the three parts of a `for` header, the start and the update are statements: the start declares or sets the loop variable, and the update changes it (for example with `++` or `+=`); only the middle part is a condition that gives true or false.",
+    "hint": "Does the {part} part of the header on line {line} set or change the loop variable, or does it only compute a value that is then thrown away?",
+    "fix": "Make the {part} part a complete statement that sets or changes the loop variable.",
+}
+_FOR_PART_NOT_A_STATEMENT_JA = {
+    "meaning": "{line} 行目の `for` の見出しの{part}部分（`{token}` のコード）はそれだけでは何もしない値ですが、javac はこの部分を文として実行します。",
+    "why": "`for` の見出しの 3 つの部分のうち、初期化と更新は文です。初期化はループ変数を宣言または設定し、更新はそれを変えます（`++` や `+=` など）。真か偽を返す条件は真ん中の部分だけです。",
+    "hint": "{line} 行目の見出しの{part}部分は、ループ変数を設定または変更していますか？それとも値を計算して捨てているだけですか？",
+    "fix": "{part}部分を、ループ変数を設定または変更する完全な文にします。",
+}
+_FOR_CONDITION_MISREAD = {
+    "meaning": "The header of the `for` loop on line {line} is laid out as three parts separated by `;`, yet javac read the condition at `{token}` as a statement: it had lost its place before this point.",
+    "why": "javac reads the parts in order; when the start part is not a complete declaration or assignment, or the code before this line is unfinished (an earlier error), it can misread a correct condition, and the mistake is before `{token}`, not in the condition.",
+    "hint": "Is the start part of the `for` on line {line} a complete declaration or assignment, and did javac report an error on the lines just above it?",
+    "fix": "Correct the start part, or the earlier error above line {line}, then compile again.",
+}
+_FOR_CONDITION_MISREAD_JA = {
+    "meaning": "{line} 行目の `for` の見出しは `;` で区切られた 3 つの部分になっていますが、javac は `{token}` の条件を文として読みました。これより前の位置で読み違えています。",
+    "why": "javac は部分を順に読みます。初期化部分が完全な宣言や代入になっていない、またはこの行より前のコードが終わっていない（前のエラー）と、正しい条件も読み違えることがあり、間違いは条件ではなく `{token}` より前にあります。",
+    "hint": "{line} 行目の `for` の初期化部分は完全な宣言や代入ですか？すぐ上の行で javac が報告したエラーはありますか？",
+    "fix": "初期化部分、または {line} 行目より上の前のエラーを直してから、もう一度コンパイルします。",
+}
+_FOR_PARTS = {0: ("start", "初期化"), 2: ("update", "更新")}
 
 
 def closes_an_open_paren(diagnostic: CompilerDiagnostic, token: str) -> bool:
@@ -232,9 +320,107 @@ def tagless_aggregate(diagnostic: CompilerDiagnostic, token: str) -> str:
     return keyword if diagnostic.language == "c" and keyword in ("struct", "union", "enum") else ""
 
 
-def _variant(rule: Rule, texts: dict[str, str], ja: dict[str, str]) -> Rule:
-    """``rule`` with other texts, in English and Japanese (the texts not given stay the rule's)."""
+def _put(texts: dict[str, str], values: dict[str, str]) -> dict[str, str]:
+    """``texts`` with the placeholders named in ``values`` filled now; the others are left for ``fill_rule``."""
+    for name, value in values.items():
+        texts = {key: text.replace("{" + name + "}", value) for key, text in texts.items()}
+    return texts
+
+
+def _variant(rule: Rule, texts: dict[str, str], ja: dict[str, str], values: dict[str, str] | None = None,
+             values_ja: dict[str, str] | None = None) -> Rule:
+    """``rule`` with other texts, in English and Japanese (the texts not given stay the rule's). ``values`` fill
+    the placeholders of facts read from the code (another line's number, a keyword), in Japanese too unless
+    ``values_ja`` gives its own words."""
+    texts, ja = _put(texts, values or {}), _put(ja, values_ja if values_ja is not None else values or {})
     return dataclasses.replace(rule, **texts, translations={"ja": {**rule.translations.get("ja", {}), **ja}})
+
+
+def _code_before(diagnostic: CompilerDiagnostic, program: str) -> tuple[str, int]:
+    """The C code before the column the compiler reported, over all the lines above (comments, literals and
+    preprocessor lines blanked, trailing blanks removed), and the line its last character is on (0: no code)."""
+    lines = _C_NOISE.sub(_blank, program).splitlines()
+    if not 1 <= diagnostic.line <= len(lines):
+        return "", 0
+    code = "\n".join([*lines[:diagnostic.line - 1], lines[diagnostic.line - 1][:max(diagnostic.column - 1, 0)]]).rstrip()
+    return code, (code.count("\n") + 1 if code else 0)
+
+
+def bodiless_control(diagnostic: CompilerDiagnostic, program: str, token: str) -> tuple[str, int] | None:
+    """For a `}` the compiler wanted an expression before: the `else`, or the `if`, `while`, `for` or `switch`
+    header, that the code before the `}` ends with (blank lines and comments between them skipped), and the
+    line of its keyword; None when the code before the `}` ends otherwise."""
+    if diagnostic.language != "c" or token != "}":
+        return None
+    code, last = _code_before(diagnostic, program)
+    if re.search(r"\belse$", code):
+        return "else", last
+    depth = 0
+    for index in range(len(code) - 1, -1, -1) if code.endswith(")") else ():
+        depth += {")": 1, "(": -1}.get(code[index], 0)
+        if depth == 0:  # the `(` that the last `)` closes: a control keyword before it makes this a header
+            found = _CONTROL_HEADER_KEYWORD.search(code[:index])
+            return (found["keyword"], code.count("\n", 0, found.start()) + 1) if found else None
+    return None
+
+
+def _declaration_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, scope: str | None) -> Rule | None:
+    """For a declaration gcc cannot read where the braces say the code is inside a function (or cannot say):
+    the declaration left waiting for its name, named by the line it is on (the line above when the token starts
+    its line); or, after a complete statement or block, that gcc no longer (or not yet) reads a function body."""
+    code, last = _code_before(diagnostic, program)
+    at = {"at": str(last if code and not code.endswith((";", "{", "}")) else diagnostic.line)}
+    if scope == "function" and code.endswith((";", "}")):
+        return _variant(rule, _BODY_LOST, _BODY_LOST_JA)
+    if scope == "function":
+        return _variant(rule, _INSIDE_FUNCTION_DECLARATION, _INSIDE_FUNCTION_DECLARATION_JA, at)
+    return _variant(rule, _UNSURE_WHERE_DECLARATION, _UNSURE_WHERE_DECLARATION_JA, at) if scope is None else None
+
+
+def java_method_header(diagnostic: CompilerDiagnostic) -> bool:
+    """Whether the offending Java line is a method's header: modifiers or a return type, a name, parameters
+    (each a type and a name) in parentheses, then `{`, `throws` or nothing."""
+    found = _JAVA_METHOD_HEADER.match(_code_of(diagnostic.source_line, "java"))
+    return bool(diagnostic.language == "java" and found and (found["modifiers"] or found["type"])
+                and found["name"] not in _JAVA_KEYWORDS and found["type"] not in _JAVA_KEYWORDS)
+
+
+def for_header_part(source_line: str, column: int) -> tuple[int, int, bool] | None:
+    """Where the token at ``column`` is in the parentheses of a `for` header on the line: (the part it is in,
+    0 for the start; how many parts `;` separates there; whether a `)` closes the header on the line), or
+    None when the token is not inside such parentheses."""
+    code = _C_NOISE.sub(_blank, source_line)
+    found = re.search(r"\bfor\s*\(", code)
+    index = column - 1
+    if not found or index < found.end():
+        return None
+    depth, parts, part = 1, 1, None
+    for position in range(found.end(), len(code)):
+        part = parts - 1 if position == index else part
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(code[position], 0)
+        parts += code[position] == ";" and depth == 1
+        if depth == 0:
+            return (part, parts, True) if part is not None else None
+    part = parts - 1 if index >= len(code) else part  # reported at the end of the line
+    return (part, parts, False) if part is not None else None
+
+
+def _java_variant(rule: Rule, diagnostic: CompilerDiagnostic) -> Rule | None:
+    """javac's "not a statement" on a method's header (a method inside another) or inside a `for` header."""
+    if rule.id != "java.not-a-statement":
+        return None
+    if java_method_header(diagnostic):
+        return _variant(rule, _METHOD_HEADER_IN_METHOD, _METHOD_HEADER_IN_METHOD_JA)
+    found = for_header_part(diagnostic.source_line, diagnostic.column)
+    if found is None:
+        return None
+    part, parts, closed = found
+    if not closed or parts != 3:
+        return _variant(rule, _FOR_HEADER_SHAPE, _FOR_HEADER_SHAPE_JA)
+    if part in _FOR_PARTS:
+        english, japanese = _FOR_PARTS[part]
+        return _variant(rule, _FOR_PART_NOT_A_STATEMENT, _FOR_PART_NOT_A_STATEMENT_JA, {"part": english}, {"part": japanese})
+    return _variant(rule, _FOR_CONDITION_MISREAD, _FOR_CONDITION_MISREAD_JA)
 
 
 def operand_missing_after(diagnostic: CompilerDiagnostic, token: str) -> str:
@@ -275,8 +461,12 @@ def body_after_prototype(diagnostic: CompilerDiagnostic, program: str, token: st
 
 def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, token: str) -> Rule | None:
     """The rule with texts that fit the program, or None when its own texts fit."""
+    if diagnostic.language == "java":
+        return _java_variant(rule, diagnostic)
     if missing_condition_keyword(diagnostic, program):
         return _variant(rule, _MISSING_KEYWORD, _MISSING_KEYWORD_JA)
+    if rule.id == "c.expected-expression" and (control := bodiless_control(diagnostic, program, token)):
+        return _variant(rule, _BODILESS_CONTROL, _BODILESS_CONTROL_JA, {"keyword": control[0], "at": str(control[1])})
     if rule.id == "c.expected-expression" and operand_missing_after(diagnostic, token):
         return _variant(rule, _OPERAND_MISSING, _OPERAND_MISSING_JA)
     if rule.id == "c.missing-semicolon" and else_with_condition(diagnostic, program):
@@ -291,12 +481,10 @@ def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, t
         return _variant(rule, _BODY_AFTER_PROTOTYPE, _BODY_AFTER_PROTOTYPE_JA)
     if rule.id in ("c.code-outside-function", "c.extra-closing-brace"):  # their texts say "outside any function"
         scope = c_scope_at(program, diagnostic.line)
+        if rule.id == "c.code-outside-function":
+            return _declaration_variant(rule, diagnostic, program, scope)
         if scope == "function":
-            if rule.id == "c.extra-closing-brace":
-                return _variant(rule, _BRACE_INSIDE_FUNCTION, _BRACE_INSIDE_FUNCTION_JA)
-            return _variant(rule, _INSIDE_FUNCTION_DECLARATION, _INSIDE_FUNCTION_DECLARATION_JA)
-        if scope is None and rule.id == "c.code-outside-function":
-            return _variant(rule, _UNSURE_WHERE_DECLARATION, _UNSURE_WHERE_DECLARATION_JA)
+            return _variant(rule, _BRACE_INSIDE_FUNCTION, _BRACE_INSIDE_FUNCTION_JA)
     return None
 
 

@@ -277,6 +277,35 @@ RULES: list[Rule] = [
         hint="What is the type of each side of the comparison on line {line}?",
         fix="Compare values of the same type: convert one side, pick the right variable, or use `.equals` for objects.",
     ),
+    # unary operators (`++`, `--`, `!`, `-`, `+`, `~`) act on one value: javac names its type
+    Rule(
+        id="java.bad-operand-unary-array", language=_J,
+        patterns=(r"bad operand type (?P<type>[\w$.<>?,]+(?:\[\])+) for unary operator '(?P<token>[^']+)'",),
+        concept="arrays and their elements",
+        meaning="The operator `{token}` on line {line} is applied to a value of type `{type}`, an array: it holds many values, and `{token}` works on a single one.",
+        why="A unary operator acts on one value: `++` and `--` change a numeric variable, `!` needs a boolean, and `-` or `+` in front of a value need a number. The name of an array stands for the whole array, so the operator must be applied to one of its elements, picked by an index in `[ ]`.",
+        hint="Which element of the array on line {line} should `{token}` act on, and which index picks it? Or did you mean a separate variable?",
+        fix="Apply `{token}` to one element of the array (the array's name with an index in brackets), or to a separate variable if the array is not meant.",
+        translations={"ja": {
+            "meaning": "{line} 行目の演算子 `{token}` は `{type}` 型、つまり配列に使われています。配列は多くの値を持ちますが、`{token}` は 1 つの値にしか使えません。",
+            "why": "単項演算子は 1 つの値に働きます。`++` と `--` は数値の変数を変え、`!` には boolean、値の前の `-` や `+` には数値が必要です。配列の名前は配列全体を表すので、演算子は `[ ]` の添字で選んだ要素の 1 つに使う必要があります。",
+            "hint": "{line} 行目で `{token}` を使うべきなのは配列のどの要素で、どの添字がそれを選びますか？それとも別の変数のつもりでしたか？",
+            "fix": "`{token}` を配列の 1 つの要素（配列名と角括弧の添字）に使うか、配列のつもりでなければ別の変数に使います。"}},
+    ),
+    Rule(
+        id="java.bad-operand-unary", language=_J,
+        patterns=(r"bad operand type (?P<type>\S+) for unary operator '(?P<token>[^']+)'",),
+        concept="operators and types",
+        meaning="The operator `{token}` on line {line} acts on a single value, and here that value has type `{type}`, which `{token}` does not work on.",
+        why="A unary operator accepts only certain types: `++` and `--` need a numeric variable, `!` needs a boolean, `-` and `+` in front of a value need a number, and `~` an integer.",
+        hint="What is the type of the value that `{token}` is applied to on line {line}, and which type does `{token}` need?",
+        fix="Apply `{token}` to a value of the type it needs, or use the operator or method that fits the value you have.",
+        translations={"ja": {
+            "meaning": "{line} 行目の演算子 `{token}` は 1 つの値に働きますが、ここではその値が `{type}` 型で、`{token}` はこの型に使えません。",
+            "why": "単項演算子が受け付ける型は決まっています。`++` と `--` には数値の変数、`!` には boolean、値の前の `-` と `+` には数値、`~` には整数が必要です。",
+            "hint": "{line} 行目で `{token}` が使われている値の型は何で、`{token}` に必要な型は何ですか？",
+            "fix": "`{token}` を必要な型の値に使うか、手元の値に合う演算子やメソッドを使います。"}},
+    ),
     Rule(
         id="java.bad-operand-types", language=_J,
         patterns=(r"bad operand types? (?:\S+ )?for (?:binary|unary) operator '(?P<token>[^']+)'",),
