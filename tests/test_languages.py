@@ -104,6 +104,20 @@ def test_worked_example_is_the_prompt_for_that_language(name):
     assert (question, answer) not in others
 
 
+@ALL
+def test_the_prompt_hands_the_model_the_rules_meaning_as_a_fact(name):
+    """A small model restates a checked sentence faithfully and garbles one it must infer from the message:
+    the case's facts carry the rule's meaning, filled in for this case, and the worked example shows them too."""
+    _, broken, line, message = PROGRAMS[name]
+    diagnostic = CompilerDiagnostic(language=name, line=line, column=1, end_line=line, end_column=2,
+                                    severity="error", message=message).with_source(broken)
+    case = Case.of(diagnostic, broken)
+    facts = build_messages(case)[-1]["content"].split("Facts:\n", 1)[1]
+    assert f"Meaning: {case.classification.meaning}\n" in facts
+    assert facts.index("Meaning: ") < facts.index("Likely cause: ")
+    assert "\nMeaning: " in LANGUAGES[name].worked_example[0]
+
+
 def run_compiler(name: str, text: str, workdir: Path) -> str:
     """Build the record's command for ``text``, run the real compiler, return what it reported."""
     language = LANGUAGES[name]

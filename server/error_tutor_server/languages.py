@@ -87,6 +87,7 @@ C = Language(
         "Compiler message (line 5): 'count' undeclared (first use in this function)\n"
         "Code:\n   4 |     int total = 0;\n   5 |     count = count + 1;\n"
         "Facts:\nCategory: undeclared-identifier\nConcept: declaring variables before use\nOffending token: count\n"
+        "Meaning: The name `count` is used on line 5 before any declaration of it.\n"
         "The mistake is most likely on line 5.",
         "The compiler says `count` is undeclared: line 5 uses `count`, but no declaration of it comes before. "
         "Every variable must be declared with its type before it is used."))
@@ -101,6 +102,7 @@ PYTHON = Language(
         "Compiler message (line 2): SyntaxError: expected ':'\n"
         "Code:\n   1 | for n in range(3)\n   2 |     print(n)\n"
         "Facts:\nCategory: missing-colon\nConcept: block headers\nOffending token: )\n"
+        "Meaning: Python expected a colon `:` at the end of the line that starts the block on line 1.\n"
         "The mistake is most likely on line 1.",
         "Python expected a colon at the end of the `for` line, because a line that starts a block must end with `:`. "
         "Without it, Python cannot tell where the loop's body begins."))
@@ -115,6 +117,7 @@ JAVA = Language(
         "Compiler message (line 3): cannot find symbol\n"
         "Code:\n   3 |         System.out.println(mesage);\n"
         "Facts:\nCategory: undefined-variable\nConcept: declaring names before use\nOffending token: mesage\n"
+        "Meaning: javac does not know the name `mesage` used on line 3.\n"
         "The mistake is most likely on line 3.",
         "On line 3 Java cannot find anything called `mesage`: no variable with exactly this name is declared where "
         "it is used. Names in Java must match their declaration letter for letter."))

@@ -74,10 +74,14 @@ class Classification:
     matched: bool  # False when only the language's generic fallback applied
 
     def facts(self) -> str:
-        """The grounding facts handed to the model."""
+        """The grounding facts handed to the model. The meaning is among them: a small model restates a
+        checked sentence faithfully, where it garbles one it must infer from the compiler's message
+        (the audit of 2026-11-30: "a keyword argument comes after the positional ones", reversed)."""
         parts = [f"Category: {self.category}", f"Concept: {self.concept}"]
         if self.token:
             parts.append(f"Offending token: {self.token}")
+        if self.meaning:
+            parts.append(f"Meaning: {self.meaning}")
         parts.append(f"Likely cause: {self.why}")
         return "\n".join(parts)
 
