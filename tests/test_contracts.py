@@ -144,6 +144,12 @@ AVERAGE = ("#include <stdio.h>\n\nint main(void)\n{\n    int total = 0;\n    for
      "Python expected a colon at the end of line 1, because the line is not finished.",
      "On line 1 a `\\` outside a string must be the last character of its line, but something follows it.",
      "colon is missing, but the message does not mention one"),
+    # from the audit of the fine-tuned Qwen's shown texts: another kind of error's label, and its explanation
+    ("c", "#include <stdio.h>\nint main(void)\n{\n    int j, s = 0;\n    for(j=1,j<=3;j++)\n        s += j;\n"
+          "    return s;\n}\n", "before ')'",
+     "Extra closing parenthesis on line 5: one `)` too many stands where the compiler expected a semicolon `;`.",
+     "Missing semicolon on line 5: the compiler expected `;` before `)`, so the `for` header lacks one of its parts.",
+     "opens as extra closing paren"),
 ])
 def test_wrong_kinds_pass_the_old_checks_and_are_rejected_now(language, program, message_part, wrong, right, reason):
     case = only_case(language, program, message_part)

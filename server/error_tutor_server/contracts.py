@@ -10,11 +10,13 @@ code make the claim false. ``contract_violations(text, case)`` lists the reasons
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Callable
 
 from error_tutor_server.case import Case
+from error_tutor_server.knowledge import rules_for
 from error_tutor_server.knowledge.context import c_scope_at, missing_condition_keyword
 
 _QUOTED = re.compile(r"[‘'`\"]([^‘’'`\"\s]{1,60})[’'`\"]")
@@ -217,11 +219,37 @@ def claims_another_category(text: str, case: Case) -> str:
     return ""
 
 
+# "Extra closing parenthesis on line 8: ...": the label a fine-tuned model's text opens with (its targets' shape)
+_LABEL = re.compile(r"^\s*(?P<label>[A-Z][A-Za-z' ()-]{2,60}?) on line \d+:")
+
+
+def _label_words(text: str) -> frozenset[str]:
+    return frozenset("paren" if word.startswith("parenthes") else word for word in re.findall(r"[a-z]+", text.lower()))
+
+
+@functools.cache
+def _category_labels(language: str) -> dict[frozenset[str], str]:
+    """The words of every category of ``language`` (each rule id without its language), to the category."""
+    return {_label_words(rule.id.split(".", 1)[-1].replace("-", " ")): rule.id.split(".", 1)[-1]
+            for rule in rules_for(language)}
+
+
+def labels_another_category(text: str, case: Case) -> str:
+    """The text opens with the label of another kind of error than the message's ("Extra closing parenthesis"
+    for gcc's `expected ';' before ')'` in a `for` header): a small model picks the label of the errors it saw
+    most often, and the rest of its text then explains that other error."""
+    found = _LABEL.match(text)
+    other = _category_labels(case.diagnostic.language).get(_label_words(found["label"])) if found else None
+    if other and other != case.classification.category:
+        return f"opens as {other.replace('-', ' ')}, but the message is about {case.classification.category.replace('-', ' ')}"
+    return ""
+
+
 Detector = Callable[[str, Case], str]
 DETECTORS: tuple[Detector, ...] = (calls_unused_undeclared, calls_unused_used_or_unset, calls_valid_specifier_invalid, names_suggestion_as_missing,
                                    claims_missing_colon_present, invents_second_error, calls_inside_outside_function,
                                    names_expected_token_as_offending, missing_keyword_as_comparison,
-                                   claims_another_category)
+                                   claims_another_category, labels_another_category)
 
 
 # ---- the contracts ----------------------------------------------------------------------------------------------

@@ -473,8 +473,10 @@ def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, t
         return _variant(rule, _ELSE_CONDITION_TEXTS, _ELSE_CONDITION_JA)
     if rule.id == "c.missing-semicolon" and call_without_parentheses(diagnostic, program, token):
         return _variant(rule, _CALL_WITHOUT_PARENTHESES, _CALL_WITHOUT_PARENTHESES_JA)
-    if rule.id == "c.extra-closing-paren" and closes_an_open_paren(diagnostic, token):
-        return _variant(rule, _PAREN_CLOSES_AN_OPEN_ONE, _PAREN_CLOSES_AN_OPEN_ONE_JA)
+    if rule.id == "c.extra-closing-paren" and ";" in diagnostic.message and closes_an_open_paren(diagnostic, token):
+        # not an extra `)` but a `;` missing inside the parentheses: the category says so too (a model's label)
+        return dataclasses.replace(_variant(rule, _PAREN_CLOSES_AN_OPEN_ONE, _PAREN_CLOSES_AN_OPEN_ONE_JA),
+                                   id="c.missing-semicolon")
     if rule.id == "c.incomplete-type" and tagless_aggregate(diagnostic, token):
         return _variant(rule, _TAGLESS_STRUCT, _TAGLESS_STRUCT_JA)
     if rule.id == "c.code-outside-function" and body_after_prototype(diagnostic, program, token):
