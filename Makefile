@@ -27,6 +27,7 @@ CONVERTERS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/error-tutor/llama.cpp-conve
 
 setup: $(STAMP) $(CONVERTERS)
 	scripts/install_vscode.sh  # code-server, Chromium, playwright-core for tests/test_vscode.py (cached; seconds when done)
+	scripts/build_llama_server.sh $(LLAMA_CPP_VERSION)  # llama.cpp's llama-server for `error-tutor lab-server` (~15 min once; cached)
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
