@@ -41,6 +41,7 @@ EXTRA_COMMANDS = {
     "eval": "error_tutor_finetune.evaluate:register",
     "export": "error_tutor_export.cli:register",
     "config": "error_tutor_server.lab_config:register",
+    "lab-server": "error_tutor_server.lab_server:register",
 }
 
 

@@ -1,0 +1,280 @@
+"""``error-tutor lab-server``: the real llama-server (built at set-up from the pinned llama.cpp sources) with the
+real SmolLM2-135M model on loopback, behind the lab proxy. Concurrent requests are batched, the room's token is
+enforced (and llama-server's own key never shows on its command line), identical requests are generated once,
+a seat that goes away stops its generation, a student's editor gets the model's text end to end, and a missing
+binary is one line that says how to fix it.
+
+The tests that need llama-server skip only when it cannot be built on this machine: the fixture runs
+scripts/build_llama_server.sh (seconds when set-up built it) and skips with the script's own error."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from conftest import REPO, SERVER_COMMAND, SERVER_ENV, diagnostics_for, hover, init_params, make_client, open_document
+from error_tutor_server import lab_proxy, lab_server
+from error_tutor_server.errors import TutorError
+from error_tutor_server.lab_server import LabOptions, engine_command, find_llama_server, llama_cpp_version, spawn
+from error_tutor_server.remote import RemoteModel
+from test_lsp_diagnostics import C_MISSING_SEMICOLON
+
+TOKEN_ENV = "ERROR_TUTOR_LAB_TEST_TOKEN"
+TOKEN = secrets.token_hex(24)
+NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+# -- pure logic ----------------------------------------------------------------------------------------------
+def test_the_request_key_is_what_determines_the_answer():
+    greedy = {"messages": [{"role": "user", "content": "hi"}], "temperature": 0.0, "max_tokens": 160}
+    key = lab_proxy.request_key(greedy, "m")
+    assert key == lab_proxy.request_key({**greedy, "stream": True, "cache_prompt": False}, "m")
+    assert key != lab_proxy.request_key({**greedy, "max_tokens": 80}, "m")
+    assert key != lab_proxy.request_key(greedy, "another model")
+    assert key != lab_proxy.request_key({**greedy, "messages": [{"role": "user", "content": "hi!"}]}, "m")
+    assert lab_proxy.request_key({**greedy, "temperature": 0.7}, "m") is None  # sampled: never shared
+    assert lab_proxy.request_key({"messages": greedy["messages"]}, "m") is None  # the server's default samples
+
+
+def test_the_answer_cache_keeps_the_most_recent():
+    cache = lab_proxy.AnswerCache(2)
+    for key in "abc":
+        cache.put(key, lab_proxy.Answer(key, "stop"))
+    assert cache.get("a") is None and cache.get("c").text == "c" and len(cache) == 2
+    cache.get("b")
+    cache.put("d", lab_proxy.Answer("d", "stop"))
+    assert cache.get("c") is None and cache.get("b").text == "b"
+
+
+def test_the_engine_command_line_holds_no_secret_and_the_adapter_only_when_there_is_one(tmp_path):
+    options = LabOptions(slots=4, ctx_per_slot=1024, threads=2)
+    plain = engine_command(Path("/bin/llama-server"), Path("base.gguf"), None, 9999, tmp_path / "key", options, "m")
+    assert "--api-key" not in plain and plain[plain.index("--api-key-file") + 1] == str(tmp_path / "key")
+    assert plain[plain.index("--host") + 1] == "127.0.0.1" and "--lora" not in plain
+    assert plain[plain.index("--parallel") + 1] == "4" and plain[plain.index("--ctx-size") + 1] == "4096"
+    tuned = engine_command(Path("/bin/llama-server"), Path("base.gguf"), Path("a.gguf"), 9999, tmp_path / "k", options, "m")
+    assert tuned[tuned.index("--lora") + 1] == "a.gguf"
+
+
+def test_the_room_side_refuses_what_would_expose_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    with pytest.raises(TutorError, match="without a token"):
+        lab_server.read_token(TOKEN_ENV, "0.0.0.0")
+    with pytest.raises(TutorError, match="plain http"):
+        lab_server.tls_context(LabOptions(host="0.0.0.0"))
+    monkeypatch.setenv(TOKEN_ENV, "short")
+    with pytest.raises(TutorError, match="shorter than 16"):
+        lab_server.read_token(TOKEN_ENV, "127.0.0.1")
+    monkeypatch.delenv(TOKEN_ENV)
+    token, where = lab_server.read_token(TOKEN_ENV, "127.0.0.1")  # loopback: a token file of its owner's
+    path = tmp_path / "error-tutor" / "lab-server-token"
+    assert str(path) in where and path.stat().st_mode & 0o777 == 0o600
+    assert lab_server.read_token(TOKEN_ENV, "127.0.0.1")[0] == token  # kept across restarts
+
+
+# -- a missing binary ------------------------------------------------------------------------------------------
+def one_line_failure(tmp_path: Path, *argv: str, path_env: str = "/usr/bin:/bin") -> str:
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "PATH": path_env, TOKEN_ENV: TOKEN}
+    env.pop(lab_server.BINARY_ENV, None)
+    done = subprocess.run([sys.executable, "-m", "error_tutor_server", "lab-server", "--api-key-env", TOKEN_ENV,
+                           *argv], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == "", (done.returncode, done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
+def test_a_missing_binary_is_one_line_that_says_how_to_fix_it(tmp_path):
+    if shutil.which("llama-server", path="/usr/bin:/bin"):
+        pytest.fail("a llama-server in /usr/bin or /bin hides the missing-binary case: remove it or change this test")
+    line = one_line_failure(tmp_path)
+    assert line.startswith("error-tutor: llama-server is not built on this machine") and "make setup" in line
+    line = one_line_failure(tmp_path, "--llama-server", str(tmp_path / "nowhere" / "llama-server"))
+    assert "does not exist or is not executable" in line and "make setup" in line
+    assert not (tmp_path / "cache" / "error-tutor" / "lab-server-token").exists()  # refused before anything else
+
+
+# -- the real server -------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def llama_server_binary() -> Path:
+    """The llama-server set-up built; built now if it was not (skip only when that fails here)."""
+    try:
+        return find_llama_server()
+    except TutorError:
+        pass
+    done = subprocess.run([str(REPO / "scripts" / "build_llama_server.sh"), llama_cpp_version()],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip("llama-server could not be built on this machine (scripts/build_llama_server.sh: "
+                    + " | ".join(done.stderr.strip().splitlines()[-3:]) + ")")
+    return find_llama_server()
+
+
+@pytest.fixture(scope="module")
+def lab(llama_server_binary, tmp_path_factory):
+    """``error-tutor lab-server`` with the smallest real model, 4 slots, on a free loopback port."""
+    cache = tmp_path_factory.mktemp("lab-cache")
+    env = {**os.environ, TOKEN_ENV: TOKEN, "XDG_CACHE_HOME": str(cache)}
+    # one thread: on a machine busy with other work, llama.cpp's threads wait for each other at every layer
+    # (model.choose_threads); the tests check behaviour, bench_lab.py measures speed
+    argv = ["--port", "0", "--slots", "4", "--threads", "1", "--model", "smollm2-135m", "--api-key-env", TOKEN_ENV,
+            "--llama-server", str(llama_server_binary)]
+    with open(cache / "lab-server.stderr", "w") as stderr:
+        process, url = spawn(argv, env=env, stderr=stderr)
+    yield url
+    process.send_signal(signal.SIGINT)
+    assert process.wait(30) == 0
+
+
+def call(url: str, path: str, body: dict | None = None, token: str | None = TOKEN) -> tuple[int, bytes]:
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url.removesuffix("/v1") + path, data=data, headers=headers)
+    try:
+        with NO_PROXY.open(request, timeout=120) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def stats(url: str) -> dict:
+    status, body = call(url, "/lab/stats")
+    assert status == 200
+    return json.loads(body)
+
+
+def metric(url: str, name: str) -> float:
+    status, body = call(url, "/metrics")
+    assert status == 200
+    return float(re.search(rf"^llamacpp:{name} (\S+)$", body.decode(), re.MULTILINE).group(1))
+
+
+def story(n: int, tokens: int) -> dict:
+    return {"messages": [{"role": "user", "content": f"Tell story number {n} ({secrets.token_hex(4)}) about a compiler."}],
+            "max_tokens": tokens, "temperature": 0.0, "ignore_eos": True}
+
+
+def test_concurrent_requests_are_answered_in_one_batch(lab):
+    decodes, predicted = metric(lab, "n_decode_total"), metric(lab, "tokens_predicted_total")
+    answers = [None] * 4
+
+    def ask(n: int) -> None:
+        answers[n] = call(lab, "/v1/chat/completions", story(n, 48))
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(180)
+    for status, body in answers:
+        answer = json.loads(body)
+        assert status == 200 and answer["usage"]["completion_tokens"] == 48, answer
+        assert answer["choices"][0]["message"]["content"].strip()
+    decoded = metric(lab, "n_decode_total") - decodes
+    generated = metric(lab, "tokens_predicted_total") - predicted
+    # one llama_decode() per step for every busy slot: 4 x 48 tokens in far fewer than 4 x 48 decodes
+    assert generated >= 4 * 48 - 4 and decoded <= 0.6 * generated, (decoded, generated)
+
+
+def test_the_rooms_token_is_enforced_and_the_engines_key_is_not_on_its_command_line(lab):
+    request = story(0, 8)
+    assert call(lab, "/v1/chat/completions", request, token=None)[0] == 401
+    status, body = call(lab, "/v1/chat/completions", request, token="not-" + TOKEN)
+    assert status == 401 and json.loads(body)["error"]["type"] == "authentication_error"
+    assert call(lab, "/v1/models", token=None)[0] == 401 and call(lab, "/v1/models")[0] == 200
+    assert call(lab, "/health", token=None)[0] == 200
+    with pytest.raises(TutorError, match="refused the access token"):
+        RemoteModel(lab, api_key="wrong-token-of-a-seat").load()
+    arguments = Path(f"/proc/{stats(lab)['engine_pid']}/cmdline").read_bytes().split(b"\0")
+    assert b"--api-key-file" in arguments and b"--api-key" not in arguments
+    assert not any(TOKEN.encode() in a for a in arguments)
+    engine = f"http://127.0.0.1:{int(arguments[arguments.index(b'--port') + 1])}"
+    assert call(engine, "/v1/models", token=None)[0] == 401  # the private port wants its own key
+    assert call(engine, "/v1/models", token=TOKEN)[0] == 401  # which is not the room's
+
+
+def test_identical_requests_are_generated_once_and_sampled_ones_never_shared(lab):
+    case = [{"role": "user", "content": f"Explain a missing semicolon in C ({secrets.token_hex(4)})."}]
+    seat = [RemoteModel(lab, api_key=TOKEN) for _ in range(3)]
+    before, texts = stats(lab), [None] * 3
+
+    def ask(n: int) -> None:
+        texts[n] = seat[n].generate(case, 64).text
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    texts.append(RemoteModel(lab, api_key=TOKEN).generate(case, 64).text)  # later: from the cache
+    after = stats(lab)
+    assert texts[0].strip() and len(set(texts)) == 1, texts
+    assert after["upstream"] - before["upstream"] == 1
+    assert (after.get("shared", 0) + after.get("cache_hits", 0)) - (before.get("shared", 0) + before.get("cache_hits", 0)) == 3
+    sampled = {"messages": case, "max_tokens": 8, "temperature": 0.7}
+    for _ in range(2):
+        assert call(lab, "/v1/chat/completions", sampled)[0] == 200
+    assert stats(lab)["upstream"] - after["upstream"] == 2
+
+
+def test_a_seat_that_goes_away_stops_its_generation(lab):
+    before = stats(lab)
+    host, port = lab.split("//")[1].split("/")[0].split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    body = {**story(9, 1500), "stream": True}
+    connection.request("POST", "/v1/chat/completions", json.dumps(body),
+                       {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+    response = connection.getresponse()
+    assert response.status == 200
+    while b'"content"' not in response.readline():
+        pass  # until the first token: the slot is generating
+    response.close()  # what remote.py does when the student's document changes (the socket closes with it)
+    connection.close()
+    closed = time.monotonic()
+    while stats(lab).get("upstream_cancelled", 0) == before.get("upstream_cancelled", 0) or metric(
+            lab, "requests_processing") > 0:
+        assert time.monotonic() - closed < 5, "the generation went on after its only seat had gone"
+        time.sleep(0.1)
+    assert stats(lab)["seat_cancelled"] > before.get("seat_cancelled", 0)
+
+
+# -- a student's editor, end to end -------------------------------------------------------------------------------
+LSP_CONFIG = ClientServerConfig(server_command=SERVER_COMMAND, client_factory=make_client,
+                                server_env={**SERVER_ENV, TOKEN_ENV: TOKEN, "ERROR_TUTOR_REMOTE_API_KEY_ENV": TOKEN_ENV})
+
+
+@pytest_lsp.fixture(config=LSP_CONFIG)
+async def seat_client(lsp_client: LanguageClient, lab, tmp_path):
+    await lsp_client.initialize_session(init_params(tmp_path, backend="remote", remoteUrl=lab, modelText="any",
+                                                    debounceMs=100))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_a_students_editor_gets_the_models_text_through_the_lab_server(seat_client, lab, tmp_path):
+    before = stats(lab)
+    uri = open_document(seat_client, tmp_path / "prog.c", C_MISSING_SEMICOLON, "c")
+    start = (await diagnostics_for(seat_client, uri))[0].range.start
+    panel = await seat_client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="errorTutor.explain", arguments=[uri, start.line, start.character]))
+    assert "not answering" not in panel and "on its way" not in panel, panel
+    assert "Explained by the local model" in panel or "built-in guide" in panel, panel
+    assert stats(lab)["completed"] > before.get("completed", 0)
+    warm = (await hover(seat_client, uri, start.line, start.character)).contents.value
+    assert "**What it means:**" in warm and "not answering" not in warm
