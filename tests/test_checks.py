@@ -48,3 +48,13 @@ def test_wrong_line_token_and_garbage_are_rejected():
 def test_language_check_follows_locale():
     assert "not in Japanese" in check("The statement on line 4 is missing its end.", locale="ja").reasons
     assert check("4 行目の文がセミコロンで終わっていないため、次の行の printf でエラーになります。", locale="ja").ok
+
+
+def test_a_name_quoted_from_the_facts_is_not_a_claim_about_the_code():
+    """A fine-tuned model restates the rule's why ("declared with a type (such as `int`)"): `int` is an example
+    from the facts it was handed, not a name it put on the student's line; an invented name still is."""
+    text = "The statement on line 4 lacks its semicolon; a declaration such as `double` ends with one too."
+    assert any("`double`" in reason for reason in check(text, anchors={"semicolon"}).reasons)
+    facts = "Category: missing-semicolon\nLikely cause: every declaration, such as `double x = 1;`, ends with `;`."
+    assert check(text, anchors={"semicolon"}, facts=facts).ok
+    assert not check("The variable `counter` on line 4 lacks a semicolon.", anchors={"semicolon"}, facts=facts).ok

@@ -60,7 +60,7 @@ def check_target(text: str, case: Case, fixed_line: str = "", finish_reason: str
     known fix when there is one."""
     result = check_explanation(text, case.diagnostic, case.program, allowed_lines=set(case.lines),
                                finish_reason=finish_reason, locale="en", hint_level="hint", fixed_line=fixed_line,
-                               anchors=subject_words(case.classification))
+                               anchors=subject_words(case.classification), facts=case.classification.facts())
     reasons = tuple(dict.fromkeys(result.reasons + tuple(contract_violations(text, case))))
     return CheckResult(ok=not reasons, reasons=reasons)
 

@@ -179,11 +179,13 @@ def off_topic(text: str, anchors: set[str]) -> list[str]:
 def check_explanation(text: str, diagnostic: CompilerDiagnostic, program_text: str, *,
                       allowed_lines: set[int] | None = None, finish_reason: str = "stop",
                       locale: str = "en", hint_level: str = "hint", fixed_line: str = "",
-                      anchors: set[str] | None = None) -> CheckResult:
-    """All checks; ``ok`` only when no reason was found."""
+                      anchors: set[str] | None = None, facts: str = "") -> CheckResult:
+    """All checks; ``ok`` only when no reason was found. ``facts``: what the model was handed besides the
+    message (the rule's meaning and why): a name quoted from them, such as the `int` of "declared with a
+    type (such as `int`)", is not a claim about the student's code."""
     allowed = allowed_lines or {diagnostic.line}
     reasons = (is_garbled(text) + is_truncated(text, finish_reason) + off_topic(text, anchors or set())
                + leaks_fix(text, program_text, fixed_line, hint_level)
-               + wrong_location(text, allowed, program_text, diagnostic.message)
+               + wrong_location(text, allowed, program_text, "\n".join((diagnostic.message, facts)))
                + wrong_language(text, locale))
     return CheckResult(ok=not reasons, reasons=tuple(dict.fromkeys(reasons)))

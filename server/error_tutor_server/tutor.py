@@ -133,7 +133,8 @@ class Tutor:
         result = check_explanation(shown, case.diagnostic, case.program, finish_reason=finish,
                                    allowed_lines=set(case.lines), locale=case.locale, hint_level=hint_level,
                                    fixed_line=fixed_line,
-                                   anchors=subject_words(case.classification) if case.locale == "en" else set())
+                                   anchors=subject_words(case.classification) if case.locale == "en" else set(),
+                                   facts=case.classification.facts())
         # code on a line of its own is joined into prose by the trimming: look at the raw text too
         reasons = result.reasons + tuple(leaks_fix(text, case.program, fixed_line, hint_level))
         reasons += tuple(contract_violations(shown, case))  # what it must say and must not claim (contracts.py)
