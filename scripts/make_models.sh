@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Reproduces the shipped fine-tuned model from the repository, and the adapter it was compared with (what `make models` runs):
-# training data from the tuning halves, LoRA on both bases, adapter-only GGUF export (Q8_0),
-# the side-by-side evaluation on the checking halves, and the model cards.
-# About 95 minutes on 2 idle cores (Qwen's training ~65, SmolLM2's ~17, evaluation ~12); every
-# training run resumes from its last checkpoint when started again.
+# Reproduces the shipped fine-tuned models from the repository (what `make models` runs): training data
+# from the tuning halves, LoRA on both bases, adapter-only GGUF export (Q8_0), the side-by-side evaluation
+# of bases x untuned/tuned on the checking halves, and the model cards.
+# About 2 hours on 2 idle cores (data ~7 min, SmolLM2's training ~20-30, Qwen's ~65, evaluation ~20);
+# every training run resumes from its last checkpoint when started again.
 # Smoke: MODELS_SMOKE=1 scripts/make_models.sh (8 examples, 2 steps, 4 evaluated cases; minutes).
 set -euo pipefail
 BIN=${BIN:-.venv/bin}
@@ -17,23 +17,30 @@ if [ "${MODELS_SMOKE:-0}" = 1 ]; then
   OUT=${MODELS_OUT:-$RUNS/models-smoke}
 fi
 mkdir -p "$OUT"
+# Qwen's shipped adapter was trained on data-v3 as built at commit a01bfe8, before the facts carried the
+# rule's meaning (its model card holds that manifest's hashes; today's code builds different rows):
+# retraining it on data-v4 is the next step.
 [ -f "$RUNS/data-v3/manifest.json" ] || \
   "$BIN/error-tutor" data build --no-preferences --mutations-per-program 1 --out "$RUNS/data-v3"
 
-# The shipped default (into $OUT) and the comparison base (into $RUNS, not shipped)
+# Both fine-tuned models are shipped (into $OUT): SmolLM2's is the default (fast enough for a busy lab
+# machine), Qwen's is opt-in. Data: the tuning halves only, so the checking halves stay unseen.
+[ -f "$RUNS/data-v4/manifest.json" ] || \
+  "$BIN/error-tutor" data build --no-preferences --mutations-per-program 1 --out "$RUNS/data-v4"
+"$BIN/error-tutor" train --config finetune/error_tutor_finetune/configs/cpu-smollm2-135m.yaml \
+  --data "$RUNS/data-v4" --out "$RUNS/train-smollm2-v4" "${SMOKE[@]}"
+"$BIN/error-tutor" export "$RUNS/train-smollm2-v4/adapter" --adapter-only --quant Q8_0 \
+  --out "$OUT/error-tutor-smollm2-135m.lora.gguf"
 "$BIN/error-tutor" train --config finetune/error_tutor_finetune/configs/cpu-qwen2.5-coder-0.5b.yaml \
   --data "$RUNS/data-v3" --out "$RUNS/train-qwen" "${SMOKE[@]}"
 "$BIN/error-tutor" export "$RUNS/train-qwen/adapter" --adapter-only --quant Q8_0 \
   --out "$OUT/error-tutor-qwen2.5-coder-0.5b.lora.gguf"
-"$BIN/error-tutor" train --config finetune/error_tutor_finetune/configs/cpu-smollm2.yaml \
-  --data "$RUNS/data-v3" --out "$RUNS/train-smollm2" "${SMOKE[@]}"
-"$BIN/error-tutor" export "$RUNS/train-smollm2/adapter" --adapter-only --quant Q8_0 \
-  --out "$RUNS/error-tutor-smollm2-135m.lora.gguf"
 
-# bases x untuned/tuned, side by side, on the checking halves (the SmolLM2 adapter over its base: --model + --adapter
-# would pair it with Qwen; `grounded+<adapter>` applies an adapter over SmolLM2, the runtime's small default)
+# bases x untuned/tuned, side by side, on the checking halves
 ERROR_TUTOR_MODELS_DIR="$OUT" "$BIN/error-tutor" eval --half checking --configs message,rules --model-limit "$EVAL_LIMIT" \
-  --catalog-model smollm2-135m --adapter "$RUNS/error-tutor-smollm2-135m.lora.gguf" \
+  --catalog-model smollm2-135m --catalog-model tutor-smollm2-135m \
   --catalog-model qwen2.5-coder-0.5b --catalog-model tutor-qwen2.5-coder-0.5b --out "$RUNS/eval-models"
+"$BIN/python" -m error_tutor_finetune.model_card --run "$RUNS/train-smollm2-v4" --name tutor-smollm2-135m \
+  --adapter "$OUT/error-tutor-smollm2-135m.lora.gguf" --eval "$RUNS/eval-models/summary.json"
 "$BIN/python" -m error_tutor_finetune.model_card --run "$RUNS/train-qwen" --name tutor-qwen2.5-coder-0.5b \
   --adapter "$OUT/error-tutor-qwen2.5-coder-0.5b.lora.gguf" --eval "$RUNS/eval-models/summary.json"

@@ -55,3 +55,16 @@ def test_the_hover_is_compact_and_the_panel_has_the_rest():
     assert "**Why:**" not in hover and "**Why:**" in panel and DIAG.message in panel
     assert [s.split(":**")[0] for s in hover.split("\n\n")] == ["**Where", "**What it means", "**Hint", "---\n_From the built-in guide._"]
     assert len(hover.splitlines()) <= 8, "fits VS Code's 250 px hover in the common case"
+
+
+def test_the_models_pointer_sentence_is_not_shown():
+    """The Where line names the token (checked); the fine-tuned model's "The compiler points at `x`." was the
+    sentence it garbled most in the audit ("points at `()`" for `)`), so the hover leaves it out."""
+    from error_tutor_server.prompt import without_pointer_sentences
+
+    text = ("Missing colon on line 2: Python expected a `:` at the marked spot. The compiler points at `()`. "
+            "Lines that start a block end with a colon.")
+    assert without_pointer_sentences(text) == ("Missing colon on line 2: Python expected a `:` at the marked spot. "
+                                               "Lines that start a block end with a colon.")
+    assert without_pointer_sentences("The compiler points at `x`. Then more.") == "Then more."
+    assert without_pointer_sentences("It says where the compiler points at nothing.") == "It says where the compiler points at nothing."

@@ -218,7 +218,7 @@ def test_yaml_config_and_flags_combine(tmp_path):
     path.write_text("lora_rank: 4\n")
     with pytest.raises(TutorError, match="Unknown option 'lora_rank'"):
         load_config(TrainConfig, str(path))
-    for name in ("cpu-smollm2.yaml", "qlora-gpu.yaml"):
+    for name in ("cpu-smollm2-135m.yaml", "qlora-gpu.yaml"):
         shipped = Path(train.__file__).parent / "configs" / name
         assert isinstance(load_config(TrainConfig, str(shipped)), TrainConfig)
 

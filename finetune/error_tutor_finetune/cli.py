@@ -2,7 +2,7 @@
 
     error-tutor data build --out runs/data                 # training data (see data.py)
     error-tutor data export-feedback --db F --out DIR       # students' ratings (feedback_export.py)
-    error-tutor train --config finetune/error_tutor_finetune/configs/cpu-smollm2.yaml
+    error-tutor train --config finetune/error_tutor_finetune/configs/cpu-smollm2-135m.yaml
 
 ``register_data`` creates the ``data`` command group and keeps its subparsers object, so other
 modules add their own ``data`` subcommands: either listed in ``DATA_COMMANDS`` (a

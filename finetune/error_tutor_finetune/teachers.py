@@ -93,21 +93,15 @@ def _lead(classification: Classification, line: int, meaning: str) -> str:
     return f"On line {line}, a problem with {classification.concept}: {meaning}"
 
 
-def _mentions(text: str, token: str) -> bool:
-    return bool(token) and (f"`{token}`" in text or re.search(rf"(?<!\w){re.escape(token)}(?!\w)", text) is not None)
-
-
 def rule_variants(classification: Classification, line: int) -> list[tuple[str, str]]:
     """(explanation, rationale) pairs from the richest to the plainest; the first that passes is used."""
     meaning = sentences(classification.meaning)
     why = sentences(classification.why)
     where = _lead(classification, line, _as_sentence(meaning[0] if meaning else "the compiler reports an error here"))
-    pointer = f"The compiler points at `{classification.token}`." if classification.token else ""
-    if _mentions(where, classification.token):
-        pointer = ""
-    explanation = " ".join(p for p in (where, pointer) if p)
-    # one sentence of why: the hover adds the rule's hint, and each sentence costs ~1 s on a busy lab machine
-    variants = [(explanation, why[0] if why else ""), (where, why[0] if why else ""), (explanation, ""), (where, "")]
+    # no "The compiler points at `x`." sentence: the hover's Where line names the token, and the model garbled
+    # this sentence more than any other (the server drops it: prompt.without_pointer_sentences); one sentence
+    # of why: the hover adds the rule's hint, and each sentence costs ~1 s on a busy lab machine
+    variants = [(where, why[0] if why else ""), (where, "")]
     return list(dict.fromkeys(v for v in variants if v[0]))
 
 

@@ -3,7 +3,7 @@
 The documented CPU run (SmolLM2-135M-Instruct from its GGUF, ~1,000 examples; about 40-90
 minutes on 2 cores depending on how busy they are):
 
-    error-tutor train --config finetune/error_tutor_finetune/configs/cpu-smollm2.yaml
+    error-tutor train --config finetune/error_tutor_finetune/configs/cpu-smollm2-135m.yaml
 
 A smoke run (a few minutes on 2 cores):
 

@@ -57,6 +57,17 @@ def without_worked_example(messages: list[dict]) -> list[dict]:
     return messages
 
 
+# "The compiler points at `x`.": the hover's Where line already names the token, and in the audit of the
+# fine-tuned SmolLM2's shown texts (2026-11-30) this sentence was where it garbled most ("points at `0x`, `0o`,
+# `j`, not `i`"; "points at `()`" for `)`): the model's own pointer sentences are not shown.
+_POINTER_SENTENCE = re.compile(r"(?:^|(?<=[.!?]\s))The compiler (?:points|pointed|stopped) at\b[^.!?]*[.!?](?=\s|$)\s*")
+
+
+def without_pointer_sentences(text: str) -> str:
+    """``text`` without its sentences saying what the compiler points at (the Where line says it, checked)."""
+    return _POINTER_SENTENCE.sub("", text).strip()
+
+
 def complete_sentences(text: str, limit: int = 3) -> str:
     """The first ``limit`` complete sentences of a generation ("" when there is none)."""
     sentences = re.findall(r".+?[.!?。](?=\s|$)", " ".join(text.split()))

@@ -19,7 +19,7 @@ from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
 from error_tutor_server.knowledge import Classification
 from error_tutor_server.paths import cache_dir
-from error_tutor_server.prompt import build_messages, complete_sentences
+from error_tutor_server.prompt import build_messages, complete_sentences, without_pointer_sentences
 from error_tutor_server.settings import TutorSettings
 
 log = logging.getLogger("error_tutor.tutor")
@@ -128,7 +128,7 @@ class Tutor:
     def judge(self, case: Case, text: str, finish: str, fixed_line: str = "") -> Explanation:
         """Show the model's text only if every check passes."""
         hint_level = self.settings.hint_level
-        trimmed = complete_sentences(text)  # a generation cut off mid-way keeps its whole sentences
+        trimmed = complete_sentences(without_pointer_sentences(text))  # whole sentences, not the pointer's
         shown, finish = (trimmed, "stop") if trimmed else (text, finish)
         result = check_explanation(shown, case.diagnostic, case.program, finish_reason=finish,
                                    allowed_lines=set(case.lines), locale=case.locale, hint_level=hint_level,

@@ -371,7 +371,7 @@ RULES: list[Rule] = [
         patterns=(r"missing method body", r"interface abstract methods cannot have body"),
         concept="method bodies",
         meaning="The method declared on line {line} has a body where none is allowed, or no body where one is needed.",
-        why="A normal method needs a body in braces right after its header; a `;` after the parentheses ends the header instead. Only interface methods have no body.",
+        why="A normal method needs a body in braces right after its header; a `;` after the parentheses ends the header instead. Only a method declared `abstract` (or one in an interface) has no body.",
         hint="Look at what comes right after the `)` of the method header on line {line}.",
         fix="Remove the `;` after the method header so its `{{` block follows directly (or remove the body in an interface).",
     ),
