@@ -324,6 +324,8 @@ class LabProxy:
             await self.send(writer, exc.status, error_body(exc.status, str(exc)))
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the seat went away
+        except asyncio.CancelledError:
+            pass  # the lab server is stopping
         except Exception:  # one bad request never stops the room's server
             log.exception("request failed")
             self.stats["proxy_errors"] += 1

@@ -327,10 +327,10 @@ def register(sub) -> None:
 
 def spawn(argv: list[str], env: dict | None = None, timeout: float = START_TIMEOUT_S,
           stderr=None) -> tuple[subprocess.Popen, str]:
-    """Start ``error-tutor lab-server ARGV`` as a process and wait for its address (benchmarks and tests);
-    a TutorError with its last words when it stops first."""
+    """Start ``error-tutor lab-server ARGV`` as a process (stopped when its caller dies) and wait for its
+    address (benchmarks and tests); a TutorError with its last words when it stops first."""
     process = subprocess.Popen([sys.executable, "-m", "error_tutor_server", "lab-server", *argv], env=env,
-                               stdout=subprocess.PIPE, stderr=stderr, text=True)
+                               stdout=subprocess.PIPE, stderr=stderr, text=True, preexec_fn=die_with_parent)
     deadline = time.monotonic() + timeout
     lines = []
     while time.monotonic() < deadline:
