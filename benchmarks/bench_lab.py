@@ -1,6 +1,6 @@
 """A lab on one shared model server: N students' seats against one ``error-tutor lab-server`` (prints figures).
 
-    .venv/bin/python benchmarks/bench_lab.py --seats 1,10,30,60 --minutes 2                 # the full run (~12 min)
+    .venv/bin/python benchmarks/bench_lab.py --seats 1,10,30,60 --minutes 2                 # the full run (~15 min)
     .venv/bin/python benchmarks/bench_lab.py --seats 1,4 --minutes 0.5 --compress 4 --inprocess 2   # smoke (~3 min)
 
 In a lab every student has a machine of their own; only the model server is shared. So each simulated

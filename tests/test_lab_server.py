@@ -16,6 +16,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -31,6 +32,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 
 from conftest import REPO, SERVER_COMMAND, SERVER_ENV, diagnostics_for, hover, init_params, make_client, open_document
 from error_tutor_server import lab_proxy, lab_server
+from error_tutor_server.cli import build_parser
 from error_tutor_server.errors import TutorError
 from error_tutor_server.lab_server import LabOptions, engine_command, find_llama_server, llama_cpp_version, spawn
 from error_tutor_server.remote import RemoteModel
@@ -71,6 +73,17 @@ def test_the_engine_command_line_holds_no_secret_and_the_adapter_only_when_there
     assert plain[plain.index("--parallel") + 1] == "4" and plain[plain.index("--ctx-size") + 1] == "4096"
     tuned = engine_command(Path("/bin/llama-server"), Path("base.gguf"), Path("a.gguf"), 9999, tmp_path / "k", options, "m")
     assert tuned[tuned.index("--lora") + 1] == "a.gguf"
+
+
+def test_every_lab_server_flag_has_help_and_seats_get_a_name_they_can_reach():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    flags = [a for a in sub.choices["lab-server"]._actions if a.option_strings and a.dest != "help"]
+    assert len(flags) >= 10 and all(a.help and len(a.help) > 10 for a in flags), [a.dest for a in flags if not a.help]
+    assert lab_server.seat_url(LabOptions(), 8000) == "http://127.0.0.1:8000/v1"
+    everywhere = lab_server.seat_url(LabOptions(host="0.0.0.0", ssl_certfile="c", ssl_keyfile="k"), 8443)
+    assert everywhere == f"https://{socket.getfqdn()}:8443/v1" and "0.0.0.0" not in everywhere
+    assert lab_server.seat_url(LabOptions(host="::1"), 9) == "http://[::1]:9/v1"
 
 
 def test_the_room_side_refuses_what_would_expose_it(monkeypatch, tmp_path):

@@ -257,15 +257,20 @@ def describe(options: LabOptions, url: str, token_from: str, engine: Engine, fin
         "  Ctrl-C stops it."])
 
 
+def seat_url(options: LabOptions, port: int) -> str:
+    """The URL seats use: this machine's name when it listens on every address (0.0.0.0, ::)."""
+    host = socket.getfqdn() if options.host in ("0.0.0.0", "::", "") else options.host
+    host = f"[{host}]" if ":" in host else host
+    return f"{'https' if options.ssl_certfile else 'http'}://{host}:{port}/v1"
+
+
 async def serve_room(options: LabOptions, engine: Engine, token: str, alias: str, model_id: str,
                      announce) -> None:
     """Run the proxy until SIGINT/SIGTERM; ``announce(url)`` once it listens."""
     proxy = LabProxy(Upstream("127.0.0.1", engine.port, engine.key), token, model_id, alias,
                      options.cache_entries, engine.process.pid)
     server = await proxy.start(options.host, options.port, tls_context(options))
-    port = server.sockets[0].getsockname()[1]
-    host = f"[{options.host}]" if ":" in options.host else options.host
-    announce(f"{'https' if options.ssl_certfile else 'http'}://{host}:{port}/v1")
+    announce(seat_url(options, server.sockets[0].getsockname()[1]))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
