@@ -42,7 +42,7 @@ from pathlib import Path
 from error_tutor_server import catalog
 from error_tutor_server.errors import TutorError
 from error_tutor_server.lab_proxy import LabProxy, Upstream
-from error_tutor_server.paths import cache_dir
+from error_tutor_server.paths import cache_dir, write_private_token
 from error_tutor_server.remote import is_loopback
 
 log = logging.getLogger("error_tutor.lab_server")
@@ -146,13 +146,7 @@ def read_token(variable: str, host: str) -> tuple[str, str]:
         kept = path.read_text(encoding="utf-8").strip()
         if len(kept) >= 16 and path.stat().st_mode & 0o077 == 0:
             return kept, where
-    path.parent.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_hex(32)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(token + "\n")
-    os.chmod(path, 0o600)
-    return token, where
+    return write_private_token(path), where
 
 
 def tls_context(options: LabOptions) -> ssl.SSLContext | None:

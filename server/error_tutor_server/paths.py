@@ -8,6 +8,7 @@ or ``ERROR_TUTOR_CORPORA``); only the corpora fall back to ``../shared/corpora``
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from error_tutor_server.errors import TutorError
@@ -60,3 +61,14 @@ def offline_environment() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def write_private_token(path: Path) -> str:
+    """A new random token written to ``path``, readable by its owner only (the TCP server's, the lab server's)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(32)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(token + "\n")
+    os.chmod(path, 0o600)
+    return token

@@ -16,14 +16,12 @@ import asyncio
 import hmac
 import json
 import logging
-import os
 import re
-import secrets
 import threading
 from pathlib import Path
 
 from error_tutor_server.errors import TutorError
-from error_tutor_server.paths import cache_dir
+from error_tutor_server.paths import cache_dir, write_private_token
 from error_tutor_server.remote import is_loopback
 
 log = logging.getLogger("error_tutor.tcp")
@@ -55,12 +53,7 @@ def read_token(token_file: str | None, host: str) -> str:
 
 def write_fresh_token() -> str:
     path = cache_dir() / "tcp-token"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_hex(32)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(token + "\n")
-    os.chmod(path, 0o600)
+    token = write_private_token(path)
     log.warning("TCP clients must send the token in %s as initializationOptions.token", path)
     return token
 
