@@ -57,6 +57,20 @@ def test_the_hover_is_compact_and_the_panel_has_the_rest():
     assert len(hover.splitlines()) <= 8, "fits VS Code's 250 px hover in the common case"
 
 
+def test_the_models_code_excerpt_is_the_lines_around_the_message_and_the_mistake():
+    """The model reads the line before and after the compiler's line and the likely mistake's, not 7 lines:
+    each prompt line costs a busy lab machine time before the first word."""
+    from error_tutor_server.prompt import prompt_excerpt
+
+    program = "\n".join(f"line{n}" for n in range(1, 21))
+    assert prompt_excerpt(program, 5, 5) == "   4 | line4\n   5 | line5\n   6 | line6"
+    assert prompt_excerpt(program, 6, 5).splitlines() == ["   4 | line4", "   5 | line5", "   6 | line6", "   7 | line7"]
+    far = prompt_excerpt(program, 20, 12).splitlines()
+    assert far == ["  11 | line11", "  12 | line12", "  13 | line13", "     ...", "  19 | line19", "  20 | line20"]
+    assert prompt_excerpt("only line", 1, 1) == "   1 | only line"
+    assert len(prompt_excerpt("x" * 500, 1, 1)) < 130  # long lines are cut
+
+
 def test_the_models_pointer_sentence_is_not_shown():
     """The Where line names the token (checked); the fine-tuned model's "The compiler points at `x`." was the
     sentence it garbled most in the audit ("points at `()`" for `)`), so the hover leaves it out."""

@@ -13,10 +13,25 @@ from error_tutor_server.languages import LANGUAGES
 
 
 def code_excerpt(program_text: str, line: int, radius: int = 3) -> str:
-    """Numbered lines around ``line``, as the model sees them."""
+    """Numbered lines around ``line`` (the feedback records' and the evaluation's excerpt)."""
     lines = program_text.splitlines()
     start, end = max(line - radius, 1), min(line + radius, len(lines))
     return "\n".join(f"{n:>4} | {lines[n - 1][:160]}" for n in range(start, end + 1))
+
+
+def prompt_excerpt(program_text: str, *lines: int, radius: int = 1, width: int = 120) -> str:
+    """The model's excerpt: the line before and after each of ``lines`` (the compiler's line and the
+    likely mistake's), a "..." between them when they are far apart. Each line of prompt costs a busy
+    lab machine ~0.1 s before the first word: 3 or 4 lines instead of 7 (radius 3) save ~60 tokens."""
+    program = program_text.splitlines()
+    shown = sorted({n for line in lines for n in range(line - radius, line + radius + 1) if 1 <= n <= len(program)})
+    rows, previous = [], None
+    for n in shown:
+        if previous is not None and n > previous + 1:
+            rows.append("     ...")
+        rows.append(f"{n:>4} | {program[n - 1][:width]}")
+        previous = n
+    return "\n".join(rows)
 
 
 SYSTEM_PROMPT = {
@@ -39,7 +54,7 @@ def build_messages(case: Case, worked_example: bool = True) -> list[dict]:
     and the grounding facts of this error."""
     diagnostic = case.diagnostic
     user = (f"Compiler message (line {diagnostic.line}): {diagnostic.message}\n"
-            f"Code:\n{code_excerpt(case.program, diagnostic.line)}\n"
+            f"Code:\n{prompt_excerpt(case.program, diagnostic.line, case.line)}\n"
             f"Facts:\n{case.classification.facts()}\nThe mistake is most likely on line {case.line}.")
     # one worked example per language (in its record): small models copy its length, tone and shape
     example_question, example_answer = LANGUAGES[diagnostic.language].worked_example
