@@ -128,9 +128,10 @@ def checking_cases(count: int) -> list:
     return mixed
 
 
-def seat_prompt(case) -> list[dict]:
-    """Exactly what a seat with ``backend = "remote"`` sends for the case."""
-    tutor = Tutor(TutorSettings(backend="remote", model_text="any"), RemoteModel("http://127.0.0.1:9/v1"))
+def seat_prompt(case, model: str) -> list[dict]:
+    """Exactly what a seat with ``backend = "remote"`` sends for the case to a lab server serving ``model``
+    (a fine-tuned one, as the lab server says, without the worked example)."""
+    tutor = Tutor(TutorSettings(backend="remote", model_text="any"), RemoteModel("http://127.0.0.1:9/v1", model))
     return tutor.prompt(tutor.case(case.diagnostic, case.program))[0]
 
 
@@ -203,8 +204,8 @@ class Seat(threading.Thread):
 
 def seat_prompts(cases: list, config: LabConfig, seats: int, rng: random.Random) -> list[dict]:
     """Each seat's own prompts (distinct across seats) and the exercise's prompts (the same for all)."""
-    exercise = [seat_prompt(c) for c in cases[:config.exercise_cases]]
-    own = [seat_prompt(c) for c in cases[config.exercise_cases:]]
+    exercise = [seat_prompt(c, config.model) for c in cases[:config.exercise_cases]]
+    own = [seat_prompt(c, config.model) for c in cases[config.exercise_cases:]]
     rng.shuffle(own)
     per_seat = max(1, len(own) // max(seats, 1))
     return [{"exercise": exercise, "own": own[i * per_seat:(i + 1) * per_seat]} for i in range(seats)]
@@ -315,7 +316,7 @@ def summarize(seats: int, events: list[Event], before: dict, after: dict, wall: 
 # -- the single-seat comparison -------------------------------------------------------------------------------------
 def single_seat(cases: list, config: LabConfig, token: str) -> dict:
     """Seconds per answer, one request at a time: the in-process model, then the lab server, same prompts."""
-    prompts = [seat_prompt(c) for c in cases[:config.inprocess]]
+    prompts = [seat_prompt(c, config.model) for c in cases[:config.inprocess]]
     model = LocalModel(model=config.model, threads=config.threads).load()
     local = [model.generate(p, config.max_tokens).seconds for p in prompts]
     model.close()
@@ -430,12 +431,16 @@ def parse_args(argv: list[str] | None) -> LabConfig:
     parser.add_argument("--no-lsp", dest="lsp", action="store_false", default=None, help="no real language server in the loop")
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
     parser.add_argument("--out-dir", help="where the JSON figures and the PNG plot go (default runs/bench_lab)")
-    parser.add_argument("--replot", metavar="FIGURES_JSON", help="only draw the plot again from a run's figures.json")
+    parser.add_argument("--replot", metavar="FIGURES_JSON", help="only draw the plot again from a run's figures.json "
+                        "(into --out-dir when given, else beside the file)")
     args = parser.parse_args(argv)
     if args.replot:
         saved = json.loads(Path(args.replot).read_text())
         config = LabConfig(**{k: v for k, v in saved["config"].items() if k in LabConfig.__dataclass_fields__})
-        plot(saved["rows"], config, Path(args.replot).with_name("p95_by_seats.png"))
+        out = Path(args.out_dir) if args.out_dir else Path(args.replot).parent
+        out.mkdir(parents=True, exist_ok=True)
+        plot(saved["rows"], config, out / "p95_by_seats.png")
+        print(f"plot: {out / 'p95_by_seats.png'}")
         raise SystemExit(0)
     return LabConfig(**{k: v for k, v in vars(args).items() if v is not None and k != "replot"})
 

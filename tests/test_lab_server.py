@@ -1,7 +1,8 @@
 """``error-tutor lab-server``: the real llama-server (built at set-up from the pinned llama.cpp sources) with the
 real SmolLM2-135M model on loopback, behind the lab proxy. Concurrent requests are batched, the room's token is
 enforced (and llama-server's own key never shows on its command line), identical requests are generated once,
-a seat that goes away stops its generation, a student's editor gets the model's text end to end, and a missing
+a seat that goes away stops its generation, a student's editor gets the model's text end to end, a seat learns
+from the lab server whether its model is fine-tuned (and prompts and shows it accordingly), and a missing
 binary is one line that says how to fix it.
 
 The tests that need llama-server skip only when it cannot be built on this machine: the fixture runs
@@ -9,6 +10,7 @@ scripts/build_llama_server.sh (seconds when set-up built it) and skips with the 
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import json
 import os
@@ -24,6 +26,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import pytest_lsp
@@ -33,9 +36,13 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from conftest import REPO, SERVER_COMMAND, SERVER_ENV, diagnostics_for, hover, init_params, make_client, open_document
 from error_tutor_server import lab_proxy, lab_server
 from error_tutor_server.cli import build_parser
+from error_tutor_server.compilers import diagnose_sync
 from error_tutor_server.errors import TutorError
 from error_tutor_server.lab_server import LabOptions, engine_command, find_llama_server, llama_cpp_version, spawn
-from error_tutor_server.remote import RemoteModel
+from error_tutor_server.prompt import build_messages
+from error_tutor_server.remote import RemoteModel, Served, served_model
+from error_tutor_server.settings import TutorSettings
+from error_tutor_server.tutor import Tutor
 from test_lsp_diagnostics import C_MISSING_SEMICOLON
 
 TOKEN_ENV = "ERROR_TUTOR_LAB_TEST_TOKEN"
@@ -65,6 +72,28 @@ def test_the_answer_cache_keeps_the_most_recent():
     assert cache.get("c") is None and cache.get("b").text == "b"
 
 
+def test_the_model_list_says_whether_the_model_is_fine_tuned_and_a_seat_reads_it():
+    listed = json.dumps({"object": "list", "data": [{"id": "tutor-smollm2-135m", "object": "model"}]}).encode()
+    marked = json.loads(lab_proxy.advertise(listed, True, "abc"))
+    assert marked["data"][0] == {"id": "tutor-smollm2-135m", "object": "model",
+                                 "error_tutor": {"fine_tuned": True, "revision": "abc"}}
+    assert lab_proxy.advertise(b"not json", True, "abc") == b"not json"
+    assert served_model(marked) == Served("tutor-smollm2-135m", True, "abc")
+    said_untuned = {"data": [{"id": "tutor-smollm2-135m", "error_tutor": {"fine_tuned": False}}]}
+    assert served_model(said_untuned) == Served("tutor-smollm2-135m", False)  # what the server says wins
+    # a server that says nothing: its id or remoteModel a fine-tuned catalog name (--served-model-name), else not
+    assert served_model({"data": [{"id": "/models/SmolLM2-135M-Instruct.Q4_1.gguf"}]}).fine_tuned is False
+    assert served_model({"data": [{"id": "tutor-smollm2-135m"}]}).fine_tuned is True
+    several = {"data": [{"id": "smollm2-tutor:latest"}, {"id": "qwen:latest"}]}
+    assert served_model(several, "smollm2-tutor:latest") == Served("smollm2-tutor:latest", False)
+    assert served_model(several, "tutor-smollm2-135m") == Served("tutor-smollm2-135m", True)  # unlisted: its name
+    assert served_model(several) == Served("", False)
+    for odd in ([], None, {"data": "x"}, {"data": [1, {"id": 2}]}):
+        assert served_model(odd) == Served("", False)
+    assert RemoteModel("http://127.0.0.1:9/v1", "tutor-smollm2-135m").fine_tuned  # before the server has said
+    assert not RemoteModel("http://127.0.0.1:9/v1").fine_tuned
+
+
 def test_the_engine_command_line_holds_no_secret_and_the_adapter_only_when_there_is_one(tmp_path):
     options = LabOptions(slots=4, ctx_per_slot=1024, threads=2)
     plain = engine_command(Path("/bin/llama-server"), Path("base.gguf"), None, 9999, tmp_path / "key", options, "m")
@@ -84,6 +113,14 @@ def test_every_lab_server_flag_has_help_and_seats_get_a_name_they_can_reach():
     everywhere = lab_server.seat_url(LabOptions(host="0.0.0.0", ssl_certfile="c", ssl_keyfile="k"), 8443)
     assert everywhere == f"https://{socket.getfqdn()}:8443/v1" and "0.0.0.0" not in everywhere
     assert lab_server.seat_url(LabOptions(host="::1"), 9) == "http://[::1]:9/v1"
+
+
+def test_seats_are_told_that_a_fine_tuned_model_needs_no_model_text_setting():
+    engine = SimpleNamespace(binary=Path("llama-server"), process=SimpleNamespace(pid=1))
+    tuned = lab_server.describe(LabOptions(model="tutor-smollm2-135m"), "http://h:8000/v1", "env", engine, True)
+    assert "modelText" not in tuned and "tutor-smollm2-135m is fine-tuned" in tuned
+    untuned = lab_server.describe(LabOptions(), "http://h:8000/v1", "env", engine, False)
+    assert 'is untuned: its text is shown only with modelText = "any"' in untuned
 
 
 def test_the_room_side_refuses_what_would_expose_it(monkeypatch, tmp_path):
@@ -150,6 +187,20 @@ def lab(llama_server_binary, tmp_path_factory):
     # (model.choose_threads); the tests check behaviour, bench_lab.py measures speed
     argv = ["--port", "0", "--slots", "4", "--threads", "1", "--model", "smollm2-135m", "--api-key-env", TOKEN_ENV,
             "--llama-server", str(llama_server_binary)]
+    with open(cache / "lab-server.stderr", "w") as stderr:
+        process, url = spawn(argv, env=env, stderr=stderr)
+    yield url
+    process.send_signal(signal.SIGINT)
+    assert process.wait(30) == 0
+
+
+@pytest.fixture(scope="module")
+def tuned_lab(llama_server_binary, tmp_path_factory):
+    """``error-tutor lab-server`` with the fine-tuned SmolLM2 (the base and its LoRA adapter), 2 slots."""
+    cache = tmp_path_factory.mktemp("tuned-lab-cache")
+    env = {**os.environ, TOKEN_ENV: TOKEN, "XDG_CACHE_HOME": str(cache)}
+    argv = ["--port", "0", "--slots", "2", "--threads", "1", "--model", "tutor-smollm2-135m", "--api-key-env",
+            TOKEN_ENV, "--llama-server", str(llama_server_binary)]
     with open(cache / "lab-server.stderr", "w") as stderr:
         process, url = spawn(argv, env=env, stderr=stderr)
     yield url
@@ -291,3 +342,66 @@ async def test_a_students_editor_gets_the_models_text_through_the_lab_server(sea
     assert stats(lab)["completed"] > before.get("completed", 0)
     warm = (await hover(seat_client, uri, start.line, start.character)).contents.value
     assert "**What it means:**" in warm and "not answering" not in warm
+
+
+# -- what a seat learns from the lab server -------------------------------------------------------------------
+def listed_model(url: str) -> dict:
+    status, body = call(url, "/v1/models")
+    assert status == 200, body
+    return json.loads(body)["data"][0]
+
+
+def seat(url: str, tmp_path: Path, **changes) -> Tutor:
+    """A seat's tutor as the lab file sets it (the default modelText: a fine-tuned model's text only)."""
+    settings = TutorSettings(backend="remote", remote_url=url, cache_dir=str(tmp_path / "cache"), **changes)
+    return Tutor(settings, RemoteModel(url, api_key=TOKEN))
+
+
+def c_error(tutor: Tutor):
+    return tutor.case(diagnose_sync("c", C_MISSING_SEMICOLON, TutorSettings())[0], C_MISSING_SEMICOLON)
+
+
+def recording(backend: RemoteModel) -> list:
+    """The messages ``backend`` is asked to complete, recorded as it sends them to the real server."""
+    sent, generate = [], backend.generate
+    backend.generate = lambda messages, *args, **kwargs: sent.append(messages) or generate(messages, *args, **kwargs)
+    return sent
+
+
+def test_a_seat_prompts_a_fine_tuned_lab_model_as_it_was_trained_and_shows_its_text(tuned_lab, tmp_path):
+    listed = listed_model(tuned_lab)
+    assert listed["id"] == "tutor-smollm2-135m" and listed["error_tutor"]["fine_tuned"] is True
+    tutor = seat(tuned_lab, tmp_path)
+    assert tutor.settings.model_text == "fine-tuned" and not tutor.backend.loaded
+    sent, case = recording(tutor.backend), c_error(tutor)
+    explanation = tutor.explain(case)
+    assert explanation.kind in ("model", "rules_rejected"), explanation  # generated and judged: shown if it passes
+    assert sent == [build_messages(case, worked_example=False)]  # no worked example, as it was trained
+    assert tutor.backend.fine_tuned and tutor.shows_model_text()
+    assert tutor.backend.name == f"tutor-smollm2-135m#{listed['error_tutor']['revision']}@{tuned_lab}"
+    assert tutor.cached(case) is not None  # cached under the served model's name
+
+
+def test_an_untuned_lab_model_keeps_the_worked_example_and_nothing_unshown_is_generated(lab, tmp_path):
+    listed = listed_model(lab)
+    assert listed["id"] == "smollm2-135m" and listed["error_tutor"]["fine_tuned"] is False
+    before = stats(lab).get("requests", 0)
+    tutor = seat(lab, tmp_path)
+    case = c_error(tutor)
+    assert tutor.explain(case).kind == "rules_untuned"
+    assert stats(lab).get("requests", 0) == before  # its text would not be shown: not asked for
+    assert tutor.backend.loaded and not tutor.backend.fine_tuned
+    assert tutor.prompt(case)[0] == build_messages(case)  # with the worked example (modelText = "any")
+
+
+def test_a_lab_server_restarted_with_another_model_is_asked_again(tuned_lab, tmp_path):
+    tutor = seat(tuned_lab, tmp_path)
+    backend = tutor.backend.load()
+    learnt, case = backend.name, c_error(tutor)
+    # what the seat had learnt before the lab server was restarted with the model it serves now
+    backend._served = dataclasses.replace(backend._served, model="tutor-qwen2.5-coder-0.5b", revision="0" * 12)
+    _, stale_key = tutor.prompt(case)
+    assert tutor.explain(case).kind == "rules_pending"  # the answer of another model: not kept
+    assert tutor.cache.get(stale_key) is None and not backend.loaded
+    assert tutor.explain(case).kind in ("model", "rules_rejected") and backend.name == learnt
+

@@ -1,5 +1,6 @@
 """The remote backend against a real llama-cpp-python server (llama_cpp.server) on loopback,
-running the real default GGUF model: streaming, bearer token, fallback and recovery, LSP hover."""
+running the real default GGUF model: streaming, bearer token, fallback and recovery, LSP hover, and
+a server that does not say whether its model is fine-tuned (prompted with the worked example)."""
 
 from __future__ import annotations
 
@@ -102,8 +103,8 @@ def c_case():
 
 
 def remote_settings(url: str, tmp_path: Path, **changes) -> TutorSettings:
-    return TutorSettings(backend="remote", remote_url=url, remote_api_key_env=KEY_ENV, model_text="any",
-                         cache_dir=str(tmp_path / "cache"), **changes)
+    return TutorSettings(**{"backend": "remote", "remote_url": url, "remote_api_key_env": KEY_ENV, "model_text": "any",
+                            "cache_dir": str(tmp_path / "cache"), **changes})
 
 
 def test_remote_model_streams_an_explanation(llama_server, c_case):
@@ -138,6 +139,21 @@ def test_bearer_token_from_the_named_variable(llama_server, c_case, tmp_path, mo
     assert llama_server.requests_logged() > before
 
 
+def test_a_server_that_does_not_say_is_prompted_with_the_worked_example(llama_server, c_case, tmp_path,
+                                                                         monkeypatch):
+    diagnostic, text = c_case
+    monkeypatch.setenv(KEY_ENV, TOKEN)
+    before = llama_server.requests_logged()
+    tutor = Tutor.from_settings(remote_settings(llama_server.url, tmp_path, model_text="fine-tuned"), disk_cache=False)
+    case = tutor.case(diagnostic, text)
+    assert tutor.explain(case).kind == "rules_untuned"  # an untuned model's text is not shown: nothing is asked
+    assert llama_server.requests_logged() == before
+    backend = tutor.backend
+    assert backend.loaded and not backend.fine_tuned and tutor.prompt(case)[0] == build_messages(case)
+    assert backend.name.endswith(f"@{llama_server.url}") and backend.name != f"remote@{llama_server.url}"
+    assert "SmolLM2" in backend.name  # the id it lists (the model's path): part of every cache key
+
+
 def test_an_interrupted_stream_is_not_cached(llama_server, c_case, tmp_path):
     """llama_cpp.server cuts a running stream short when another request arrives."""
     diagnostic, text = c_case
@@ -162,12 +178,25 @@ def test_an_interrupted_stream_is_not_cached(llama_server, c_case, tmp_path):
     assert tutor.cached(tutor.case(diagnostic, text)) is None
 
 
+def recover(tutor: Tutor, case: Case, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while "not answering" in tutor.explain(case).note:
+        assert time.monotonic() < deadline, "the tutor did not recover after the server came back"
+        time.sleep(0.5)
+
+
 def test_fallback_is_immediate_and_recovery_automatic(c_case, tmp_path, monkeypatch):
     diagnostic, text = c_case
-    server = LlamaServer(tmp_path / "server.log").start()
+    server = LlamaServer(tmp_path / "server.log")
     tutor = Tutor.from_settings(remote_settings(server.url, tmp_path), disk_cache=False)
     try:
-        assert "not answering" not in tutor.explain(tutor.case(diagnostic, text)).note
+        began = time.perf_counter()
+        down = tutor.explain(tutor.case(diagnostic, text))  # asking which model it serves fails: rules, no crash
+        assert down.kind == "rules_backend_down" and not tutor.backend.loaded
+        assert time.perf_counter() - began < 1.0
+        server.start()
+        recover(tutor, tutor.case(diagnostic, text))
+        assert tutor.backend.loaded and not tutor.backend.fine_tuned
         server.kill()
         other = diagnose_sync("python", PY_MISSING_COLON, TutorSettings())[0]
         began = time.perf_counter()
@@ -177,11 +206,9 @@ def test_fallback_is_immediate_and_recovery_automatic(c_case, tmp_path, monkeypa
         assert first.source == again.source == "rules"
         assert "not answering" in first.note and "not answering" in again.note
         assert failed_at - began < 1.0 and time.perf_counter() - failed_at < 1.0
+        assert not tutor.backend.loaded  # it may come back serving another model: asked again then
         server.start()
-        deadline = time.monotonic() + 60
-        while "not answering" in tutor.explain(tutor.case(other, PY_MISSING_COLON)).note:
-            assert time.monotonic() < deadline, "the tutor did not recover after the server came back"
-            time.sleep(0.5)
+        recover(tutor, tutor.case(other, PY_MISSING_COLON))
         assert time.perf_counter() - failed_at >= remote.RETRY_AFTER_S - 0.5, "retried only after the window"
     finally:
         server.kill()

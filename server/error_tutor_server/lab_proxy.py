@@ -14,7 +14,12 @@ port, with a key of its own). What it adds:
   ``llama-server``, which stops the slot (or drops the queued task). While the answer is not streaming
   yet, SSE comments (``:``) go out every ``PING_S`` so that a seat can notice its own cancellation;
 * **the shared prompt prefix**: requests go upstream with ``cache_prompt`` on, so a slot reuses the
-  system prompt and worked example it already holds.
+  system prompt (and worked example) it already holds;
+* **what the seats prompt**: ``/v1/models`` lists the model under its catalog name with an ``error_tutor``
+  field, ``{"fine_tuned": ..., "revision": ...}``; a seat prompts a fine-tuned model without the worked
+  example, as it was trained, and shows its text under the default ``modelText``. Every chat answer
+  carries the revision (``X-Error-Tutor-Revision``), so a seat notices a lab server restarted with
+  another model and never caches one model's text under the other's name.
 
 ``GET /lab/stats`` (with the token) reports what it did and the CPU time of both processes.
 """
@@ -41,6 +46,8 @@ PING_S = 0.25
 CHAT_PATH = "/v1/chat/completions"
 PUBLIC_PATHS = {"/health", "/v1/health"}
 FORWARDED_GETS = {"/v1/models", "/models", "/slots", "/metrics", "/props"}
+MODEL_LISTS = {"/v1/models", "/models"}
+REVISION_HEADER = "X-Error-Tutor-Revision"
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
            408: "Request Timeout", 411: "Length Required", 413: "Payload Too Large", 502: "Bad Gateway",
            503: "Service Unavailable"}
@@ -249,6 +256,23 @@ async def sse_events(reader: asyncio.StreamReader, headers: dict):
                 yield {"error": json.loads(line[6:].strip())}
 
 
+def model_revision(model_id: str) -> str:
+    """A short name for the model's identity (catalog name, base file, adapter's sha256)."""
+    return hashlib.sha256(model_id.encode("utf-8")).hexdigest()[:12]
+
+
+def advertise(body: bytes, fine_tuned: bool, revision: str) -> bytes:
+    """llama-server's model list with each model marked ``error_tutor: {fine_tuned, revision}`` (an extra
+    field of the OpenAI model object, which clients ignore); the list unchanged when it is not one."""
+    try:
+        answer = json.loads(body)
+        for entry in answer["data"]:
+            entry["error_tutor"] = {"fine_tuned": fine_tuned, "revision": revision}
+    except (ValueError, KeyError, TypeError):
+        return body
+    return json.dumps(answer, ensure_ascii=False).encode("utf-8")
+
+
 def chunk_json(model: str, delta: dict, finish: str | None, usage: dict | None = None) -> bytes:
     event = {"id": "chatcmpl-lab", "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
              "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
@@ -300,11 +324,13 @@ class LabProxy:
     """The asyncio server in front of one llama-server (see the module's docstring)."""
 
     def __init__(self, upstream: Upstream, token: str, model_id: str, model_name: str, cache_entries: int = 2048,
-                 engine_pid: int | None = None):
+                 engine_pid: int | None = None, fine_tuned: bool = False):
         self.upstream = upstream
         self.token = token
         self.model_id = model_id  # the model's identity, part of every key
         self.model_name = model_name  # what answers call the model
+        self.fine_tuned = fine_tuned  # trained on Error Tutor's explanations: seats send no worked example
+        self.revision = model_revision(model_id)
         self.cache = AnswerCache(cache_entries)
         self.flights: dict[str, Flight] = {}
         self.engine_pid = engine_pid
@@ -352,6 +378,8 @@ class LabProxy:
             return await self.send(writer, 200, json.dumps(self.report()).encode("utf-8"))
         if request.path in FORWARDED_GETS and request.method == "GET":
             status, content_type, body = await self.upstream.fetch("GET", request.path)
+            if request.path in MODEL_LISTS and status == 200:
+                body = advertise(body, self.fine_tuned, self.revision)
             return await self.send(writer, status, body, content_type)
         if request.path in (CHAT_PATH, "/chat/completions"):
             if request.method != "POST":
@@ -426,13 +454,17 @@ class LabProxy:
             raise ConnectionError("the seat closed its connection")
         return None
 
+    def answer_headers(self, how: str) -> dict:
+        """How the answer was found, and which model gave it."""
+        return {"X-Error-Tutor-Cache": how, REVISION_HEADER: self.revision}
+
     async def answer_to(self, writer, queue, gone, how: str) -> None:
         """A non-streaming request: the whole answer as one JSON object."""
         while True:
             event = await self.next_event(queue, gone, None)
             if event[0] == "end":
                 body = completion_json(self.model_name, event[1])
-                return await self.send(writer, 200, body, extra={"X-Error-Tutor-Cache": how})
+                return await self.send(writer, 200, body, extra=self.answer_headers(how))
             if event[0] == "fail":
                 return await self.send(writer, event[1], event[2])
             if event[0] == "error":
@@ -440,7 +472,7 @@ class LabProxy:
 
     async def stream_to(self, writer, queue, gone, how: str) -> None:
         """A streaming request: the pieces as they come (a backlog at once), pings while none do."""
-        writer.write(response_head(200, "text/event-stream", {"X-Error-Tutor-Cache": how}))
+        writer.write(response_head(200, "text/event-stream", self.answer_headers(how)))
         while True:
             event = await self.next_event(queue, gone, PING_S)
             if event is None:

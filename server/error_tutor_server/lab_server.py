@@ -5,7 +5,8 @@ llama-cpp-python vendors: ``scripts/build_llama_server.sh``) with the catalog's 
 when the model is a fine-tuned one: ``--lora``), several slots and continuous batching, on a private
 loopback port; in front of it, the proxy of ``lab_proxy`` checks the room's bearer token, answers
 identical cases once and stops generations nobody waits for any more. Seats point ``remoteUrl`` at the
-printed address (``backend = "remote"``).
+printed address (``backend = "remote"``); its ``/v1/models`` tells them whether the model is a fine-tuned one,
+so they prompt it as it was trained and show its text without ``modelText = "any"``.
 
     error-tutor lab-server                                   # loopback, port 8000, the default model
     ERROR_TUTOR_API_KEY=$(openssl rand -hex 32) error-tutor lab-server --host 0.0.0.0 \\
@@ -237,7 +238,7 @@ class Engine:
 
 def describe(options: LabOptions, url: str, token_from: str, engine: Engine, fine_tuned: bool) -> str:
     """What the lab-server prints: its address and how seats connect."""
-    show = ('modelText = "any"' if fine_tuned else
+    show = (f"# {options.model} is fine-tuned: seats learn it from this server and show its text" if fine_tuned else
             f'# {options.model} is untuned: its text is shown only with modelText = "any" (see docs/instructors.md)')
     return "\n".join([
         f"{READY_LINE}{url}",
@@ -259,10 +260,10 @@ def seat_url(options: LabOptions, port: int) -> str:
 
 
 async def serve_room(options: LabOptions, engine: Engine, token: str, alias: str, model_id: str,
-                     announce) -> None:
+                     announce, fine_tuned: bool = False) -> None:
     """Run the proxy until SIGINT/SIGTERM; ``announce(url)`` once it listens."""
     proxy = LabProxy(Upstream("127.0.0.1", engine.port, engine.key), token, model_id, alias,
-                     options.cache_entries, engine.process.pid)
+                     options.cache_entries, engine.process.pid, fine_tuned)
     server = await proxy.start(options.host, options.port, tls_context(options))
     announce(seat_url(options, server.sockets[0].getsockname()[1]))
     stop = asyncio.Event()
@@ -285,7 +286,7 @@ def run_lab_server(options: LabOptions) -> int:
     try:
         def announce(url: str) -> None:
             print(describe(options, url, token_from, engine, adapter is not None), flush=True)
-        asyncio.run(serve_room(options, engine, token, options.model, model_id, announce))
+        asyncio.run(serve_room(options, engine, token, options.model, model_id, announce, adapter is not None))
     finally:
         engine.stop()
     return 0

@@ -10,6 +10,13 @@ student falls back to rules at once, and recovery is automatic when it answers a
 A stream that ends without a ``finish_reason`` was cut short by the server (llama_cpp.server
 interrupts a running request when another arrives unless started with
 ``--interrupt_requests False``): it is reported as ``cancelled`` so that it is never cached.
+
+Which model the server serves is asked once (``load``, off the event loop) from its ``/v1/models``: the
+model's id goes into ``name`` (so into every cache key), and the model is ``fine_tuned`` (prompted without
+the worked example, its text shown under the default ``modelText``) when the server says so (the
+``error_tutor`` field that ``error-tutor lab-server`` adds), or else when that id or ``remoteModel`` is a
+fine-tuned catalog name (``--model_alias``/``--served-model-name`` of another server). After a failure it
+is asked again; an answer from a model of another revision than the one learnt is not kept.
 """
 
 from __future__ import annotations
@@ -24,7 +31,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 
+from error_tutor_server import catalog
 from error_tutor_server.errors import TutorError
 from error_tutor_server.backend import STOP_SEQUENCES, Generation
 
@@ -33,6 +42,38 @@ log = logging.getLogger("error_tutor.remote")
 RETRY_AFTER_S = 5.0
 TIMEOUT_S = 30.0
 _NETWORK_ERRORS = (OSError, ValueError, http.client.HTTPException, KeyError, IndexError, TypeError, AttributeError)
+REVISION_HEADER = "X-Error-Tutor-Revision"  # lab_proxy's: which model of the lab server answered
+
+
+@dataclass(frozen=True)
+class Served:
+    """The model a server serves: its id, whether it is fine-tuned on Error Tutor's explanations, and its
+    revision (only ``error-tutor lab-server`` says)."""
+
+    model: str
+    fine_tuned: bool
+    revision: str = ""
+
+
+def catalog_fine_tuned(name: str) -> bool:
+    choice = catalog.MODELS.get(name)
+    return choice is not None and choice.fine_tuned
+
+
+def served_model(answer, requested: str = "") -> Served:
+    """What a ``/v1/models`` answer says of the model a seat uses: the one named ``requested``, else the
+    only one listed (``requested`` unlisted among several: nothing is known but its name)."""
+    listed = answer.get("data") if isinstance(answer, dict) else None
+    listed = listed if isinstance(listed, list) else []
+    entries = [e for e in listed if isinstance(e, dict) and isinstance(e.get("id"), str)]
+    named = [e for e in entries if e["id"] == requested] if requested else []
+    entry = named[0] if named else entries[0] if len(entries) == 1 else {}
+    model = entry.get("id") or requested
+    ours = entry.get("error_tutor")
+    ours = ours if isinstance(ours, dict) else {}
+    said = ours.get("fine_tuned")
+    tuned = said if isinstance(said, bool) else catalog_fine_tuned(model) or catalog_fine_tuned(requested)
+    return Served(model, tuned, str(ours.get("revision") or ""))
 
 
 def is_loopback(host: str) -> bool:
@@ -60,7 +101,6 @@ class RemoteModel:
     """One student's connection to the shared server, one request at a time (a ``backend.Backend``)."""
 
     recovers = True  # a failure is temporary: keep this backend and retry, do not drop it
-    fine_tuned = False  # what the lab serves is prompted with the worked example
 
     def __init__(self, url: str, model: str = "", api_key: str = "", timeout_s: float = TIMEOUT_S):
         if not url.startswith(("http://", "https://")):
@@ -70,7 +110,9 @@ class RemoteModel:
         self.api_key = api_key
         self.timeout_s = timeout_s
         self.lock = threading.Lock()  # a student's seat sends one request at a time
+        self._asking = threading.Lock()  # one /models request at a time
         self._down_until = 0.0
+        self._served: Served | None = None  # learnt by load(); forgotten after a failure
         host = urllib.parse.urlsplit(self.url).hostname or ""
         # loopback never goes through an HTTP proxy from the environment
         handlers = [urllib.request.ProxyHandler({})] if is_loopback(host) else []
@@ -85,11 +127,23 @@ class RemoteModel:
 
     @property
     def name(self) -> str:
-        return f"{self.model or 'remote'}@{self.url}"
+        """The served model's id (and revision) at the URL: part of every cache key."""
+        served = self._served
+        if served is None:
+            return f"{self.model or 'remote'}@{self.url}"
+        return f"{served.model or 'remote'}{'#' + served.revision if served.revision else ''}@{self.url}"
+
+    @property
+    def fine_tuned(self) -> bool:
+        """What the server said (never asked here: this runs on the event loop too); before it has
+        said, whether ``remoteModel`` is a fine-tuned catalog name."""
+        served = self._served
+        return served.fine_tuned if served is not None else catalog_fine_tuned(self.model)
 
     @property
     def loaded(self) -> bool:
-        return True
+        """The served model is known (``load`` asked the server since its last failure)."""
+        return self._served is not None
 
     def close(self) -> None:
         """Nothing is held between requests (each one opens its own connection)."""
@@ -108,6 +162,7 @@ class RemoteModel:
 
     def _failure(self, exc: BaseException, what: str) -> TutorError:
         self._down_until = time.monotonic() + RETRY_AFTER_S
+        self._served = None  # it may come back serving another model: ask again
         if isinstance(exc, urllib.error.HTTPError):
             return TutorError(*_http_problem(self.url, exc))
         return TutorError(f"The lab inference server {self.url} {what} ({exc or type(exc).__name__}).",
@@ -115,13 +170,20 @@ class RemoteModel:
                           "meanwhile and it is retried automatically.")
 
     def load(self) -> "RemoteModel":
-        """Check that the server answers (its model list)."""
-        try:
-            with self._opener.open(self._request("/models"), timeout=self.timeout_s) as response:
-                json.load(response)
-        except _NETWORK_ERRORS as exc:
-            raise self._failure(exc, "does not answer") from None
-        self._down_until = 0.0
+        """Ask the server which model it serves (its model list; blocking: call it off the event loop).
+        During the retry window after a failure, a TutorError at once."""
+        if not self.available:
+            raise TutorError("The lab inference server is unavailable.", "Retrying shortly.")
+        with self._asking:
+            try:
+                with self._opener.open(self._request("/models"), timeout=self.timeout_s) as response:
+                    served = served_model(json.load(response), self.model)
+            except _NETWORK_ERRORS as exc:
+                raise self._failure(exc, "does not answer") from None
+        if served != self._served:
+            log.info("%s serves %s (%s)", self.url, served.model or "an unnamed model",
+                     "fine-tuned: no worked example" if served.fine_tuned else "prompted with the worked example")
+        self._served, self._down_until = served, 0.0
         return self
 
     def generate(self, messages: list[dict], max_tokens: int = 160,
@@ -145,6 +207,8 @@ class RemoteModel:
     def _stream(self, body: dict, cancel: threading.Event | None, started: float) -> Generation:
         pieces, finish = [], ""
         with self._opener.open(self._request("/chat/completions", body), timeout=self.timeout_s) as response:
+            if self._another_model(response.headers.get(REVISION_HEADER) or ""):
+                return Generation("", "cancelled", 0, time.perf_counter() - started, 0)
             for raw in response:
                 if cancel is not None and cancel.is_set():
                     finish = "cancelled"
@@ -163,3 +227,14 @@ class RemoteModel:
             log.info("the server ended the stream without a finish reason (interrupted); not caching it")
             finish = "cancelled"
         return Generation("".join(pieces), finish, len(pieces), time.perf_counter() - started, 0)
+
+    def _another_model(self, revision: str) -> bool:
+        """The answer comes from another model than the one learnt (the lab server was restarted with
+        another): forget it, so that the next request asks again, and keep nothing of this one."""
+        served = self._served
+        if served is None or revision == served.revision:
+            return False
+        log.info("%s now answers with another model (revision %s, not %s): asking which", self.url,
+                 revision or "none", served.revision or "none")
+        self._served = None
+        return True

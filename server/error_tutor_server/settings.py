@@ -47,7 +47,7 @@ class TutorSettings:
     model_path: str = ""  # a GGUF file instead of `model` (maintainers); empty = the `model` setting's
     adapter_path: str = ""  # a GGUF LoRA adapter over model_path (or over `model`'s base instead of its own)
     remote_url: str = ""  # e.g. http://lab-server:8000/v1
-    remote_model: str = ""
+    remote_model: str = ""  # a fine-tuned catalog name marks it fine-tuned when the server does not say
     remote_api_key_env: str = "ERROR_TUTOR_API_KEY"  # name of the env var holding the bearer token
     threads: int = 0  # 0 = adapt to the machine's load
     gpu_layers: int = 0
