@@ -203,6 +203,12 @@ def _rule_text(case) -> str:
     return "\n".join((found.meaning, found.why, found.hint))
 
 
+def _context(diagnostic: CompilerDiagnostic, locale: str = "en"):
+    from error_tutor_server.case import Case
+
+    return Case.of(diagnostic, diagnostic.source_line, locale).classification
+
+
 def _in_main(line: str) -> str:
     return ("public class Main {\n    public static void main(String[] args) {\n        int n = 3;\n        int i = 0;\n"
             f"        {line}\n        }}\n    }}\n}}\n")
@@ -270,3 +276,70 @@ def test_a_unary_operator_on_the_wrong_type_is_not_explained_as_a_binary_one():
     assert "`double[]`, an array" in array.classification.meaning and "element" in array.classification.hint
     assert "type `String`" in negation.classification.meaning and "`!` needs a boolean" in negation.classification.why
     assert "配列" in classify(array.diagnostic, "ja").meaning and "boolean" in classify(negation.diagnostic, "ja").why
+
+
+def test_an_instance_method_called_through_its_class_name_is_not_blamed_on_a_static_method():
+    """`Main.getMovie()` fails in any method, static or not: the text names the class the call goes through, while a
+    call with no qualifier in `main` keeps the rule's own text about a static method."""
+    from error_tutor_server.contracts import contract_violations
+
+    program = ("public class Main {\n    private String movie;\n    public String getMovie() { return movie; }\n"
+               "    public boolean same(String other) {\n        return Main.getMovie() == other;\n    }\n"
+               "    public static void main(String[] args) {\n        System.out.println(getMovie());\n    }\n}\n")
+    through_class, unqualified = _javac_cases(program, "non-static method getMovie() cannot be referenced from a static context")
+    course = _corpus_case("upenn2020_hw08_7421")  # `String.charAt(i)`
+    for case, qualifier in ((through_class, "Main"), (course, "String")):
+        found = case.classification
+        assert f"through the class name `{qualifier}`" in found.meaning and "static` method" not in found.meaning
+        assert "every method" in found.why and not contract_violations(_rule_text(case), case)
+    assert "クラス名 `String`" in _corpus_case("upenn2020_hw08_7421", "ja").classification.meaning
+    assert "from a `static` method" in unqualified.classification.meaning
+
+
+def test_comment_text_read_as_code_is_explained_as_a_broken_comment():
+    """`* Inputs` or a mistyped `/ **`: javac reads comment text as code; the text is not about a statement."""
+    program = ("public class Main {\n    / **\n     * Inputs\n     */\n    public static void main(String[] args) {\n"
+               "    }\n}\n")
+    cases = _javac_cases(program, "illegal start of type") + _javac_cases(program, "<identifier> expected")
+    cases += [_corpus_case(case_id) for case_id in ("upenn2020_hw06_9649", "upenn2020_hw06_9706", "upenn2020_hw06_9708")]
+    assert len(cases) == 5
+    for case in cases:
+        found = case.classification
+        assert "looks like part of a comment" in found.meaning and "`/*`" in found.why, found.meaning
+        assert "method" not in found.hint
+    assert "コメント" in _corpus_case("upenn2020_hw06_9649", "ja").classification.meaning
+
+
+def test_array_creation_without_brackets_asks_for_them():
+    """`new double{...}`: the array's `[]` is missing (javac 17: "'[' expected"; the course's javac: "illegal start of type")."""
+    [javac] = _javac_cases(_in_main("double[] w = new double{0.5, 0.5};"), "'[' expected")
+    line = "        double[] w = new double{0.5, 0.5};"
+    recorded = _java("illegal start of type", source_line=line, column=line.index(",") + 1)
+    for found in (javac.classification, _context(recorded)):
+        assert "`new double` is followed directly by `{`" in found.meaning and "`[]`" in found.meaning
+        assert "statement" not in found.meaning and "method" not in found.hint
+
+
+def test_illegal_start_of_type_calls_the_line_a_statement_only_when_javac_read_it_among_declarations():
+    """At the first token of `while (...)` javac was reading a class body; inside `if (n =< 0)` it was reading
+    an expression, where the general text must not say that a statement stands outside a method."""
+    in_class = _corpus_case("upenn2020_hw07_2840").classification
+    assert "stands directly in a class" in in_class.meaning
+    in_method = _corpus_case("upenn2020_hw08_2606").classification  # `if (seedLength =< 0) {` at `0`
+    assert "expected a type" in in_method.meaning and "`0`" in in_method.meaning
+    assert "statement" not in in_method.meaning and "`=<`" in in_method.why
+    assert "型" in _corpus_case("upenn2020_hw08_2606", "ja").classification.meaning
+
+
+def test_a_missing_semicolon_on_a_line_with_single_quoted_text_points_at_the_quotes():
+    """`throw new IllegalArgumentException('null review')`: text in single quotes is the line's certain error; the
+    `;` javac asks for may be its consequence (or missing too), so the text says both."""
+    from error_tutor_server.contracts import contract_violations
+
+    case = _corpus_case("upenn2020_hw06_2120")
+    found = case.classification
+    assert "single quotes (at `'null review'`)" in found.meaning and "double quotes" in found.why
+    assert "still missing" in found.hint and not contract_violations(_rule_text(case), case)
+    assert "単一引用符" in _corpus_case("upenn2020_hw06_2120", "ja").classification.meaning
+    line = "        char c = 'a'; String s = \"it's\"; // don't"  # well-formed literals, a quote in a string and a comment
+    assert "single quotes" not in _context(_java("';' expected", source_line=line, column=len(line))).meaning

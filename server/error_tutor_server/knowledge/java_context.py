@@ -1,0 +1,184 @@
+"""Facts read from a Java line where javac's message alone does not say what is wrong.
+
+javac names the symptom: "';' expected" on a line whose text is in single quotes, "illegal start of
+type" on a line that is comment text read as code or on ``new int{...}``, "non-static method m() cannot
+be referenced from a static context" for ``ClassName.m()`` in any method. These functions read the
+offending line (and the program, when there is one) and answer "" or False when unsure; ``texts_for``
+picks the texts that fit, which ``context.in_context`` puts in place of the rule's own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from error_tutor_server.diagnostics import CompilerDiagnostic
+
+# a well-formed char literal: one character or one escape ('a', '\n', '\'', '\u0041', '\0')
+_CHAR_LITERAL = re.compile(r"'(?:[^'\\\n]|\\u+[0-9a-fA-F]{4}|\\[0-7]{1,3}|\\.)'")
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"?')
+# the inside of a comment: `* text`, `*/`, a mistyped opener `/ *`, or a rule of dashes
+_COMMENT_MARK = re.compile(r"^\s*(?:\*+(?=\s|/|$)|\*+/|/\s+\*|[-=*_~]{4,}\s*$)")
+# `new int{...}`: array creation without the brackets
+_NEW_WITHOUT_BRACKETS = re.compile(r"\bnew\s+(?P<type>[A-Za-z_$][\w$.]*(?:\s*<[^<>(){}]*>)?)\s*\{")
+_STATEMENT_START = re.compile(r"^\s*(?:(?:for|if|while|do|switch|return|throw|try|else|break|continue)\b"
+                              r"|this\s*\.|[A-Za-z_$][\w$]*(?:\s*\[[^\]]*\])*\s*(?:[-+*/%]?=(?!=)|\+\+|--))")
+_STATIC_MEMBER = re.compile(r"non-static (?:method|variable) (?P<name>[\w$]+)")
+_NAME_CHAIN = r"[A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*"
+# parse errors that a broken line produces wherever it stands; their texts would explain the symptom only
+PARSE_ERRORS = {"java.missing-semicolon", "java.missing-parenthesis", "java.identifier-expected", "java.not-a-statement",
+                "java.illegal-start-of-type", "java.illegal-start-of-expression", "java.illegal-start-of-statement",
+                "java.token-expected", "java.missing-bracket", "java.new-without-parentheses"}
+
+
+def bad_char_literal(source_line: str) -> str:
+    """The text a `'` on the line opens when it is not a one-character `char` literal (`'Error`, `'ab'`),
+    else ""; strings, comments and well-formed literals such as 'a' or '\\n' are passed over."""
+    index = 0
+    while index < len(source_line) and '"""' not in source_line:
+        if source_line.startswith("//", index):
+            return ""
+        if source_line.startswith("/*", index):
+            end = source_line.find("*/", index + 2)
+            index = end + 2 if end >= 0 else len(source_line)
+        elif source_line[index] == '"':
+            index = _STRING.match(source_line, index).end()
+        elif source_line[index] == "'" and not _CHAR_LITERAL.match(source_line, index):
+            closing = source_line.find("'", index + 1)
+            text = source_line[index:closing + 1 if closing > 0 else len(source_line)].rstrip()
+            return text if len(text.strip("'")) > 1 else ""
+        else:
+            index = _CHAR_LITERAL.match(source_line, index).end() if source_line[index] == "'" else index + 1
+    return ""
+
+
+def comment_text_line(diagnostic: CompilerDiagnostic) -> bool:
+    """Whether the offending line reads as the inside of a block comment (`* Inputs`, `*/`, `/ **`): javac
+    stopped at its leading mark, or the line does not end like code (`;`, `)`) that a `*` could continue."""
+    found = _COMMENT_MARK.match(diagnostic.source_line)
+    if not found:
+        return False
+    at_mark = diagnostic.column - 1 < found.end()
+    return at_mark or not diagnostic.source_line.rstrip().endswith((";", ")"))
+
+
+def array_without_brackets(diagnostic: CompilerDiagnostic) -> str:
+    """The type of a `new T{...}` on the line, at or before javac's column, else ""."""
+    found = _NEW_WITHOUT_BRACKETS.search(diagnostic.source_line)
+    return found["type"] if found and found.start() <= diagnostic.column - 1 else ""
+
+
+def statement_in_class_body(diagnostic: CompilerDiagnostic) -> bool:
+    """Whether javac stopped at the first token of a line that is a statement (`for`, `return`, `x = ...`):
+    it was reading declarations, so the statement stands directly in a class."""
+    line = diagnostic.source_line
+    return bool(_STATEMENT_START.match(line)) and diagnostic.column - 1 <= len(line) - len(line.lstrip())
+
+
+def class_qualifier(diagnostic: CompilerDiagnostic, program: str) -> str:
+    """For "non-static method m() cannot be referenced from a static context": the class name the member is
+    reached through (`Review` in `Review.getMovie()`), or "" for a use without one, or when unsure. javac says
+    "non-static" of `x.m` only when `x` names a type (through a variable, `m` would have its object), so a
+    qualifier written as a class name that the program does not declare as a variable is one."""
+    member = _STATIC_MEMBER.search(diagnostic.message)
+    if diagnostic.language != "java" or not member:
+        return ""
+    line = _STRING.sub(lambda m: " " * len(m.group()), diagnostic.source_line)
+    uses = [(use.start(), _qualifier(line[:use.start()])) for use in re.finditer(rf"(?<![\w$]){re.escape(member['name'])}\b", line)]
+    pointed = [chain for start, chain in uses if start >= diagnostic.column - 1 and not line[diagnostic.column - 1:start].strip(" .")]
+    chains = pointed[:1] or ([chain for _, chain in uses[:1]] if len({chain for _, chain in uses}) == 1 else [])
+    chain = chains[0] if chains else ""
+    last = chain.rsplit(".", 1)[-1]
+    if not last or last in ("this", "super") or re.search(rf"[\w$>\]]\s+{re.escape(last)}\s*[=;,)]", program):
+        return ""
+    written_as_class = last[0].isupper() or re.search(rf"\b(?:class|interface|enum|record)\s+{re.escape(last)}\b", program)
+    return chain if written_as_class else ""
+
+
+def _qualifier(before: str) -> str:
+    """The names and dots that end ``before`` right up to a `.` (`Review` of `x || Review.`), "" if it does not end so."""
+    found = re.search(rf"(?<![\w$.)\]])({_NAME_CHAIN})\s*\.\s*$", before)
+    return re.sub(r"\s+", "", found[1]) if found else ""
+
+
+# ---- texts: what the rule says instead, when the line shows what is wrong ----------------------------------------
+_THROUGH_CLASS_NAME = {
+    "meaning": "On line {line} `{token}` is reached through the class name `{qualifier}`, but `{token}` is not `static`: it belongs to each `{qualifier}` object, not to the class itself, so it needs a particular object.",
+    "why": "A class name before the dot works only for `static` members. An instance member such as `{token}` works on one object's data, so it is reached through a variable that holds that object; this is so in every method, `static` or not.",
+    "hint": "Which `{qualifier}` object's `{token}` do you mean on line {line}, and which variable holds that object?",
+    "fix": "Write a variable holding a `{qualifier}` object before the dot instead of the class name (create the object first if there is none); or, if `{token}` is your own and uses no object's fields, declare it `static`.",
+}
+_THROUGH_CLASS_NAME_JA = {
+    "meaning": "{line} 行目で `{token}` をクラス名 `{qualifier}` を通して使っていますが、`{token}` は `static` ではありません。クラスそのものではなく、`{qualifier}` の各オブジェクトに属するので、特定のオブジェクトが必要です。",
+    "why": "ドットの前にクラス名を書けるのは `static` なメンバーだけです。`{token}` のようなインスタンスのメンバーは 1 つのオブジェクトのデータを扱うので、そのオブジェクトを持つ変数を通して使います。これは `static` かどうかに関係なく、どのメソッドでも同じです。",
+    "hint": "{line} 行目で使いたいのはどの `{qualifier}` オブジェクトの `{token}` ですか？そのオブジェクトはどの変数に入っていますか？",
+    "fix": "クラス名の代わりに、`{qualifier}` のオブジェクトを持つ変数をドットの前に書きます（なければ先にオブジェクトを作ります）。`{token}` が自分で書いたもので、オブジェクトのフィールドを使わないなら `static` にします。",
+}
+_COMMENT_AS_CODE = {
+    "meaning": "Line {line} looks like part of a comment, but javac read it as code: no comment is open at this point, so its first symbols cannot start a declaration or a statement.",
+    "why": "A block comment runs from `/*` to the first `*/`. When its `/*` is missing or mistyped (a space between `/` and `*`), or a `*/` above ends it early, the lines meant as comment text are read as Java code, and javac reports what they lack as code, such as a `;` or a name.",
+    "hint": "Where does the comment around line {line} begin: is its `/*` written correctly, and is there a `*/` before line {line} that ends it too soon?",
+    "fix": "Open the comment with `/*` above its first line and close it with one `*/` after its last, or start each of its lines with `//`.",
+}
+_COMMENT_AS_CODE_JA = {
+    "meaning": "{line} 行目はコメントの一部のように見えますが、javac はコードとして読みました。ここではコメントが開いていないので、行頭の記号は宣言にも文にもなりません。",
+    "why": "ブロックコメントは `/*` から最初の `*/` までです。`/*` がない・打ち間違えている（`/` と `*` の間に空白がある）、または上の `*/` で早く終わっていると、コメントのつもりの行が Java のコードとして読まれ、javac はコードとして足りないもの（`;` や名前など）を報告します。",
+    "hint": "{line} 行目のまわりのコメントはどこで始まりますか？`/*` は正しく書けていますか？{line} 行目より前に、コメントを早く終わらせる `*/` はありませんか？",
+    "fix": "コメントの最初の行の上に `/*`、最後の行の後に `*/` を 1 つだけ書くか、各行を `//` で始めます。",
+}
+_SINGLE_QUOTED_TEXT = {
+    "meaning": "Line {line} puts text in single quotes (at `{quoted}`): in Java single quotes make a `char`, which holds exactly one character, so javac cannot read this text, and the rest of the line stops making sense to it.",
+    "why": "A `char` literal is one character, or one escape such as a newline, between single quotes; text of several characters is a `String` and goes between double quotes. javac reports an unclosed character literal there, and the other errors it reports on this line, such as this one, may only follow from it.",
+    "hint": "How many characters stand between the single quotes on line {line}, and which quotes does text need? Once they are right, is anything else on the line still missing, such as a `;`?",
+    "fix": "Put the text between double quotes, then compile again and see whether this message remains.",
+}
+_SINGLE_QUOTED_TEXT_JA = {
+    "meaning": "{line} 行目で文字列を単一引用符で囲んでいます（`{quoted}` のところ）。Java の単一引用符はちょうど 1 文字を表す `char` を作るので、javac はこの文字列を読めず、行の残りも正しく読めなくなります。",
+    "why": "`char` のリテラルは単一引用符の間の 1 文字（または改行などのエスケープ 1 つ）です。複数の文字からなる文字列は `String` で、二重引用符で囲みます。javac はそこで閉じていない文字リテラルを報告し、この行で報告される他のエラー（これも含めて）は、それが原因にすぎないことがあります。",
+    "hint": "{line} 行目の単一引用符の間には何文字ありますか？文字列にはどちらの引用符が必要ですか？引用符を直した後も、行に足りないもの（`;` など）はありますか？",
+    "fix": "文字列を二重引用符で囲み、もう一度コンパイルしてこのメッセージが残るか確かめます。",
+}
+_ARRAY_WITHOUT_BRACKETS = {
+    "meaning": "On line {line} `new {type}` is followed directly by `{{`: to create an array and list its values in braces, the type needs `[]` before the `{{`.",
+    "why": "After `new` and a type, javac expects parentheses (a new object) or brackets (a new array); the values of an array in braces come after the brackets. Without them javac cannot read the braces, and it reports a symptom there instead, such as a `;` or `[` it expected.",
+    "hint": "What must stand between `{type}` and `{{` on line {line} to make an array, and does each value in the braces fit the type `{type}`?",
+    "fix": "Write `[]` right after the type, before the `{{`, and keep only values of that type in the braces.",
+}
+_ARRAY_WITHOUT_BRACKETS_JA = {
+    "meaning": "{line} 行目で `new {type}` の直後に `{{` があります。配列を作って値を波括弧で並べるには、`{{` の前、型の後に `[]` が必要です。",
+    "why": "javac は `new` と型の後に、丸括弧（新しいオブジェクト）か角括弧（新しい配列）を予想します。配列の値を並べる波括弧は角括弧の後に書きます。角括弧がないと波括弧を読めず、代わりに `;` や `[` が必要だといった症状を報告します。",
+    "hint": "{line} 行目で配列を作るには `{type}` と `{{` の間に何が必要ですか？波括弧の中の値はどれも `{type}` 型に合っていますか？",
+    "fix": "型の直後、`{{` の前に `[]` を書き、波括弧の中にはその型の値だけを書きます。",
+}
+_STATEMENT_IN_CLASS_BODY = {
+    "meaning": "Line {line} is a statement, but javac was reading declarations (fields, methods, types) there: it stands directly in a class, outside any method.",
+    "why": "Directly inside a class only declarations are allowed; statements like for, if or return must be inside a method, and an extra or missing `}}` often leaves them outside.",
+    "hint": "Which method is line {line} supposed to be in, and does a `}}` above close that method too early?",
+    "fix": "Fix the braces so the statement is inside a method body, or wrap the code in a method.",
+}
+_STATEMENT_IN_CLASS_BODY_JA = {
+    "meaning": "{line} 行目は文ですが、javac はそこで宣言（フィールド・メソッド・型）を読んでいました。この文はメソッドの外、クラスの直下にあります。",
+    "why": "クラスの直下には宣言しか書けません。for・if・return などの文はメソッドの中に必要で、`}}` の過不足でメソッドの外に出てしまうことがよくあります。",
+    "hint": "{line} 行目はどのメソッドの中にあるはずですか？上の `}}` がそのメソッドを早く閉じていませんか？",
+    "fix": "文がメソッドの本体に入るように波括弧を直すか、コードをメソッドで囲みます。",
+}
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 24 else text[:22].rstrip() + "…"
+
+
+def texts_for(rule_id: str, diagnostic: CompilerDiagnostic, program: str) -> tuple[dict, dict, dict] | None:
+    """(English texts, Japanese texts, values read from the code) that fit the line better than the rule's own."""
+    if rule_id == "java.static-context" and (qualifier := class_qualifier(diagnostic, program)):
+        return _THROUGH_CLASS_NAME, _THROUGH_CLASS_NAME_JA, {"qualifier": qualifier}
+    if rule_id not in PARSE_ERRORS:
+        return None
+    if comment_text_line(diagnostic):
+        return _COMMENT_AS_CODE, _COMMENT_AS_CODE_JA, {}
+    if quoted := bad_char_literal(diagnostic.source_line):
+        return _SINGLE_QUOTED_TEXT, _SINGLE_QUOTED_TEXT_JA, {"quoted": _shown(quoted).replace("{", "{{").replace("}", "}}")}
+    if array_type := array_without_brackets(diagnostic):
+        return _ARRAY_WITHOUT_BRACKETS, _ARRAY_WITHOUT_BRACKETS_JA, {"type": array_type}
+    if rule_id == "java.illegal-start-of-type" and statement_in_class_body(diagnostic):
+        return _STATEMENT_IN_CLASS_BODY, _STATEMENT_IN_CLASS_BODY_JA, {}
+    return None
