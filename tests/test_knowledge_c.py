@@ -369,3 +369,41 @@ def test_a_statement_after_a_brace_that_ends_the_function_is_not_called_a_declar
     found = case.classification
     assert "the function's body had already ended" in found.meaning and "is the word after the type" not in found.hint
     assert "`}`" in found.hint and not contract_violations("\n".join((found.meaning, found.why, found.hint)), case)
+
+
+_BRACE_PROGRAMS = {  # gcc: "expected identifier or '(' before '}' token" on the last line
+    "commented-out opener": "int main(void)\n{\n    int total = 0;\n    /* for (int i = 0; i < 3; i++) {\n"
+                            "        total += i; */\n    }\n\n}\n",
+    "one too many at the end": "int main(void)\n{\n    int n = 0;\n    while (n < 3) {\n        n++;\n    }\n"
+                               "    return n;\n}\n}\n",
+    "a block closed twice": "int main(void)\n{\n    int n = 0;\n    if (n == 0) {\n        if (n < 1) {\n"
+                            "            n = 1;\n        }\n        }\n    }\n}\n",
+    "a header without its brace": "int main(void)\n{\n    int n = 3;\n    if (n > 0) // {\n        n = n - 1;\n    }\n\n}\n",
+}
+
+
+@pytest.mark.parametrize("name, pointed, closed, says", [
+    ("commented-out opener", 6, 6, "The `}` on line 6 ends the function `main`, whose `{` is on line 2"),
+    ("one too many at the end", 9, 8, "the function already ends at the `}` on line 8"),
+    ("a block closed twice", 8, 9, "the `}` one too many is probably the one on line 8"),
+    ("a header without its brace", 4, 6, "The `if` on line 4 has no `{`"),
+])
+def test_a_brace_that_closes_nothing_is_explained_for_the_line_pointed_at(name, pointed, closed, says):
+    """Found by the audit of rule texts: pointed at the `}` that ends `main` early, the text said that this `}` closes
+    no block. The text now says what holds of the line pointed at, matching braces from the function's `{`."""
+    from error_tutor_server.contracts import contract_violations
+
+    program = _BRACE_PROGRAMS[name]
+    case = _c_case(program, "expected identifier or '(' before '}'")
+    found = case.classification
+    assert case.line == pointed and f"line {case.diagnostic.line}" in found.meaning
+    assert says in found.meaning and f"line {closed}" in found.meaning
+    if pointed != case.diagnostic.line:
+        assert f"The `}}` on line {pointed} does not close" not in found.meaning
+    assert f"line {min(pointed, closed)}" in found.hint and not contract_violations("\n".join((found.meaning, found.why, found.hint)), case)
+    assert f"{closed} 行目" in _c_case(program, "expected identifier or '(' before '}'", "ja").classification.meaning
+
+
+def test_a_brace_that_closes_nothing_after_no_function_keeps_the_general_text():
+    case = _c_case("int n;\n}\nint main(void)\n{\n    return n;\n}\n", "expected identifier or '(' before '}'")
+    assert case.classification.meaning == "The `}` on line 2 does not close any open block, so it is outside every function."

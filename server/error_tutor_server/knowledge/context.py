@@ -15,7 +15,8 @@ import dataclasses
 import re
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
-from error_tutor_server.knowledge import Classification, Rule, fill_rule, java_context, rules_for, token_at, token_before
+from error_tutor_server.knowledge import (Classification, Rule, c_brace_context, fill_rule, java_context, rules_for, token_at,
+                                         token_before)
 
 # comments, string and character literals and preprocessor lines, blanked so braces in them do not count
 _C_NOISE = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|^[ \t]*#[^\n]*', re.S | re.M)
@@ -117,13 +118,13 @@ _INSIDE_FUNCTION_DECLARATION = {
     "fix": "Give the declaration a valid name, or remove the stray word or comma before `{token}`.",
 }
 _BRACE_INSIDE_FUNCTION = {
-    "meaning": "The compiler did not expect this `}}`: by its reading no block is open here, although your braces put line {line} inside a function.",
+    "meaning": "The compiler did not expect the `}}` on line {line}: by its reading no block is open there, although your braces put line {line} inside a function.",
     "why": "An earlier error, such as a missing `;` or `(`, or a line it could not read, can make the compiler lose track of the blocks; a later `}}` then seems to close nothing.",
     "hint": "Look at the first error reported above line {line}, then check that each `{{` has exactly one `}}`.",
     "fix": "Correct the earlier error first; if this message remains, remove the extra `}}`.",
 }
 _BRACE_INSIDE_FUNCTION_JA = {
-    "meaning": "コンパイラはこの `}}` を予想していませんでした。括弧を数えると {line} 行目は関数の中ですが、コンパイラの読みでは開いているブロックがありません。",
+    "meaning": "コンパイラは {line} 行目の `}}` を予想していませんでした。括弧を数えると {line} 行目は関数の中ですが、コンパイラの読みではそこで開いているブロックがありません。",
     "why": "`;` や `(` の抜け、読めない行など前のエラーがあると、コンパイラはブロックを見失い、後の `}}` が何も閉じていないように見えます。",
     "hint": "{line} 行目より上で最初に報告されたエラーを見てから、各 `{{` にちょうど 1 つの `}}` があるか確認しましょう。",
     "fix": "まず前のエラーを直します。それでもこのメッセージが残るなら、余分な `}}` を削除します。",
@@ -488,6 +489,8 @@ def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, t
             return _declaration_variant(rule, diagnostic, program, scope)
         if scope == "function":
             return _variant(rule, _BRACE_INSIDE_FUNCTION, _BRACE_INSIDE_FUNCTION_JA)
+        found = c_brace_context.texts_for(diagnostic, program) if scope == "file" else None
+        return _variant(rule, *found) if found else None
     return None
 
 
