@@ -71,6 +71,20 @@ def test_the_models_code_excerpt_is_the_lines_around_the_message_and_the_mistake
     assert len(prompt_excerpt("x" * 500, 1, 1)) < 130  # long lines are cut
 
 
+def test_generation_stops_once_every_shown_sentence_is_there():
+    """The hover shows three of the model's sentences: once a fourth begins, the rest is never read, so the
+    backends stop generating (a looping model would otherwise run to its token limit)."""
+    from error_tutor_server.prompt import complete_sentences, said_enough
+
+    looping = "Missing colon on line 2. Add the colon. Add the colon. Add the"
+    assert said_enough(looping)
+    assert complete_sentences(looping) == "Missing colon on line 2. Add the colon. Add the colon."
+    assert not said_enough("Missing colon on line 2. Lines that start a block end with a colon.")
+    assert not said_enough("One. Two. Three.")  # three, and nothing begun after them: it may still end here
+    assert not said_enough("One. The compiler points at `x`. Two. Three.")  # the pointer's is not shown
+    assert said_enough("One. The compiler points at `x`. Two. Three. Four")
+
+
 def test_the_models_pointer_sentence_is_not_shown():
     """The Where line names the token (checked); the fine-tuned model's "The compiler points at `x`." was the
     sentence it garbled most in the audit ("points at `()`" for `)`), so the hover leaves it out."""

@@ -83,7 +83,20 @@ def without_pointer_sentences(text: str) -> str:
     return _POINTER_SENTENCE.sub("", text).strip()
 
 
-def complete_sentences(text: str, limit: int = 3) -> str:
+SHOWN_SENTENCES = 3  # the hover shows at most this many of the model's sentences
+_SENTENCE = re.compile(r".+?[.!?。](?=\s|$)")
+
+
+def complete_sentences(text: str, limit: int = SHOWN_SENTENCES) -> str:
     """The first ``limit`` complete sentences of a generation ("" when there is none)."""
-    sentences = re.findall(r".+?[.!?。](?=\s|$)", " ".join(text.split()))
+    sentences = _SENTENCE.findall(" ".join(text.split()))
     return " ".join(s.strip() for s in sentences[:limit])
+
+
+def said_enough(text: str, limit: int = SHOWN_SENTENCES) -> bool:
+    """Whether a generation in progress already holds every sentence that will be shown (``limit`` complete
+    ones besides the pointer's, and the next begun): what follows would be cut, so generating it is wasted
+    time (a small model that loops runs to its token limit, seconds on a busy machine)."""
+    kept = without_pointer_sentences(" ".join(text.split()))
+    ends = [match.end() for match in _SENTENCE.finditer(kept)]
+    return len(ends) >= limit and bool(kept[ends[limit - 1]:].strip())

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from error_tutor_server import catalog
 from error_tutor_server.errors import TutorError
 from error_tutor_server.backend import STOP_SEQUENCES, Generation
+from error_tutor_server.prompt import said_enough
 
 log = logging.getLogger("error_tutor.remote")
 
@@ -223,6 +224,9 @@ class RemoteModel:
                 if (choice.get("delta") or {}).get("content"):
                     pieces.append(choice["delta"]["content"])
                 finish = choice.get("finish_reason") or finish
+                if said_enough("".join(pieces)):  # the rest would not be shown: closing frees the server
+                    finish = "stop"
+                    break
         if not finish:
             log.info("the server ended the stream without a finish reason (interrupted); not caching it")
             finish = "cancelled"
