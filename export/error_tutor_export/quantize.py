@@ -30,6 +30,8 @@ QUANT_TYPES = {
     "F16": "LLAMA_FTYPE_MOSTLY_F16",
     "Q4_1": "LLAMA_FTYPE_MOSTLY_Q4_1",
 }
+# what quantize() takes: the export's types, and those tried for merged files (error_tutor_server.merged)
+RUNTIME_TYPES = {**QUANT_TYPES, **{name: f"LLAMA_FTYPE_MOSTLY_{name}" for name in ("Q4_0", "Q5_0", "Q5_1")}}
 # what the adapter-only export may write (convert_lora_to_gguf's --outtype)
 ADAPTER_TYPES = {"F16": "f16", "Q8_0": "q8_0", "F32": "f32"}
 META_PREFIX = "error_tutor."
@@ -51,14 +53,16 @@ def no_space(what: str) -> TutorError:
                       "Free some disk space (the export needs about 5 times the size of the F16 model) and run it again.")
 
 
-def quantize(source: Path, target: Path, quant: str, threads: int = 0) -> None:
-    """``llama_model_quantize(source, target, params)`` with ``params.ftype`` set from ``quant``."""
+def quantize(source: Path, target: Path, quant: str, threads: int = 0, requantize: bool = False) -> None:
+    """``llama_model_quantize(source, target, params)`` with ``params.ftype`` set from ``quant``;
+    ``requantize``: tensors already quantized in ``source`` may be requantized to another type."""
     import llama_cpp
 
     logging.getLogger("llama-cpp-python").setLevel(logging.DEBUG if log.isEnabledFor(logging.DEBUG) else logging.ERROR)
     params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype = getattr(llama_cpp, QUANT_TYPES[quant])
+    params.ftype = getattr(llama_cpp, RUNTIME_TYPES[quant])
     params.nthread = threads
+    params.allow_requantize = requantize
     status = llama_cpp.llama_model_quantize(str(source).encode(), str(target).encode(), ctypes.byref(params))
     if status != 0:
         free = shutil.disk_usage(target.parent).free

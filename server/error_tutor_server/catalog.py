@@ -230,9 +230,11 @@ def resolve(name: str) -> tuple[Path, Path | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m error_tutor_server.catalog assemble``: join and verify every installed chunked base."""
+    """``python -m error_tutor_server.catalog assemble``: join and verify every installed chunked base, then
+    merge each shipped adapter into its installed base once (``merged``: the runtime loads one file)."""
     parser = argparse.ArgumentParser(prog="python -m error_tutor_server.catalog", description=main.__doc__)
-    parser.add_argument("action", choices=["assemble", "list"], help="assemble: join chunked bases; list: show models")
+    parser.add_argument("action", choices=["assemble", "list"],
+                        help="assemble: join chunked bases and merge the shipped adapters; list: show models")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.action == "list":
@@ -240,6 +242,10 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 base, adapter = resolve(choice.name)
                 where = f"{base}" + (f" + {adapter}" if adapter else "")
+                if adapter:
+                    from error_tutor_server import merged
+
+                    where += f" (merged: {merged.find(choice.name, base, adapter) or 'not yet'})"
             except TutorError as error:
                 where = f"not available: {error}"
             print(f"{choice.name}{' (default)' if choice.name == DEFAULT_MODEL else ''}: {where}")
@@ -251,6 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     except TutorError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    from error_tutor_server import merged
+
+    for name, path, seconds, why in merged.merge_installed():  # a model not merged still runs (runtime LoRA)
+        print(f"{name}: merged into {path} ({seconds:.1f} s)" if path
+              else f"{name}: not merged ({why}); it runs as its base + the adapter applied at run time")
     return 0
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from error_tutor_server.backend import STOP_SEQUENCES, Generation
 from error_tutor_server.errors import TutorError
-from error_tutor_server import catalog
+from error_tutor_server import catalog, merged
 from error_tutor_server.gguf_header import GGUFFormatError, read_metadata
 
 log = logging.getLogger("error_tutor.model")
@@ -133,13 +133,15 @@ class LocalModel:
     def __init__(self, model_path: str = "", adapter_path: str = "", threads: int = 0,
                  gpu_layers: int = 0, n_ctx: int = 2048, seed: int = 0, model: str = "smollm2-135m"):
         """``model_path`` (a GGUF file) or else ``model`` (a catalog name: its base, and its shipped
-        adapter when it is a fine-tuned one); ``adapter_path`` replaces any shipped adapter."""
+        adapter when it is a fine-tuned one); ``adapter_path`` replaces any shipped adapter. A shipped
+        adapter merged into its base at set-up (``merged``) loads as that one file, when it is fresh."""
         shipped = None
         if model_path:
             self.path = validate_gguf(Path(model_path))
         else:
             self.path, shipped = catalog.resolve(model)
         self.adapter = validate_gguf(Path(adapter_path), "adapter") if adapter_path else shipped
+        self.merged = merged.find(model, self.path, shipped) if shipped and not adapter_path else None
         self.threads_setting = threads
         self.gpu_layers = gpu_layers
         self.n_ctx = n_ctx
@@ -150,6 +152,8 @@ class LocalModel:
 
     @property
     def name(self) -> str:
+        if self.merged is not None:
+            return self.merged.name
         return self.path.name + (f" + {self.adapter.name}" if self.adapter else "")
 
     @functools.cached_property
@@ -188,20 +192,30 @@ class LocalModel:
                 self._llama = None
 
     def _create(self):
-        import llama_cpp
-
+        if self.merged is not None:
+            try:
+                return self._llama_for(self.merged, None)
+            except TutorError as error:
+                log.warning("the merged file %s did not load (%s); running %s + %s instead",
+                            self.merged.name, error, self.path.name, self.adapter.name)
+                self.merged = None
         if self.adapter:
             check_adapter_fits(self.path, self.adapter)
+        return self._llama_for(self.path, self.adapter)
+
+    def _llama_for(self, path: Path, adapter: Path | None):
+        import llama_cpp
+
         route_llama_logs()
         started = time.perf_counter()
         threads = choose_threads(self.threads_setting)
         try:
             llama = llama_cpp.Llama(
-                model_path=str(self.path), lora_path=str(self.adapter) if self.adapter else None,
+                model_path=str(path), lora_path=str(adapter) if adapter else None,
                 n_ctx=self.n_ctx, n_threads=threads, n_threads_batch=threads, n_gpu_layers=self.gpu_layers,
                 seed=self.seed, verbose=False)
         except (ValueError, RuntimeError, OSError) as exc:
-            raise TutorError(f"llama.cpp could not load '{self.path}' ({exc}).",
+            raise TutorError(f"llama.cpp could not load '{path}' ({exc}).",
                              "The file may be corrupt or truncated: re-export or re-install it, or clear 'modelPath'.") from None
         log.info("loaded %s in %.2f s (%d threads)", self.name, time.perf_counter() - started, threads)
         return llama
