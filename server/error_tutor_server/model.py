@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from error_tutor_server.backend import STOP_SEQUENCES, Generation
+from error_tutor_server.prompt import said_enough
 from error_tutor_server.errors import TutorError
 from error_tutor_server import catalog, merged
 from error_tutor_server.gguf_header import GGUFFormatError, read_metadata
@@ -247,6 +248,9 @@ class LocalModel:
                 if piece:
                     pieces.append(piece)
                     tokens += 1
+                    if said_enough("".join(pieces)):  # the rest would not be shown
+                        finish = "stop"
+                        break
                 finish = choice.get("finish_reason") or finish
             stream.close()
             return Generation("".join(pieces), finish, tokens, time.perf_counter() - started, threads)
