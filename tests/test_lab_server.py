@@ -2,8 +2,9 @@
 real SmolLM2-135M model on loopback, behind the lab proxy. Concurrent requests are batched, the room's token is
 enforced (and llama-server's own key never shows on its command line), identical requests are generated once,
 a seat that goes away stops its generation, a student's editor gets the model's text end to end, a seat learns
-from the lab server whether its model is fine-tuned (and prompts and shows it accordingly), and a missing
-binary is one line that says how to fix it.
+from the lab server whether its model is fine-tuned (and prompts and shows it accordingly), a fine-tuned model
+is served as the merged file set-up made (else as its base and --lora), and a missing binary is one line that
+says how to fix it.
 
 The tests that need llama-server skip only when it cannot be built on this machine: the fixture runs
 scripts/build_llama_server.sh (seconds when set-up built it) and skips with the script's own error."""
@@ -34,11 +35,12 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from conftest import REPO, SERVER_COMMAND, SERVER_ENV, diagnostics_for, hover, init_params, make_client, open_document
-from error_tutor_server import lab_proxy, lab_server
+from error_tutor_server import catalog, lab_proxy, lab_server, merged
 from error_tutor_server.cli import build_parser
 from error_tutor_server.compilers import diagnose_sync
 from error_tutor_server.errors import TutorError
-from error_tutor_server.lab_server import LabOptions, engine_command, find_llama_server, llama_cpp_version, spawn
+from error_tutor_server.lab_server import (LabOptions, engine_command, find_llama_server, llama_cpp_version,
+                                            served_files, spawn)
 from error_tutor_server.prompt import build_messages
 from error_tutor_server.remote import RemoteModel, Served, served_model
 from error_tutor_server.settings import TutorSettings
@@ -46,6 +48,7 @@ from error_tutor_server.tutor import Tutor
 from test_lsp_diagnostics import C_MISSING_SEMICOLON
 
 TOKEN_ENV = "ERROR_TUTOR_LAB_TEST_TOKEN"
+TUNED = "tutor-smollm2-135m"
 TOKEN = secrets.token_hex(24)
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -116,11 +119,45 @@ def test_every_lab_server_flag_has_help_and_seats_get_a_name_they_can_reach():
 
 
 def test_seats_are_told_that_a_fine_tuned_model_needs_no_model_text_setting():
-    engine = SimpleNamespace(binary=Path("llama-server"), process=SimpleNamespace(pid=1))
+    engine = SimpleNamespace(binary=Path("llama-server"), process=SimpleNamespace(pid=1),
+                             weights=(Path("base.gguf"), Path("tutor.lora.gguf")))
     tuned = lab_server.describe(LabOptions(model="tutor-smollm2-135m"), "http://h:8000/v1", "env", engine, True)
     assert "modelText" not in tuned and "tutor-smollm2-135m is fine-tuned" in tuned
+    assert "weights: base.gguf + --lora tutor.lora.gguf (no fresh merged file: " in tuned  # and how to make it
+    engine.weights = (Path("base.gguf"), None)
     untuned = lab_server.describe(LabOptions(), "http://h:8000/v1", "env", engine, False)
-    assert 'is untuned: its text is shown only with modelText = "any"' in untuned
+    assert 'is untuned: its text is shown only with modelText = "any"' in untuned and "weights: base.gguf\n" in untuned
+
+
+def test_a_fine_tuned_model_is_served_as_its_fresh_merged_file_and_its_revision_follows_the_adapter(tmp_path,
+                                                                                                    monkeypatch):
+    monkeypatch.setattr(catalog, "models_cache", lambda: tmp_path / "models")
+    base, adapter = catalog.resolve(TUNED)
+    assert served_files("smollm2-135m") == (base, None, f"smollm2-135m:{base.name}:")
+    assert served_files(TUNED)[:2] == (base, adapter)  # no merged file: base + --lora
+    revisions = set()
+    for changed in (False, True):
+        if changed:  # another adapter: neither its runtime LoRA nor its merged file keeps the revision
+            adapter = tmp_path / adapter.name
+            adapter.write_bytes(catalog.resolve(TUNED)[1].read_bytes() + b"\0")
+            monkeypatch.setattr(catalog, "resolve", lambda name: (base, adapter))
+        runtime_lora = served_files(TUNED)
+        one_file = fake_merged_file(base, adapter)
+        served = served_files(TUNED)
+        assert runtime_lora[:2] == (base, adapter) and served[:2] == (one_file, None)
+        os.utime(one_file, ns=(0, one_file.stat().st_mtime_ns + 10**9))  # changed since it was stamped
+        assert served_files(TUNED) == runtime_lora
+        revisions |= {lab_proxy.model_revision(runtime_lora[2]), lab_proxy.model_revision(served[2])}
+    assert len(revisions) == 4
+
+
+def fake_merged_file(base: Path, adapter: Path) -> Path:
+    """A stamped file where set-up caches the merged model (its content is llama-server's concern)."""
+    path = merged.target_for(TUNED, base, adapter)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"GGUF merged")
+    merged.stamp(path)
+    return path
 
 
 def test_the_room_side_refuses_what_would_expose_it(monkeypatch, tmp_path):
@@ -196,14 +233,21 @@ def lab(llama_server_binary, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tuned_lab(llama_server_binary, tmp_path_factory):
-    """``error-tutor lab-server`` with the fine-tuned SmolLM2 (the base and its LoRA adapter), 2 slots."""
+    """``error-tutor lab-server`` with the fine-tuned SmolLM2, 2 slots, as set-up leaves it: its adapter merged
+    into its base (merged into this cache now: seconds). Its address, printed lines and models cache folder."""
     cache = tmp_path_factory.mktemp("tuned-lab-cache")
+    models = cache / "error-tutor" / "models"
+    merged.merge(TUNED, *catalog.resolve(TUNED), folder=models)
     env = {**os.environ, TOKEN_ENV: TOKEN, "XDG_CACHE_HOME": str(cache)}
-    argv = ["--port", "0", "--slots", "2", "--threads", "1", "--model", "tutor-smollm2-135m", "--api-key-env",
+    argv = ["--port", "0", "--slots", "2", "--threads", "1", "--model", TUNED, "--api-key-env",
             TOKEN_ENV, "--llama-server", str(llama_server_binary)]
     with open(cache / "lab-server.stderr", "w") as stderr:
         process, url = spawn(argv, env=env, stderr=stderr)
-    yield url
+    printed = []
+    while not printed or "Ctrl-C stops it." not in printed[-1]:  # the rest of what it printed at once
+        printed.append(process.stdout.readline())
+        assert printed[-1], printed
+    yield SimpleNamespace(url=url, printed="".join(printed), models=models)
     process.send_signal(signal.SIGINT)
     assert process.wait(30) == 0
 
@@ -229,6 +273,11 @@ def metric(url: str, name: str) -> float:
     status, body = call(url, "/metrics")
     assert status == 200
     return float(re.search(rf"^llamacpp:{name} (\S+)$", body.decode(), re.MULTILINE).group(1))
+
+
+def engine_arguments(url: str) -> list[bytes]:
+    """llama-server's command line, as every user of the machine sees it."""
+    return Path(f"/proc/{stats(url)['engine_pid']}/cmdline").read_bytes().split(b"\0")
 
 
 def story(n: int, tokens: int) -> dict:
@@ -266,7 +315,7 @@ def test_the_rooms_token_is_enforced_and_the_engines_key_is_not_on_its_command_l
     assert call(lab, "/health", token=None)[0] == 200
     with pytest.raises(TutorError, match="refused the access token"):
         RemoteModel(lab, api_key="wrong-token-of-a-seat").load()
-    arguments = Path(f"/proc/{stats(lab)['engine_pid']}/cmdline").read_bytes().split(b"\0")
+    arguments = engine_arguments(lab)
     assert b"--api-key-file" in arguments and b"--api-key" not in arguments
     assert not any(TOKEN.encode() in a for a in arguments)
     engine = f"http://127.0.0.1:{int(arguments[arguments.index(b'--port') + 1])}"
@@ -369,6 +418,7 @@ def recording(backend: RemoteModel) -> list:
 
 
 def test_a_seat_prompts_a_fine_tuned_lab_model_as_it_was_trained_and_shows_its_text(tuned_lab, tmp_path):
+    tuned_lab = tuned_lab.url
     listed = listed_model(tuned_lab)
     assert listed["id"] == "tutor-smollm2-135m" and listed["error_tutor"]["fine_tuned"] is True
     tutor = seat(tuned_lab, tmp_path)
@@ -395,7 +445,7 @@ def test_an_untuned_lab_model_keeps_the_worked_example_and_nothing_unshown_is_ge
 
 
 def test_a_lab_server_restarted_with_another_model_is_asked_again(tuned_lab, tmp_path):
-    tutor = seat(tuned_lab, tmp_path)
+    tutor = seat(tuned_lab.url, tmp_path)
     backend = tutor.backend.load()
     learnt, case = backend.name, c_error(tutor)
     # what the seat had learnt before the lab server was restarted with the model it serves now
@@ -405,3 +455,13 @@ def test_a_lab_server_restarted_with_another_model_is_asked_again(tuned_lab, tmp
     assert tutor.cache.get(stale_key) is None and not backend.loaded
     assert tutor.explain(case).kind in ("model", "rules_rejected") and backend.name == learnt
 
+
+
+def test_a_fine_tuned_lab_model_is_served_as_the_merged_file_set_up_made(tuned_lab, monkeypatch):
+    monkeypatch.setattr(catalog, "models_cache", lambda: tuned_lab.models)  # the lab server's cache
+    one_file, lora, model_id = served_files(TUNED)
+    assert lora is None and one_file.parent == tuned_lab.models
+    arguments = engine_arguments(tuned_lab.url)
+    assert arguments[arguments.index(b"--model") + 1] == bytes(one_file) and b"--lora" not in arguments
+    assert f"  weights: {one_file.name} (its adapter merged at set-up)\n" in tuned_lab.printed
+    assert listed_model(tuned_lab.url)["error_tutor"]["revision"] == lab_proxy.model_revision(model_id)

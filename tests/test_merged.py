@@ -1,9 +1,23 @@
 """A shipped adapter merged into its base at set-up (error_tutor_server.merged): the real SmolLM2 GGUF, its
 real adapter and llama.cpp; the merged file predicts and writes what base + runtime LoRA does, carries the
-error_tutor facts, and a missing, stale or corrupt one falls back to the runtime LoRA with a log line."""
+error_tutor facts, and a missing, stale or corrupt one falls back to the runtime LoRA with a log line.
+
+The merged model is compared with base + runtime LoRA teacher-forced, position by position, over three real
+prompts and the 48 tokens base + runtime LoRA writes after each, rather than as texts token for token: Q8_0's
+rounding turns a near tie into another token now and then (2 of 12 greedy texts differ, one from its first
+token), and the texts then differ from there on, so equal texts could fail on another CPU or build without a
+defect. Measured here, over the prompts (the mean absolute logit difference to base + runtime LoRA as a share of
+the bare base's; the share of positions whose next token is base + runtime LoRA's), then that logit share over
+what base + runtime LoRA writes: the right merge 0.10, 92-94%, 0.03; alpha/rank scaled 0.5x 0.61-0.62, 76-78%,
+0.45-0.54; 2x 1.33-1.41, 55-65%, 0.38-0.45; 0.8x or 1.25x 0.28-0.37, 87-91%, 0.15-0.19; every ffn_down or every
+attn_v left unmerged 0.26-0.29, 86-88%, 0.11-0.15 (each of these fails both tests); one layer's 7 tensors left
+unmerged 0.12-0.17, 85-93%, 0.03-0.05 (not told apart from the rounding); the bare base 1, 65-67%, 1. Whether
+the merged model's next token is base + runtime LoRA's over what that writes tells little: the bare base 81-90%,
+the right merge 98-100%, the wrong scales 94-100%."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -24,6 +38,17 @@ QUANT = merged.MERGED_QUANT["smollm2-135m"]
 PROGRAM = "#include <stdio.h>\n\nint main(void) {\n    int total = 0\n    printf(\"%d\\n\", total);\n    return 0;\n}\n"
 DIAGNOSTIC = CompilerDiagnostic(language="c", line=4, column=20, end_line=4, end_column=21, severity="error",
                                 message="expected ';' before 'printf'", source_line="    int total = 0")
+PY_PROGRAM = "def area(width, height):\n    return width * heigth\n\nprint(area(2, 3))\n"
+JAVA_PROGRAM = ("public class Main {\n    public static void main(String[] args) {\n        int count = 3;\n"
+                "        System.out.println(cout);\n    }\n}\n")
+CASES = [(DIAGNOSTIC, PROGRAM),
+         (CompilerDiagnostic(language="python", line=2, column=20, end_line=2, end_column=26, severity="error",
+                             message="NameError: name 'heigth' is not defined",
+                             source_line="    return width * heigth"), PY_PROGRAM),
+         (CompilerDiagnostic(language="java", line=4, column=28, end_line=4, end_column=32, severity="error",
+                             message="cannot find symbol\n  symbol:   variable cout\n  location: class Main",
+                             source_line="        System.out.println(cout);"), JAVA_PROGRAM)]
+WRITTEN = 48  # tokens base + runtime LoRA writes after each prompt
 
 
 @pytest.fixture(scope="module")
@@ -54,24 +79,67 @@ def in_cache(monkeypatch):
     return point
 
 
-def messages() -> list[dict]:
-    return build_messages(Case.of(DIAGNOSTIC, PROGRAM, "en"), worked_example=False)
+def messages(case: tuple = CASES[0]) -> list[dict]:
+    return build_messages(Case.of(*case, "en"), worked_example=False)
 
 
-def prompt_logits(model_path: Path, lora_path: Path | None = None) -> np.ndarray:
-    """The next-token logits at every position of a real prompt (one thread)."""
+@contextlib.contextmanager
+def loaded(model_path: Path, lora_path: Path | None = None):
+    """llama.cpp keeping the next-token logits of every position (one thread)."""
     import llama_cpp
 
     llama = llama_cpp.Llama(model_path=str(model_path), lora_path=str(lora_path) if lora_path else None, n_ctx=1024,
                             n_threads=1, n_threads_batch=1, logits_all=True, verbose=False)
     try:
-        text = llama.metadata["tokenizer.chat_template"]
-        prompt = llama_cpp.llama_chat_format.Jinja2ChatFormatter(text, "", "")(messages=messages()).prompt
-        tokens = llama.tokenize(prompt.encode(), add_bos=False, special=True)
-        llama.eval(tokens)
-        return np.array(llama.scores[:len(tokens)])
+        yield llama
     finally:
         llama.close()
+
+
+def prompt_tokens(llama, case: tuple) -> list[int]:
+    import llama_cpp
+
+    text = llama.metadata["tokenizer.chat_template"]
+    prompt = llama_cpp.llama_chat_format.Jinja2ChatFormatter(text, "", "")(messages=messages(case)).prompt
+    return llama.tokenize(prompt.encode(), add_bos=False, special=True)
+
+
+def writes(llama, prompt: list[int]) -> dict:
+    """What ``llama`` writes greedily after ``prompt`` (WRITTEN tokens, or to its end token), and its logits at
+    every position of the prompt and of what it wrote (each predicting the next token)."""
+    llama.reset()
+    llama.eval(prompt)
+    written = []
+    while len(written) < WRITTEN and llama.token_eos() not in written:
+        written.append(int(np.argmax(llama.scores[llama.n_tokens - 1])))
+        llama.eval(written[-1:])
+    return {"prompt": prompt, "written": written, "lora": np.array(llama.scores[:len(prompt) + len(written) - 1])}
+
+
+@pytest.fixture(scope="module")
+def scored(merged_file, shipped) -> list[dict]:
+    """For each case: what base + runtime LoRA writes, and the logits of base + runtime LoRA (``lora``), of the
+    merged file (``merged``) and of the bare base (``bare``) over its prompt and that text."""
+    base, adapter = shipped
+    with loaded(base, adapter) as llama:
+        runs = [writes(llama, prompt_tokens(llama, case)) for case in CASES]
+    for key, path in (("merged", merged_file), ("bare", base)):
+        with loaded(path) as llama:
+            for run in runs:
+                tokens = run["prompt"] + run["written"]
+                llama.reset()
+                llama.eval(tokens)
+                run[key] = np.array(llama.scores[:len(tokens) - 1])
+    return runs
+
+
+def compared(run: dict, part: slice) -> tuple[float, float, float]:
+    """Over ``part`` of a run's positions: the share of next tokens that are base + runtime LoRA's, for the merged
+    model and the bare base, and the merged model's mean absolute logit difference to base + runtime LoRA as a
+    share of the bare base's."""
+    lora, mine, bare = (run[key][part] for key in ("lora", "merged", "bare"))
+    agree, bare_agree = ((scores.argmax(1) == lora.argmax(1)).mean() for scores in (mine, bare))
+    return agree, bare_agree, float(np.abs(mine - lora).mean() / np.abs(bare - lora).mean())
 
 
 def test_the_merged_file_is_cached_stamped_and_replaces_older_ones(cache, merged_file, shipped):
@@ -81,27 +149,21 @@ def test_the_merged_file_is_cached_stamped_and_replaces_older_ones(cache, merged
     assert merged.merge(TUNED, *shipped, folder=cache) == merged_file and merged_file.stat().st_mtime_ns == before
 
 
-def test_the_merged_model_predicts_what_base_plus_runtime_lora_predicts(merged_file, shipped):
-    """Teacher-forced over a real prompt: the merged model's next tokens are the runtime LoRA's, and its logits
-    far nearer to them than the bare base's are (llama.cpp's convention: W + alpha/rank * B A)."""
-    base, adapter = shipped
-    lora, mine, bare = prompt_logits(base, adapter), prompt_logits(merged_file), prompt_logits(base)
-    agree = (mine.argmax(1) == lora.argmax(1)).mean()
-    bare_agree = (bare.argmax(1) == lora.argmax(1)).mean()
-    assert agree >= 0.85 and agree > bare_agree + 0.15, (agree, bare_agree)
-    assert np.abs(mine - lora).mean() < 0.35 * np.abs(bare - lora).mean()
+def test_the_merged_model_predicts_what_base_plus_runtime_lora_predicts(scored):
+    """Teacher-forced over real prompts: the merged model's next tokens are the runtime LoRA's, and its logits
+    far nearer to them than the bare base's are (llama.cpp's convention: W + alpha/rank * B A; the module's
+    docstring gives what a wrong scale or an unmerged tensor kind measures)."""
+    for run in scored:
+        agree, bare_agree, nearer = compared(run, slice(0, len(run["prompt"]) - 1))
+        assert agree >= 0.85 and agree > bare_agree + 0.15 and nearer < 0.2, (agree, bare_agree, nearer)
 
 
-def test_the_merged_model_writes_what_base_plus_runtime_lora_writes(merged_file, shipped):
-    base, adapter = shipped
-    runtime_lora = LocalModel(model_path=str(base), adapter_path=str(adapter), threads=1)
-    one_file = LocalModel(model_path=str(merged_file), threads=1)
-    try:
-        expected, written = (m.generate(messages(), max_tokens=48).text for m in (runtime_lora, one_file))
-    finally:
-        runtime_lora.close()
-        one_file.close()
-    assert written == expected
+def test_the_merged_model_writes_what_base_plus_runtime_lora_writes(scored):
+    """Teacher-forced along what base + runtime LoRA writes: the merged model would write the same next token at
+    nearly every position, and its logits there are within a tenth of the bare base's distance."""
+    assert all(len(run["written"]) >= 16 for run in scored), [len(run["written"]) for run in scored]
+    found = [compared(run, slice(len(run["prompt"]) - 1, None)) for run in scored]
+    assert np.mean([agree for agree, _, _ in found]) >= 0.95 and max(nearer for *_, nearer in found) < 0.1, found
 
 
 def test_the_merged_file_carries_the_tutor_facts_and_the_base_keys(merged_file, shipped):

@@ -1,8 +1,9 @@
 """``error-tutor lab-server``: one model server for a whole room of seats.
 
 It runs llama.cpp's own ``llama-server`` (built at set-up from the llama.cpp sources that the pinned
-llama-cpp-python vendors: ``scripts/build_llama_server.sh``) with the catalog's model (and its adapter
-when the model is a fine-tuned one: ``--lora``), several slots and continuous batching, on a private
+llama-cpp-python vendors: ``scripts/build_llama_server.sh``) with the catalog's model (a fine-tuned one as
+the merged file set-up made of its base and adapter, as the in-process model loads it, else as its base and
+``--lora``), several slots and continuous batching, on a private
 loopback port; in front of it, the proxy of ``lab_proxy`` checks the room's bearer token, answers
 identical cases once and stops generations nobody waits for any more. Seats point ``remoteUrl`` at the
 printed address (``backend = "remote"``); its ``/v1/models`` tells them whether the model is a fine-tuned one,
@@ -40,7 +41,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from error_tutor_server import catalog
+from error_tutor_server import catalog, merged
 from error_tutor_server.errors import TutorError
 from error_tutor_server.lab_proxy import LabProxy, Upstream
 from error_tutor_server.paths import cache_dir, write_private_token
@@ -105,6 +106,25 @@ def find_llama_server(explicit: str = "") -> Path:
         return Path(on_path)
     raise TutorError(f"llama-server is not built on this machine (looked in {cache_dir() / 'bin'} and on PATH).",
                      BUILD_FIX)
+
+
+def served_files(model: str) -> tuple[Path, Path | None, str]:
+    """(the GGUF llama-server loads, its ``--lora`` adapter or None, the model's identity). A fine-tuned model
+    loads the fresh merged file that set-up made (``merged.find``, as ``LocalModel`` does), else its base and
+    ``--lora``. The identity (hashed into the revision seats see) names the loaded file and the adapter file's
+    sha256: it changes with the adapter, and between merged and runtime LoRA, whose texts may differ slightly."""
+    base, adapter = catalog.resolve(model)
+    one_file = merged.find(model, base, adapter) if adapter else None
+    model_file, lora = (one_file, None) if one_file else (base, adapter)
+    return model_file, lora, f"{model}:{model_file.name}:{catalog.file_sha256(adapter) if adapter else ''}"
+
+
+def weights_text(model_file: Path, lora: Path | None, fine_tuned: bool) -> str:
+    """Which files llama-server loads, as the lab-server prints and logs it."""
+    if lora is not None:
+        return (f"{model_file.name} + --lora {lora.name} (no fresh merged file: "
+                "`python -m error_tutor_server.catalog assemble` makes it)")
+    return model_file.name + (" (its adapter merged at set-up)" if fine_tuned else "")
 
 
 def engine_command(binary: Path, base: Path, adapter: Path | None, port: int, key_file: Path, options: LabOptions,
@@ -179,6 +199,7 @@ class Engine:
 
     def __init__(self, binary: Path, options: LabOptions, base: Path, adapter: Path | None, alias: str):
         self.binary = binary
+        self.weights = (base, adapter)
         self.port = free_port()
         self.key = secrets.token_hex(32)
         self.log_path = cache_dir() / "lab-server" / "llama-server.log"
@@ -244,6 +265,7 @@ def describe(options: LabOptions, url: str, token_from: str, engine: Engine, fin
         f"{READY_LINE}{url}",
         f"  model {options.model}, llama-server {engine.binary} (pid {engine.process.pid}), "
         f"{options.slots} slots x {options.ctx_per_slot} tokens",
+        f"  weights: {weights_text(*engine.weights, fine_tuned)}",
         f"  token: {token_from}",
         "  seats (the lab file /etc/error-tutor/config.toml):",
         '    backend = "remote"',
@@ -279,14 +301,15 @@ def run_lab_server(options: LabOptions) -> int:
     """Start llama-server, then the proxy; print the address; stop both on Ctrl-C or SIGTERM."""
     binary = find_llama_server(options.llama_server)
     tls_context(options)  # refuse a bad address or certificate before loading anything
-    base, adapter = catalog.resolve(options.model)
+    model_file, lora, model_id = served_files(options.model)
+    fine_tuned = catalog.MODELS[options.model].fine_tuned
     token, token_from = read_token(options.api_key_env, options.host)
-    model_id = f"{options.model}:{base.name}:{catalog.file_sha256(adapter) if adapter else ''}"
-    engine = Engine(binary, options, base, adapter, options.model).start()
+    log.info("llama-server loads %s", weights_text(model_file, lora, fine_tuned))
+    engine = Engine(binary, options, model_file, lora, options.model).start()
     try:
         def announce(url: str) -> None:
-            print(describe(options, url, token_from, engine, adapter is not None), flush=True)
-        asyncio.run(serve_room(options, engine, token, options.model, model_id, announce, adapter is not None))
+            print(describe(options, url, token_from, engine, fine_tuned), flush=True)
+        asyncio.run(serve_room(options, engine, token, options.model, model_id, announce, fine_tuned))
     finally:
         engine.stop()
     return 0
