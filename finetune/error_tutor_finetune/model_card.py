@@ -58,7 +58,7 @@ def card(name: str, run: Path, adapter: Path, evaluation: dict | None) -> str:
     metadata = read_metadata(adapter)
     lines = [f"# {name}: {base.title} fine-tuned to explain compiler errors", "",
              f"A LoRA adapter (GGUF, {metadata.get('error_tutor.quantization', '')}, {adapter.stat().st_size / 1e6:.1f} MB) "
-             f"over **{base.title}**, applied by llama.cpp at load time. Chosen with the `model` setting "
+             f"over **{base.title}**, merged into the base once at set-up (a Q8_0 file in the cache; else applied by llama.cpp at load time). Chosen with the `model` setting "
              f"(`{name}`); the untuned base is `model = \"{choice.base}\"`.", "",
              "## Base", "",
              f"- {base.title}, licence {base.licence}; installed offline from PyPI ({', '.join(base.distributions)}), "
