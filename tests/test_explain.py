@@ -85,6 +85,19 @@ def test_generation_stops_once_every_shown_sentence_is_there():
     assert said_enough("One. The compiler points at `x`. Two. Three. Four")
 
 
+def test_the_models_label_is_not_shown():
+    """The targets open with a label made from the category id ("Undeclared did you mean on line 10:"), which
+    reads badly and which the model garbled ("Liked on line 1:"); the hover shows the message and the Where line
+    already, so the label goes once the text has passed the checks. A sentence that only looks like one stays."""
+    from error_tutor_server.prompt import without_label
+
+    assert without_label("Undeclared did you mean on line 10: `totl` is used here.") == "`totl` is used here."
+    assert without_label("Liked on line 1: the number `0123` starts with a zero.") == "The number `0123` starts with a zero."
+    assert without_label("On line 3, a problem with reserved names: line 3 uses `else`.") == "Line 3 uses `else`."
+    assert without_label("The compiler says `x` on line 5: it is unknown.") == "The compiler says `x` on line 5: it is unknown."
+    assert without_label("Missing semicolon on line 6.") == "Missing semicolon on line 6."
+
+
 def test_the_models_pointer_sentence_is_not_shown():
     """The Where line names the token (checked); the fine-tuned model's "The compiler points at `x`." was the
     sentence it garbled most in the audit ("points at `()`" for `)`), so the hover leaves it out."""

@@ -83,6 +83,22 @@ def without_pointer_sentences(text: str) -> str:
     return _POINTER_SENTENCE.sub("", text).strip()
 
 
+# "Undeclared did you mean on line 10: ...": the targets open with a label made from the rule's category id, which
+# reads badly ("Undeclared did you mean", "Caret not power") and which the model garbles ("Liked on line 1:").
+# The hover already shows the compiler's message and the Where line, so the label is dropped once the text has
+# passed the checks (which look for the error's subject in it).
+_LABEL = re.compile(r"^(?:(?!(?:The|This|That|These|It|You|Your|A|An|In|On|Here)\b)[A-Z][\w'()-]*(?: [\w'()-]+){0,5}"
+                    r" on line \d+|On line \d+, a problem with [^:`\n]{1,80}): (?=\S)")
+
+
+def without_label(text: str) -> str:
+    """``text`` without its opening "<label> on line N: ", the rest starting with a capital."""
+    rest = _LABEL.sub("", text.strip(), count=1)
+    if rest == text.strip() or not rest:
+        return text.strip()
+    return rest[0].upper() + rest[1:] if not rest.startswith("`") else rest
+
+
 SHOWN_SENTENCES = 3  # the hover shows at most this many of the model's sentences
 _SENTENCE = re.compile(r".+?[.!?。](?=\s|$)")
 

@@ -19,7 +19,7 @@ from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
 from error_tutor_server.knowledge import Classification
 from error_tutor_server.paths import cache_dir
-from error_tutor_server.prompt import build_messages, complete_sentences, without_pointer_sentences
+from error_tutor_server.prompt import build_messages, complete_sentences, without_label, without_pointer_sentences
 from error_tutor_server.settings import TutorSettings
 
 log = logging.getLogger("error_tutor.tutor")
@@ -139,6 +139,6 @@ class Tutor:
         reasons = result.reasons + tuple(leaks_fix(text, case.program, fixed_line, hint_level))
         reasons += tuple(contract_violations(shown, case))  # what it must say and must not claim (contracts.py)
         if not reasons:
-            return model_explanation(case, shown, hint_level)
+            return model_explanation(case, without_label(shown), hint_level)  # checked with its label
         log.info("model text rejected (%s): %r", "; ".join(reasons), text[:200])
         return rule_explanation(case, hint_level, "rules_rejected", student_safe_reasons(reasons))
