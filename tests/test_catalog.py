@@ -69,7 +69,7 @@ def test_a_changed_assembled_file_is_verified_again(tmp_path):
     with open(path, "r+b") as handle:
         handle.seek(1000)
         handle.write(b"\x00\x01")
-    assert not catalog._verified(path, QWEN.sha256)
+    assert not catalog.stamped(path, QWEN.sha256)
     assert hashlib.sha256(catalog.assemble(QWEN, tmp_path).read_bytes()).hexdigest() == QWEN.sha256
 
 

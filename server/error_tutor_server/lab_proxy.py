@@ -37,6 +37,8 @@ import ssl
 import time
 from dataclasses import dataclass, field
 
+from error_tutor_server.remote import REVISION_HEADER  # what seats read: which model answered
+
 log = logging.getLogger("error_tutor.lab_proxy")
 
 MAX_HEADER_BYTES = 16 * 1024
@@ -47,7 +49,6 @@ CHAT_PATH = "/v1/chat/completions"
 PUBLIC_PATHS = {"/health", "/v1/health"}
 FORWARDED_GETS = {"/v1/models", "/models", "/slots", "/metrics", "/props"}
 MODEL_LISTS = {"/v1/models", "/models"}
-REVISION_HEADER = "X-Error-Tutor-Revision"
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
            408: "Request Timeout", 411: "Length Required", 413: "Payload Too Large", 502: "Bad Gateway",
            503: "Service Unavailable"}

@@ -42,12 +42,6 @@ META_PREFIX = "error_tutor."
 F32 = 0  # ggml's type of float32 tensors
 
 
-def base_sha256(path: Path) -> str:
-    """The pinned sha256 of an installed catalog base, else the file's own."""
-    base = catalog.base_at(path)
-    return base.sha256 if base else catalog.file_sha256(path)
-
-
 def merged_name(model: str, base_sha: str, adapter_sha: str, quant: str) -> str:
     key = hashlib.sha256(f"{base_sha} {adapter_sha} {quant}".encode()).hexdigest()[:16]
     return f"{model}.merged.{quant}.{key}.gguf"
@@ -56,18 +50,13 @@ def merged_name(model: str, base_sha: str, adapter_sha: str, quant: str) -> str:
 def target_for(model: str, base: Path, adapter: Path, quant: str = "", folder: Path | None = None) -> Path:
     """Where the merged file of ``model`` (its base and adapter files as given) is cached."""
     quant = quant or MERGED_QUANT[catalog.MODELS[model].base]
-    name = merged_name(model, base_sha256(base), catalog.file_sha256(adapter), quant)
+    name = merged_name(model, catalog.base_sha256(base), catalog.file_sha256(adapter), quant)
     return (folder or catalog.models_cache()) / name
 
 
 def fresh(path: Path) -> bool:
     """The file was merged and stamped, and has not changed since (size and time in its stamp)."""
-    try:
-        stat = path.stat()
-        digest, size, mtime = catalog._stamp(path).read_text().split()
-        return len(digest) == 64 and [size, mtime] == [str(stat.st_size), str(stat.st_mtime_ns)]
-    except (OSError, ValueError):
-        return False
+    return catalog.stamped(path)
 
 
 def find(model: str, base: Path, adapter: Path, quant: str = "", folder: Path | None = None) -> Path | None:
@@ -202,8 +191,8 @@ def write_float_merge(base: Path, adapter: Path, target: Path, quant: str) -> in
 
 
 def stamp(path: Path) -> None:
-    stat = path.stat()
-    catalog._stamp(path).write_text(f"{catalog.file_sha256(path)} {stat.st_size} {stat.st_mtime_ns}\n")
+    """Stamp a merged file with its own sha256 (nothing is pinned for it)."""
+    catalog.write_stamp(path, catalog.file_sha256(path))
 
 
 def remove_older(target: Path, model: str) -> None:

@@ -73,12 +73,6 @@ def validate_gguf(path: Path, what: str = "model") -> Path:
     return path
 
 
-def base_sha256(path: Path) -> str:
-    """The sha256 of a base model file: the catalog's pinned value when it is an installed catalog base."""
-    base = catalog.base_at(path)
-    return base.sha256 if base else catalog.file_sha256(path)
-
-
 @functools.cache
 def route_llama_logs():
     """llama.cpp's own log lines go to this module's logger at DEBUG, never to stderr: llama-cpp-python's
@@ -115,7 +109,7 @@ def check_adapter_fits(base: Path, adapter: Path) -> None:
         raise TutorError(f"'{adapter}' is a model, not a LoRA adapter.", "Point 'adapterPath' at an adapter GGUF.")
     recorded = str(metadata.get("error_tutor.base_sha256", ""))
     if recorded:
-        fits = recorded == base_sha256(base)
+        fits = recorded == catalog.base_sha256(base)
         trained_on = metadata.get("error_tutor.base_model") or recorded[:12]
     else:  # another tool's adapter: at least the architecture must be the base's
         architecture = str(metadata.get("general.architecture", ""))

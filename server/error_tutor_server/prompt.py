@@ -14,9 +14,7 @@ from error_tutor_server.languages import LANGUAGES
 
 def code_excerpt(program_text: str, line: int, radius: int = 3) -> str:
     """Numbered lines around ``line`` (the feedback records' and the evaluation's excerpt)."""
-    lines = program_text.splitlines()
-    start, end = max(line - radius, 1), min(line + radius, len(lines))
-    return "\n".join(f"{n:>4} | {lines[n - 1][:160]}" for n in range(start, end + 1))
+    return prompt_excerpt(program_text, line, radius=radius, width=160)
 
 
 def prompt_excerpt(program_text: str, *lines: int, radius: int = 1, width: int = 120) -> str:
