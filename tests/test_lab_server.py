@@ -41,7 +41,7 @@ from error_tutor_server.compilers import diagnose_sync
 from error_tutor_server.errors import TutorError
 from error_tutor_server.lab_server import (LabOptions, engine_command, find_llama_server, llama_cpp_version,
                                             served_files, spawn)
-from error_tutor_server.prompt import build_messages
+from error_tutor_server.prompt import build_messages, said_enough
 from error_tutor_server.remote import RemoteModel, Served, served_model
 from error_tutor_server.settings import TutorSettings
 from error_tutor_server.tutor import Tutor
@@ -81,9 +81,9 @@ def test_the_model_list_says_whether_the_model_is_fine_tuned_and_a_seat_reads_it
     assert marked["data"][0] == {"id": "tutor-smollm2-135m", "object": "model",
                                  "error_tutor": {"fine_tuned": True, "revision": "abc"}}
     assert lab_proxy.advertise(b"not json", True, "abc") == b"not json"
-    assert served_model(marked) == Served("tutor-smollm2-135m", True, "abc")
+    assert served_model(marked) == Served("tutor-smollm2-135m", True, "abc", lab=True)
     said_untuned = {"data": [{"id": "tutor-smollm2-135m", "error_tutor": {"fine_tuned": False}}]}
-    assert served_model(said_untuned) == Served("tutor-smollm2-135m", False)  # what the server says wins
+    assert served_model(said_untuned) == Served("tutor-smollm2-135m", False, lab=True)  # what it says wins
     # a server that says nothing: its id or remoteModel a fine-tuned catalog name (--served-model-name), else not
     assert served_model({"data": [{"id": "/models/SmolLM2-135M-Instruct.Q4_1.gguf"}]}).fine_tuned is False
     assert served_model({"data": [{"id": "tutor-smollm2-135m"}]}).fine_tuned is True
@@ -324,21 +324,24 @@ def test_the_rooms_token_is_enforced_and_the_engines_key_is_not_on_its_command_l
 
 
 def test_identical_requests_are_generated_once_and_sampled_ones_never_shared(lab):
-    case = [{"role": "user", "content": f"Explain a missing semicolon in C ({secrets.token_hex(4)})."}]
-    seat = [RemoteModel(lab, api_key=TOKEN) for _ in range(3)]
+    """Seats asking the same at once share one generation, which the lab server ends itself once the hover
+    has all it shows (each seat closing its stream there would abandon it) and keeps for later seats."""
+    case = [{"role": "user", "content": f"Write one paragraph of eight sentences about compilers ({secrets.token_hex(4)})."}]
+    seat = [RemoteModel(lab, api_key=TOKEN).load() for _ in range(4)]  # as a seat does: learns it is a lab server
     before, texts = stats(lab), [None] * 3
 
     def ask(n: int) -> None:
-        texts[n] = seat[n].generate(case, 64).text
+        texts[n] = seat[n].generate(case, 160).text
     threads = [threading.Thread(target=ask, args=(n,)) for n in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(120)
-    texts.append(RemoteModel(lab, api_key=TOKEN).generate(case, 64).text)  # later: from the cache
+    texts.append(seat[3].generate(case, 160).text)  # later: from the cache
     after = stats(lab)
     assert texts[0].strip() and len(set(texts)) == 1, texts
-    assert after["upstream"] - before["upstream"] == 1
+    assert said_enough(texts[0]) and after.get("said_enough", 0) - before.get("said_enough", 0) == 1, texts[0]
+    assert after["upstream"] - before.get("upstream", 0) == 1
     assert (after.get("shared", 0) + after.get("cache_hits", 0)) - (before.get("shared", 0) + before.get("cache_hits", 0)) == 3
     sampled = {"messages": case, "max_tokens": 8, "temperature": 0.7}
     for _ in range(2):

@@ -37,7 +37,8 @@ import ssl
 import time
 from dataclasses import dataclass, field
 
-from error_tutor_server.remote import REVISION_HEADER  # what seats read: which model answered
+from error_tutor_server.prompt import said_enough
+from error_tutor_server.remote import REVISION_HEADER, SAID_ENOUGH_FIELD  # what seats read and send
 
 log = logging.getLogger("error_tutor.lab_proxy")
 
@@ -493,6 +494,7 @@ class LabProxy:
         """Run one generation upstream, publishing its pieces; cache it when it finished."""
         upstream_body = {**body, "stream": True, "stream_options": {"include_usage": True},
                          "cache_prompt": body.get("cache_prompt", True)}
+        upstream_body.pop(SAID_ENOUGH_FIELD, None)
         self.stats["upstream"] += 1
         writer = None
         try:
@@ -502,7 +504,7 @@ class LabProxy:
                 data = b"".join([chunk async for chunk in body_chunks(reader, headers)])
                 self.stats["upstream_errors"] += 1
                 return flight.publish(("fail", status, data or error_body(status, "llama-server refused")))
-            answer = await self.relay(flight, reader, headers)
+            answer = await self.relay(flight, reader, headers, body.get(SAID_ENOUGH_FIELD) is True)
             if answer.finish in ("stop", "length"):
                 self.cache.put(flight.key, answer)
             flight.publish(("end", answer))
@@ -519,8 +521,11 @@ class LabProxy:
             if flight.key is not None and self.flights.get(flight.key) is flight:
                 del self.flights[flight.key]
 
-    async def relay(self, flight: Flight, reader: asyncio.StreamReader, headers: dict) -> Answer:
-        """Publish each piece of llama-server's stream; the finished answer with its usage and timings."""
+    async def relay(self, flight: Flight, reader: asyncio.StreamReader, headers: dict, enough: bool = False) -> Answer:
+        """Publish each piece of llama-server's stream; the finished answer with its usage and timings.
+        ``enough``: a seat's request that stops once the hover has every sentence it shows. The answer
+        ends here, in the same step as the piece that completed it, so that it is cached and shared
+        (every seat would close its stream at that piece, which would abandon an unfinished one)."""
         pieces, finish, usage = [], "", {}
         async for event in sse_events(reader, headers):
             if "error" in event:
@@ -535,6 +540,10 @@ class LabProxy:
             if "timings" in event:
                 self.account(event["timings"])
                 usage = {**usage, "timings": event["timings"]}
+            if enough and said_enough("".join(pieces)):
+                finish, usage = "stop", {**usage, "completion_tokens": len(pieces)}
+                self.stats["said_enough"] += 1
+                break
         if not finish:
             raise ValueError("llama-server ended the stream without a finish reason")
         self.stats["completed"] += 1

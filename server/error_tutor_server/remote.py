@@ -44,6 +44,8 @@ RETRY_AFTER_S = 5.0
 TIMEOUT_S = 30.0
 _NETWORK_ERRORS = (OSError, ValueError, http.client.HTTPException, KeyError, IndexError, TypeError, AttributeError)
 REVISION_HEADER = "X-Error-Tutor-Revision"  # lab_proxy's: which model of the lab server answered
+# a request field only ``error-tutor lab-server`` reads: stop once the hover has all it shows, and share that
+SAID_ENOUGH_FIELD = "error_tutor_said_enough"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Served:
     model: str
     fine_tuned: bool
     revision: str = ""
+    lab: bool = False  # an ``error-tutor lab-server``: it reads SAID_ENOUGH_FIELD
 
 
 def catalog_fine_tuned(name: str) -> bool:
@@ -74,7 +77,7 @@ def served_model(answer, requested: str = "") -> Served:
     ours = ours if isinstance(ours, dict) else {}
     said = ours.get("fine_tuned")
     tuned = said if isinstance(said, bool) else catalog_fine_tuned(model) or catalog_fine_tuned(requested)
-    return Served(model, tuned, str(ours.get("revision") or ""))
+    return Served(model, tuned, str(ours.get("revision") or ""), bool(ours))
 
 
 def is_loopback(host: str) -> bool:
@@ -196,6 +199,8 @@ class RemoteModel:
                 "stop": list(STOP_SEQUENCES)}
         if self.model:
             body["model"] = self.model
+        if self._served is not None and self._served.lab:
+            body[SAID_ENOUGH_FIELD] = True  # it stops there itself, and every seat asking the same shares it
         with self.lock:
             started = time.perf_counter()
             try:
