@@ -18,7 +18,7 @@ from error_tutor_finetune.teachers import RulesTeacher, check_target
 from error_tutor_server.cli import main
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.case import Case
-from error_tutor_server.prompt import build_messages
+from error_tutor_server.prompt import answer_label, build_messages
 from error_tutor_server.settings import TutorSettings
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
@@ -160,8 +160,11 @@ def test_rows_are_the_server_prompt_and_a_checked_answer(built):
     for row in rows_of(out / "train.jsonl")[:40]:
         meta = row["meta"]
         diagnostic = CompilerDiagnostic(**{**meta["diagnostic"], "notes": tuple(meta["diagnostic"]["notes"])})
-        assert row["messages"][:-1] == build_messages(Case.of(diagnostic, meta["program"]))
+        case = Case.of(diagnostic, meta["program"])
+        assert row["messages"][:-1] == build_messages(case)
         answer = row["messages"][-1]
+        # it opens with the label the server gives a fine-tuned model to continue (build_messages(prefill=True))
+        assert answer["content"].startswith(answer_label(case.classification, case.line) + " "), answer
         assert answer["role"] == "assistant" and answer["content"] == f"{meta['explanation']} {meta['rationale']}".strip()
         assert check_target(answer["content"], Case.of(diagnostic, meta["program"]), meta["fixed_line"]).ok
         assert meta["source"] and meta["teacher"] == "rules" and (bool(meta["mutation"]) == (meta["stage"] == "synthetic"))

@@ -35,13 +35,13 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from conftest import REPO, SERVER_COMMAND, SERVER_ENV, diagnostics_for, hover, init_params, make_client, open_document
-from error_tutor_server import catalog, lab_proxy, lab_server, merged
+from error_tutor_server import catalog, lab_proxy, lab_server, merged, remote
 from error_tutor_server.cli import build_parser
 from error_tutor_server.compilers import diagnose_sync
 from error_tutor_server.errors import TutorError
 from error_tutor_server.lab_server import (LabOptions, engine_command, find_llama_server, llama_cpp_version,
                                             served_files, spawn)
-from error_tutor_server.prompt import build_messages, said_enough
+from error_tutor_server.prompt import answer_label, build_messages, said_enough
 from error_tutor_server.remote import RemoteModel, Served, served_model
 from error_tutor_server.settings import TutorSettings
 from error_tutor_server.tutor import Tutor
@@ -323,10 +323,11 @@ def test_the_rooms_token_is_enforced_and_the_engines_key_is_not_on_its_command_l
     assert call(engine, "/v1/models", token=TOKEN)[0] == 401  # which is not the room's
 
 
-def test_identical_requests_are_generated_once_and_sampled_ones_never_shared(lab):
+def test_identical_requests_are_generated_once_and_sampled_ones_never_shared(lab, monkeypatch):
     """Seats asking the same at once share one generation, which the lab server ends itself once the hover
     has all it shows (each seat closing its stream there would abandon it) and keeps for later seats."""
-    case = [{"role": "user", "content": f"Write one paragraph of eight sentences about compilers ({secrets.token_hex(4)})."}]
+    case = story(7, 160)["messages"]
+    monkeypatch.setattr(remote, "STOP_SEQUENCES", ())  # no stop at its first paragraph's end: past 3 sentences
     seat = [RemoteModel(lab, api_key=TOKEN).load() for _ in range(4)]  # as a seat does: learns it is a lab server
     before, texts = stats(lab), [None] * 3
 
@@ -414,9 +415,16 @@ def c_error(tutor: Tutor):
 
 
 def recording(backend: RemoteModel) -> list:
-    """The messages ``backend`` is asked to complete, recorded as it sends them to the real server."""
+    """The messages ``backend`` is asked to complete and the generation it got, recorded as it sends them to
+    the real server."""
     sent, generate = [], backend.generate
-    backend.generate = lambda messages, *args, **kwargs: sent.append(messages) or generate(messages, *args, **kwargs)
+
+    def record(messages, *args, **kwargs):
+        sent.append(messages)
+        generation = generate(messages, *args, **kwargs)
+        sent.append(generation)
+        return generation
+    backend.generate = record
     return sent
 
 
@@ -429,7 +437,10 @@ def test_a_seat_prompts_a_fine_tuned_lab_model_as_it_was_trained_and_shows_its_t
     sent, case = recording(tutor.backend), c_error(tutor)
     explanation = tutor.explain(case)
     assert explanation.kind in ("model", "rules_rejected"), explanation  # generated and judged: shown if it passes
-    assert sent == [build_messages(case, worked_example=False)]  # no worked example, as it was trained
+    # no worked example, as it was trained, and the answer's label given for the model to continue
+    assert sent[:1] == [build_messages(case, worked_example=False, prefill=True)] and len(sent) == 2
+    label = answer_label(case.classification, case.line)
+    assert sent[1].text.startswith(label + " ") and label not in sent[1].text[len(label):], sent[1].text
     assert tutor.backend.fine_tuned and tutor.shows_model_text()
     assert tutor.backend.name == f"tutor-smollm2-135m#{listed['error_tutor']['revision']}@{tuned_lab}"
     assert tutor.cached(case) is not None  # cached under the served model's name

@@ -31,7 +31,7 @@ from error_tutor_server.case import Case
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.gguf_header import read_metadata
 from error_tutor_server.model import LocalModel
-from error_tutor_server.prompt import build_messages
+from error_tutor_server.prompt import answer_label, build_messages
 
 TUNED = "tutor-smollm2-135m"
 QUANT = merged.MERGED_QUANT["smollm2-135m"]
@@ -187,6 +187,22 @@ def test_the_runtime_loads_the_fresh_merged_file(cache, merged_file, in_cache):
         assert model.merged == merged_file
     finally:
         model.close()
+
+
+def test_the_fine_tuned_model_continues_the_label_it_is_given_as_it_would_have_written_it(cache, in_cache):
+    """The answer's label (category and line, known facts) is prefilled: the model goes on from it, and where it
+    would have written that label itself, the text is the same, ~10 tokens sooner."""
+    in_cache(cache)
+    model = LocalModel(model=TUNED, threads=1)
+    case = Case.of(*CASES[0], "en")
+    label = answer_label(case.classification, case.line)
+    try:
+        written = model.generate(build_messages(case, worked_example=False), max_tokens=160)
+        given = model.generate(build_messages(case, worked_example=False, prefill=True), max_tokens=160)
+    finally:
+        model.close()
+    assert written.text.startswith(label + " "), written.text
+    assert given.text == written.text and given.tokens < written.tokens - 5, (given, written)
 
 
 def test_an_explicit_adapter_keeps_the_runtime_lora(cache, shipped, in_cache):

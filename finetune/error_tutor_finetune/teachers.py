@@ -26,9 +26,9 @@ from error_tutor_server.contracts import contract_violations
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
 from error_tutor_server.case import Case
-from error_tutor_server.prompt import build_messages
+from error_tutor_server.prompt import answer_label, build_messages
 from error_tutor_server.knowledge import Classification
-from error_tutor_server.tutor import GENERIC_WORDS, subject_words
+from error_tutor_server.tutor import subject_words
 
 log = logging.getLogger("error_tutor.teachers")
 
@@ -74,23 +74,11 @@ def _as_sentence(text: str) -> str:
     return text if not text or text[-1] in ".!?" else text + "."
 
 
-def _subject(classification: Classification) -> str:
-    """The error's subject in words the checker looks for: its category, else its concept."""
-    words = [w for w in classification.category.split("-") if w]
-    if {w[:7] for w in words if len(w) > 3} - {w[:7] for w in GENERIC_WORDS}:
-        phrase = " ".join("parenthesis" if w == "paren" else w for w in words)
-        return phrase[0].upper() + phrase[1:]
-    return ""
-
-
 def _lead(classification: Classification, line: int, meaning: str) -> str:
     """"Undeclared identifier on line 7: `x` is used ..." (the subject, the line, then the meaning)."""
     if meaning.split(" ", 1)[0] in _LOWER_FIRST:
         meaning = meaning[0].lower() + meaning[1:]
-    subject = _subject(classification)
-    if subject:
-        return f"{subject} on line {line}: {meaning}"
-    return f"On line {line}, a problem with {classification.concept}: {meaning}"
+    return f"{answer_label(classification, line)} {meaning}"
 
 
 def rule_variants(classification: Classification, line: int) -> list[tuple[str, str]]:

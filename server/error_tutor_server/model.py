@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from error_tutor_server.backend import STOP_SEQUENCES, Generation
-from error_tutor_server.prompt import said_enough
+from error_tutor_server.prompt import prefilled, said_enough
 from error_tutor_server.errors import TutorError
 from error_tutor_server import catalog, merged
 from error_tutor_server.gguf_header import GGUFFormatError, read_metadata
@@ -224,21 +224,20 @@ class LocalModel:
 
     def generate(self, messages: list[dict], max_tokens: int = 160,
                  cancel: threading.Event | None = None) -> Generation:
-        """Greedy chat completion; stops early when ``cancel`` is set."""
+        """Greedy chat completion; stops early when ``cancel`` is set. A last assistant message is the
+        answer's start (``prompt.prefilled``): the model continues it, and the text includes it."""
         self.load()
         with self.lock:
             threads = self._apply_threads()
             started = time.perf_counter()
-            pieces, finish, tokens = [], "stop", 0
-            stream = self._llama.create_chat_completion(
-                messages=messages, max_tokens=max_tokens, temperature=0.0, top_k=1, stream=True,
-                stop=list(STOP_SEQUENCES))
+            prefix, stream = self._stream(messages, max_tokens)
+            pieces, finish, tokens = [prefix], "stop", 0
             for chunk in stream:
                 if cancel is not None and cancel.is_set():
                     finish = "cancelled"
                     break
                 choice = chunk["choices"][0]
-                piece = choice.get("delta", {}).get("content")
+                piece = choice.get("text") if "text" in choice else choice.get("delta", {}).get("content")
                 if piece:
                     pieces.append(piece)
                     tokens += 1
@@ -248,3 +247,27 @@ class LocalModel:
                 finish = choice.get("finish_reason") or finish
             stream.close()
             return Generation("".join(pieces), finish, tokens, time.perf_counter() - started, threads)
+
+    def _stream(self, messages: list[dict], max_tokens: int):
+        """The prefilled start ("" if none) and llama.cpp's stream of what follows it."""
+        asked, prefix = prefilled(messages)
+        formatter = self._formatter() if prefix else None
+        options = {"max_tokens": max_tokens, "temperature": 0.0, "top_k": 1, "stream": True}
+        if formatter is None:  # no chat template to continue within: the model writes its start itself
+            return "", self._llama.create_chat_completion(messages=asked, stop=list(STOP_SEQUENCES), **options)
+        rendered = formatter(messages=asked)  # ends with the assistant's header
+        stop = list(STOP_SEQUENCES) + [s for s in ([rendered.stop] if isinstance(rendered.stop, str) else rendered.stop or [])]
+        return prefix, self._llama.create_completion(prompt=rendered.prompt + prefix, stop=stop, **options)
+
+    def _formatter(self):
+        """The model's own chat template (its GGUF's ``tokenizer.chat_template``), as llama.cpp applies it."""
+        from llama_cpp import llama_chat_format
+
+        metadata = self._llama.metadata
+        template = metadata.get("tokenizer.chat_template")
+        if not template:
+            return None
+        def token(key: str) -> str:
+            return self._llama._model.token_get_text(int(metadata[key])) if key in metadata else ""
+        return llama_chat_format.Jinja2ChatFormatter(template=template, eos_token=token("tokenizer.ggml.eos_token_id"),
+                                                     bos_token=token("tokenizer.ggml.bos_token_id"))

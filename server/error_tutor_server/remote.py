@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from error_tutor_server import catalog
 from error_tutor_server.errors import TutorError
 from error_tutor_server.backend import STOP_SEQUENCES, Generation
-from error_tutor_server.prompt import said_enough
+from error_tutor_server.prompt import prefilled, said_enough
 
 log = logging.getLogger("error_tutor.remote")
 
@@ -195,22 +195,27 @@ class RemoteModel:
         """Stream one chat completion; TutorError (fall back to rules) when the server fails."""
         if not self.available:
             raise TutorError("The lab inference server is unavailable.", "Retrying shortly.")
-        body = {"messages": messages, "max_tokens": max_tokens, "temperature": 0.0, "stream": True,
+        lab = self._served is not None and self._served.lab
+        # llama-server continues a last assistant message (the answer's start); another server may not: it
+        # is left out there, and the model writes that start itself
+        asked, prefix = (messages, prefilled(messages)[1]) if lab else (prefilled(messages)[0], "")
+        body = {"messages": asked, "max_tokens": max_tokens, "temperature": 0.0, "stream": True,
                 "stop": list(STOP_SEQUENCES)}
         if self.model:
             body["model"] = self.model
-        if self._served is not None and self._served.lab:
+        if lab:
             body[SAID_ENOUGH_FIELD] = True  # it stops there itself, and every seat asking the same shares it
         with self.lock:
             started = time.perf_counter()
             try:
-                generation = self._stream(body, cancel, started)
+                generation = self._stream(body, cancel, started, prefix)
             except _NETWORK_ERRORS as exc:
                 raise self._failure(exc, "failed") from None
             self._down_until = 0.0
             return generation
 
-    def _stream(self, body: dict, cancel: threading.Event | None, started: float) -> Generation:
+    def _stream(self, body: dict, cancel: threading.Event | None, started: float, prefix: str = "") -> Generation:
+        """The streamed answer; one that continues ``prefix`` starts with it (llama-server sends it first)."""
         pieces, finish = [], ""
         with self._opener.open(self._request("/chat/completions", body), timeout=self.timeout_s) as response:
             if self._another_model(response.headers.get(REVISION_HEADER) or ""):
@@ -235,7 +240,9 @@ class RemoteModel:
         if not finish:
             log.info("the server ended the stream without a finish reason (interrupted); not caching it")
             finish = "cancelled"
-        return Generation("".join(pieces), finish, len(pieces), time.perf_counter() - started, 0)
+        text = "".join(pieces)
+        text = text if text.startswith(prefix) else prefix + text
+        return Generation(text, finish, len(pieces), time.perf_counter() - started, 0)
 
     def _another_model(self, revision: str) -> bool:
         """The answer comes from another model than the one learnt (the lab server was restarted with

@@ -19,14 +19,11 @@ from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
 from error_tutor_server.knowledge import Classification
 from error_tutor_server.paths import cache_dir
-from error_tutor_server.prompt import build_messages, complete_sentences, without_label, without_pointer_sentences
+from error_tutor_server.prompt import (GENERIC_WORDS, build_messages, complete_sentences, without_label,
+                                      without_pointer_sentences)
 from error_tutor_server.settings import TutorSettings
 
 log = logging.getLogger("error_tutor.tutor")
-
-
-GENERIC_WORDS = {"other", "error", "errors", "code", "missing", "invalid", "expected", "wrong", "extra", "unknown",
-                 "use", "used", "using", "general", "before", "after", "statement", "value", "type", "types"}
 
 
 def subject_words(classification: Classification) -> set[str]:
@@ -83,7 +80,8 @@ class Tutor:
 
     def prompt(self, case: Case) -> tuple[list[dict], str]:
         """The messages this backend is sent for the case, and their cache key."""
-        messages = build_messages(case, worked_example=not self.backend.fine_tuned)
+        tuned = self.backend.fine_tuned  # learnt the shape: no worked example, and its answer's label given
+        messages = build_messages(case, worked_example=not tuned, prefill=tuned)
         return messages, cache_key(self.backend.name, messages, self.settings.max_tokens)
 
     def shows_model_text(self) -> bool:
