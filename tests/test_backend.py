@@ -52,10 +52,11 @@ def test_every_backend_implements_the_interface():
 def test_the_tutor_prompts_a_fine_tuned_backend_without_the_worked_example():
     fake = FakeBackend("")
     messages, _ = Tutor(TutorSettings(), fake).prompt(Case.of(C_DIAGNOSTIC, C_PROGRAM))
-    assert len(messages) == 2, "system and the case: a fine-tuned model learnt the shape"
+    assert [m["role"] for m in messages] == ["system", "user", "assistant"], "a fine-tuned model learnt the shape"
+    assert messages[-1]["content"] == "Missing semicolon on line 4:", "and continues its answer's label"
     fake.fine_tuned = False
     messages, _ = Tutor(TutorSettings(), fake).prompt(Case.of(C_DIAGNOSTIC, C_PROGRAM))
-    assert len(messages) == 4, "the base model gets the worked example"
+    assert len(messages) == 4 and messages[-1]["role"] == "user", "the base model gets the worked example"
 
 
 def test_a_closed_local_model_frees_its_weights_and_refuses_to_generate():

@@ -205,6 +205,20 @@ def test_the_fine_tuned_model_continues_the_label_it_is_given_as_it_would_have_w
     assert given.text == written.text and given.tokens < written.tokens - 5, (given, written)
 
 
+def test_prompt_lookup_decoding_writes_the_same_greedy_text(cache, in_cache):
+    """Drafting from the prompt (model.LOOKUP_TOKENS) only checks several tokens at once: the text is unchanged,
+    but where two tokens are all but tied (a batch's arithmetic differs from one token's in the last bits)."""
+    in_cache(cache)
+    texts = {}
+    for lookup in (0, 6):
+        model = LocalModel(model=TUNED, threads=1, lookup=lookup)
+        try:
+            texts[lookup] = [model.generate(messages(case), max_tokens=WRITTEN).text for case in CASES]
+        finally:
+            model.close()
+    assert sum(a == b for a, b in zip(texts[0], texts[6])) >= 2 and all(texts[6]), texts
+
+
 def test_an_explicit_adapter_keeps_the_runtime_lora(cache, shipped, in_cache):
     in_cache(cache)
     model = LocalModel(model=TUNED, adapter_path=str(shipped[1]))
