@@ -253,6 +253,13 @@ def test_messages_from_gcc_and_clang(message, expected):
     assert _classify(message).rule_id == expected
 
 
+def test_an_initialized_variable_size_array_is_not_named_by_its_brace():
+    """gcc points at the initializer's `{`: the meaning must not call that brace the array (audit, 2026-11-30)."""
+    found = _classify("variable-sized object may not be initialized", "    int a[n] = {0};", column=16)
+    assert found.rule_id == "c.variable-size-initialized" and "`{`" not in found.meaning, found.meaning
+    assert _classify("array size missing in 'a'").rule_id == "c.array-size"
+
+
 def test_named_tokens_come_from_the_message():
     assert _classify("'cnt' undeclared (first use in this function)", "cnt = cnt + 1;").token == "cnt"
     assert _classify("use of undeclared identifier 'cnt'", "cnt = cnt + 1;").token == "cnt"

@@ -598,12 +598,22 @@ RULES: list[Rule] = [
     ),
     Rule(
         id="c.array-size", language="c",
-        patterns=(rf"array size missing in {NAME}", r"array type needs an explicit size", r"variable-sized object may not be initialized"),
+        patterns=(rf"array size missing in {NAME}", r"array type needs an explicit size"),
         concept="array declarations",
         meaning="The array `{token}` is declared without a size the compiler can use.",
         why="An array needs either a constant size in `[ ]` or an initializer list to count; an array whose size is a variable cannot be given an initializer.",
         hint="How many elements should the array on line {line} hold, and is that size known when it is declared?",
         fix="Put a size between the brackets, or set the elements with a loop instead of an initializer.",
+    ),
+    Rule(
+        # gcc points at the initializer's `{`: the array's name is not in the message
+        id="c.variable-size-initialized", language="c",
+        patterns=(r"variable-sized object may not be initiali[sz]ed",),
+        concept="array declarations",
+        meaning="An array whose size is a variable is given an initializer list in braces, which C does not allow.",
+        why="The size of such an array is only known when the program runs, so the compiler cannot check or fill an initializer list for it.",
+        hint="Is the size of the array on line {line} a constant? If it must be a variable, how else could its elements get their first values?",
+        fix="Give the array a constant size, or leave out the initializer and set the elements in a loop.",
     ),
     Rule(
         id="c.initializer-not-constant", language="c",
