@@ -260,6 +260,10 @@ def test_a_call_without_parentheses_names_the_function_and_its_missing_parenthes
     assert not contract_violations(rule_text(case), case)
     twice = "int main(void)\n{\n    int count = 1;\n    count count + 1;\n    return count;\n}\n"  # not a function
     assert "without a `(`" not in only_case("c", twice, "expected ';'").classification.meaning
+    # braces instead of parentheses (audit, 2026-11-30: "the previous statement ... ended with `;`" was wrong)
+    braced = only_case("c", program.replace("printf sum;", 'printf{"%d", sum};'), "expected ';'")
+    assert "`printf` is followed by `{` without a `(`" in braced.classification.meaning
+    assert not contract_violations(rule_text(braced), braced)
 
 
 def test_an_undeclared_name_is_told_to_need_a_type():

@@ -227,7 +227,7 @@ def test_not_a_statement_on_a_method_header_blames_a_method_left_open_above(case
     assert "`}`" in found.hint and "store it" not in found.hint and "does nothing" not in found.meaning
     assert not contract_violations(_rule_text(case), case)
     assert "メソッドの見出し" in _corpus_case(case_id, "ja").classification.meaning
-    statement = _javac_cases(_in_main("n;"), "not a statement")[0]  # a lone value keeps the rule's own text
+    statement = _javac_cases(_in_main("n + 1;"), "not a statement")[0]  # a lone value keeps the rule's own text
     assert "does nothing on its own" in statement.classification.meaning
 
 
@@ -343,3 +343,16 @@ def test_a_missing_semicolon_on_a_line_with_single_quoted_text_points_at_the_quo
     assert "単一引用符" in _corpus_case("upenn2020_hw06_2120", "ja").classification.meaning
     line = "        char c = 'a'; String s = \"it's\"; // don't"  # well-formed literals, a quote in a string and a comment
     assert "single quotes" not in _context(_java("';' expected", source_line=line, column=len(line))).meaning
+
+
+@pytest.mark.parametrize("line, name", [("thi", "thi"), ("get.distanceToX;", "get.distanceToX"), ("n;", "n")])
+def test_a_line_holding_only_a_name_is_not_explained_as_a_missing_semicolon(line, name):
+    """javac says "not a statement" and "';' expected" for a stray word: the texts say what the line holds,
+    not that a statement lacks its `;` (audit, 2026-11-30: `thi`, and `.` called the value of `get.distanceToX;`)."""
+    program = _in_main(line)
+    cases = [case for message in ("not a statement", "';' expected") for case in _javac_cases(program, message)]
+    assert cases and all(case.diagnostic.line == 5 for case in cases), cases
+    for case in cases:
+        assert f"holds only `{name}`" in case.classification.meaning, case.classification.meaning
+        assert "semicolon" not in _rule_text(case)
+    assert "holds only" not in _context(_java("';' expected", source_line="        int x = 3", column=18)).meaning

@@ -441,11 +441,16 @@ def else_with_condition(diagnostic: CompilerDiagnostic, program: str) -> bool:
     return bool(found and _CONDITION_OPERATOR.search(found["inside"]))
 
 
+_C_KEYWORDS = {"if", "else", "for", "while", "do", "switch", "case", "return", "sizeof", "int", "char", "float",
+               "double", "long", "short", "void", "struct", "union", "enum", "const", "static", "unsigned", "signed"}
+
+
 def call_without_parentheses(diagnostic: CompilerDiagnostic, program: str, token: str) -> str:
     """The function named just before the token gcc stopped at, when that token is not the `(` a call
-    needs (`printf "hi";`, `printf sum;`), else ""."""
+    needs (`printf "hi";`, `printf sum;`, `printf{"%d", n};`), else ""."""
     name = token_before(diagnostic.source_line, diagnostic.column, token)
-    if diagnostic.language != "c" or not re.fullmatch(r"[A-Za-z_]\w*", name) or not re.match(r"[\w\"']", token):
+    if (diagnostic.language != "c" or not re.fullmatch(r"[A-Za-z_]\w*", name) or name in _C_KEYWORDS
+            or not re.match(r"[\w\"'{\[]", token)):
         return ""
     code = _C_NOISE.sub(_blank, program)
     return name if name in _LIBRARY_FUNCTIONS or re.search(rf"\b{name}\s*\(", code) else ""

@@ -61,6 +61,13 @@ def comment_text_line(diagnostic: CompilerDiagnostic) -> bool:
     return at_mark or not diagnostic.source_line.rstrip().endswith((";", ")"))
 
 
+def lone_name(diagnostic: CompilerDiagnostic) -> str:
+    """The name or field (`thi`, `get.distanceToX`) when it is all the offending line holds (a `;` aside), else ""."""
+    code = diagnostic.source_line.split("//", 1)[0].strip().rstrip(";").strip()
+    found = re.fullmatch(_NAME_CHAIN, code)
+    return code if found and code not in ("return", "break", "continue", "this", "super") else ""
+
+
 def array_without_brackets(diagnostic: CompilerDiagnostic) -> str:
     """The type of a `new T{...}` on the line, at or before javac's column, else ""."""
     found = _NEW_WITHOUT_BRACKETS.search(diagnostic.source_line)
@@ -125,6 +132,18 @@ _COMMENT_AS_CODE_JA = {
     "hint": "{line} 行目のまわりのコメントはどこで始まりますか？`/*` は正しく書けていますか？{line} 行目より前に、コメントを早く終わらせる `*/` はありませんか？",
     "fix": "コメントの最初の行の上に `/*`、最後の行の後に `*/` を 1 つだけ書くか、各行を `//` で始めます。",
 }
+_LONE_NAME = {
+    "meaning": "Line {line} holds only `{name}`: a name on its own does nothing, so it is not a statement, and javac stopped there.",
+    "why": "A Java statement declares, assigns, calls a method with `( )` or controls the flow; a bare name or field, such as an unfinished or leftover word, does none of these.",
+    "hint": "What should line {line} do with `{name}`: store it, print it, call it? Or is it left over and does not belong there?",
+    "fix": "Finish the statement that uses `{name}`, or remove the stray word.",
+}
+_LONE_NAME_JA = {
+    "meaning": "{line} 行目には `{name}` しかありません。名前だけでは何もしないので文にならず、javac はそこで止まりました。",
+    "why": "Java の文は宣言・代入・`( )` 付きのメソッド呼び出し・制御のどれかです。名前やフィールドだけ（書きかけや消し忘れの単語など）はどれにも当たりません。",
+    "hint": "{line} 行目で `{name}` をどうしたいですか？保存する・表示する・呼び出す？それとも消し忘れで、そこには要らないものですか？",
+    "fix": "`{name}` を使う文を書き終えるか、余分な単語を消します。",
+}
 _SINGLE_QUOTED_TEXT = {
     "meaning": "Line {line} puts text in single quotes (at `{quoted}`): in Java single quotes make a `char`, which holds exactly one character, so javac cannot read this text, and the rest of the line stops making sense to it.",
     "why": "A `char` literal is one character, or one escape such as a newline, between single quotes; text of several characters is a `String` and goes between double quotes. javac reports an unclosed character literal there, and the other errors it reports on this line, such as this one, may only follow from it.",
@@ -179,6 +198,8 @@ def texts_for(rule_id: str, diagnostic: CompilerDiagnostic, program: str) -> tup
         return _SINGLE_QUOTED_TEXT, _SINGLE_QUOTED_TEXT_JA, {"quoted": _shown(quoted).replace("{", "{{").replace("}", "}}")}
     if array_type := array_without_brackets(diagnostic):
         return _ARRAY_WITHOUT_BRACKETS, _ARRAY_WITHOUT_BRACKETS_JA, {"type": array_type}
+    if rule_id in ("java.missing-semicolon", "java.not-a-statement") and (name := lone_name(diagnostic)):
+        return _LONE_NAME, _LONE_NAME_JA, {"name": name}
     if rule_id == "java.illegal-start-of-type" and statement_in_class_body(diagnostic):
         return _STATEMENT_IN_CLASS_BODY, _STATEMENT_IN_CLASS_BODY_JA, {}
     return None
