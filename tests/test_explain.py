@@ -109,3 +109,14 @@ def test_the_models_pointer_sentence_is_not_shown():
                                                "Lines that start a block end with a colon.")
     assert without_pointer_sentences("The compiler points at `x`. Then more.") == "Then more."
     assert without_pointer_sentences("It says where the compiler points at nothing.") == "It says where the compiler points at nothing."
+
+
+def test_a_facts_name_copied_from_the_prompt_is_not_shown():
+    """`make demo`'s grades.py, 2026-11-30: "...on line 2. Likely cause: Lines that start a block...": the
+    prompt's own field names are left out of the hover, the sentence kept."""
+    from error_tutor_server.prompt import without_fact_keys
+
+    text = "Python expected a `:` on line 2. Likely cause: Lines that start a block end with a colon."
+    assert without_fact_keys(text) == "Python expected a `:` on line 2. Lines that start a block end with a colon."
+    assert without_fact_keys("Meaning: `x` is unused.") == "`x` is unused."
+    assert without_fact_keys("The Concept: stays inside a sentence.") == "The Concept: stays inside a sentence."

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from error_tutor_server.case import Case
-from error_tutor_server.knowledge import Classification
+from error_tutor_server.knowledge import FACT_KEYS, Classification
 from error_tutor_server.languages import LANGUAGES
 
 # words too general to say what an error is about ("missing", "expected", "type"...)
@@ -114,6 +114,16 @@ _POINTER_SENTENCE = re.compile(r"(?:^|(?<=[.!?]\s))The compiler (?:points|pointe
 def without_pointer_sentences(text: str) -> str:
     """``text`` without its sentences saying what the compiler points at (the Where line says it, checked)."""
     return _POINTER_SENTENCE.sub("", text).strip()
+
+
+# a fact's name copied from the prompt into the answer ("...line 2. Likely cause: Lines that start a block..."),
+# rare (the demo's grades.py), but it reads as the prompt leaking into the hover
+_FACT_KEY = re.compile(rf"(?:(?<=^)|(?<=[.!?]\s))(?:{'|'.join(map(re.escape, FACT_KEYS))}):\s+(?=\S)")
+
+
+def without_fact_keys(text: str) -> str:
+    """``text`` without the names of the prompt's facts at the start of its sentences."""
+    return _FACT_KEY.sub("", text)
 
 
 # "Undeclared did you mean on line 10: ...": the targets open with a label made from the rule's category id, which

@@ -19,8 +19,8 @@ from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
 from error_tutor_server.knowledge import Classification
 from error_tutor_server.paths import cache_dir
-from error_tutor_server.prompt import (GENERIC_WORDS, build_messages, complete_sentences, without_label,
-                                      without_pointer_sentences)
+from error_tutor_server.prompt import (GENERIC_WORDS, build_messages, complete_sentences, without_fact_keys,
+                                      without_label, without_pointer_sentences)
 from error_tutor_server.settings import TutorSettings
 
 log = logging.getLogger("error_tutor.tutor")
@@ -126,7 +126,7 @@ class Tutor:
     def judge(self, case: Case, text: str, finish: str, fixed_line: str = "") -> Explanation:
         """Show the model's text only if every check passes."""
         hint_level = self.settings.hint_level
-        trimmed = complete_sentences(without_pointer_sentences(text))  # whole sentences, not the pointer's
+        trimmed = complete_sentences(without_fact_keys(without_pointer_sentences(text)))  # whole sentences, not the pointer's
         shown, finish = (trimmed, "stop") if trimmed else (text, finish)
         result = check_explanation(shown, case.diagnostic, case.program, finish_reason=finish,
                                    allowed_lines=set(case.lines), locale=case.locale, hint_level=hint_level,

@@ -77,13 +77,16 @@ class Classification:
         """The grounding facts handed to the model. The meaning is among them: a small model restates a
         checked sentence faithfully, where it garbles one it must infer from the compiler's message
         (the audit of 2026-11-30: "a keyword argument comes after the positional ones", reversed)."""
-        parts = [f"Category: {self.category}", f"Concept: {self.concept}"]
+        parts = [f"{FACT_KEYS[0]}: {self.category}", f"{FACT_KEYS[1]}: {self.concept}"]
         if self.token:
-            parts.append(f"Offending token: {self.token}")
+            parts.append(f"{FACT_KEYS[2]}: {self.token}")
         if self.meaning:
-            parts.append(f"Meaning: {self.meaning}")
-        parts.append(f"Likely cause: {self.why}")
+            parts.append(f"{FACT_KEYS[3]}: {self.meaning}")
+        parts.append(f"{FACT_KEYS[4]}: {self.why}")
         return "\n".join(parts)
+
+
+FACT_KEYS = ("Category", "Concept", "Offending token", "Meaning", "Likely cause")  # the facts' names in a prompt
 
 
 class _Blank(dict):
