@@ -26,8 +26,8 @@ log = logging.getLogger("error_tutor.model")
 GGUF_MAGIC = b"GGUF"
 # prompt lookup decoding: up to this many next tokens are drafted from the prompt's own text (an n-gram match)
 # and checked in one batch. The greedy text is unchanged but at near ties (the same for 16 of 16 bench cases).
-# A tutor's answer restates its facts, so many drafts hold: 13-18% less time per explanation on a busy machine,
-# for ~190 MB more memory (all logits are kept): benchmarks/bench_student_model.py --lookup 0 / 6. 0: off.
+# A tutor's answer restates its facts, so many drafts hold: less time per explanation on a busy machine, for
+# ~20 MB more memory (drafting_llama): benchmarks/bench_student_model.py --lookup 0 / 6. 0: off.
 LOOKUP_TOKENS = 6
 
 
@@ -125,6 +125,25 @@ def check_adapter_fits(base: Path, adapter: Path) -> None:
                          "Choose the model it belongs to, or clear 'adapterPath'.")
 
 
+@functools.cache
+def drafting_llama():
+    """``llama_cpp.Llama`` for prompt lookup decoding, asking llama.cpp for the logits of every token of a draft's
+    batch (sampling checks each drafted token) but only the last of a prompt's (the only one sampled there):
+    llama-cpp-python asks for all of them whenever a draft model is set, ~14% more work per prompt token and an
+    output buffer as long as the prompt."""
+    import llama_cpp
+
+    class DraftingLlama(llama_cpp.Llama):
+        def eval(self, tokens):
+            every = self._logits_all
+            self._logits_all = len(tokens) <= self.draft_model.num_pred_tokens + 1  # a sampled token and its draft
+            try:
+                super().eval(tokens)
+            finally:
+                self._logits_all = every
+    return DraftingLlama
+
+
 class LocalModel:
     """A GGUF model run in-process by llama.cpp (a ``backend.Backend``)."""
 
@@ -211,14 +230,14 @@ class LocalModel:
         route_llama_logs()
         started = time.perf_counter()
         threads = choose_threads(self.threads_setting)
-        drafting = {}
+        drafting, kind = {}, llama_cpp.Llama
         if self.lookup > 0:
             from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
-            drafting = {"logits_all": True, "draft_model": LlamaPromptLookupDecoding(num_pred_tokens=self.lookup,
-                                                                                   max_ngram_size=3)}
+            drafting = {"draft_model": LlamaPromptLookupDecoding(num_pred_tokens=self.lookup, max_ngram_size=3)}
+            kind = drafting_llama()
         try:
-            llama = llama_cpp.Llama(
+            llama = kind(
                 model_path=str(path), lora_path=str(adapter) if adapter else None,
                 n_ctx=self.n_ctx, n_threads=threads, n_threads_batch=threads, n_gpu_layers=self.gpu_layers,
                 seed=self.seed, verbose=False, **drafting)
