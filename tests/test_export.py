@@ -215,7 +215,7 @@ def test_a_fine_tuned_gguf_is_prompted_as_it_was_trained_from_the_first_explanat
     diagnostic = next(d for d in diagnose_sync("c", C_MISSING_SEMICOLON, settings) if d.severity == "error")
     tutor.explain(tutor.case(diagnostic, C_MISSING_SEMICOLON))
     messages, key = tutor.prompt(tutor.case(diagnostic, C_MISSING_SEMICOLON))
-    assert [m["role"] for m in messages] == ["system", "user"]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant"]  # the answer's label, to continue
     assert tutor.cache.get(key) is not None
     assert rating_row(settings, tutor, diagnostic, C_MISSING_SEMICOLON, True)["model_text"]
 
