@@ -234,7 +234,9 @@ class LocalModel:
         if self.lookup > 0:
             from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
-            drafting = {"draft_model": LlamaPromptLookupDecoding(num_pred_tokens=self.lookup, max_ngram_size=3)}
+            # logits_all: a row of scores for every position (its rows are only written, so only paid for, for drafts)
+            drafting = {"logits_all": True,
+                        "draft_model": LlamaPromptLookupDecoding(num_pred_tokens=self.lookup, max_ngram_size=3)}
             kind = drafting_llama()
         try:
             llama = kind(
