@@ -155,7 +155,9 @@ def test_the_trained_prompt_is_the_one_the_server_sends_a_fine_tuned_model(data_
 
     diagnostic = CompilerDiagnostic(**{**row["meta"]["diagnostic"], "notes": tuple(row["meta"]["diagnostic"]["notes"])})
     prompt, _ = Tutor(TutorSettings(), Backend()).prompt(Case.of(diagnostic, row["meta"]["program"]))
-    assert prompt == trained["messages"][:-1]
+    # the trained prompt, and the start of the trained answer (its label) for the model to continue
+    assert prompt[:-1] == trained["messages"][:-1] and prompt[-1]["role"] == "assistant"
+    assert trained["messages"][-1]["content"].startswith(prompt[-1]["content"] + " "), (prompt[-1], trained["messages"][-1])
     Backend.fine_tuned = False  # the base model keeps its worked example
     prompt, _ = Tutor(TutorSettings(), Backend()).prompt(Case.of(diagnostic, row["meta"]["program"]))
     assert prompt == row["messages"][:-1]
