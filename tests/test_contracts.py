@@ -269,3 +269,26 @@ def test_a_call_without_parentheses_names_the_function_and_its_missing_parenthes
 def test_an_undeclared_name_is_told_to_need_a_type():
     case = only_case("c", "int main(void)\n{\n    for (i = 0; i < 3; i++) {\n    }\n    return 0;\n}\n", "undeclared")
     assert "`int`" in case.classification.why and not contract_violations(rule_text(case), case)
+
+
+def test_a_condition_without_its_keyword_names_the_keywords_of_its_language():
+    """C has no `elif` (audit, 2026-11-30: "an `if`, an `elif` or a loop" for a C line that lost its `for`)."""
+    c_program = "int main(void)\n{\n    int j, n = 3;\n    (j < n) {\n        j++;\n    }\n    return 0;\n}\n"
+    c_case = only_case("c", c_program, "expected ';'")
+    assert "looks like a condition" in c_case.classification.meaning, c_case.classification
+    assert "elif" not in rule_text(c_case) and "`for`" in c_case.classification.hint
+    py_case = only_case("python", "x = 3\nx > 2:\n    print(x)\n", "SyntaxError")
+    assert "`elif`" in py_case.classification.meaning, py_case.classification
+    assert "elif" not in Case.of(c_case.diagnostic, c_program, "ja").classification.hint
+
+
+def test_a_variable_size_array_given_a_value_is_not_said_to_have_braces():
+    """`int c[k]=0;` has no braces (audit, 2026-11-30)."""
+    case = only_case("c", "int main(void)\n{\n    int k = 3;\n    int c[k]=0;\n    return c[0];\n}\n", "variable-sized")
+    assert "braces" not in rule_text(case) and "`=`" in case.classification.meaning
+
+
+def test_a_star_in_a_comprehension_is_not_said_to_be_allowed_in_a_list():
+    """`[*x for x in xs]` stands inside a list: the text says the comprehension's item is the place (audit)."""
+    case = only_case("python", "xs = [[1], [2]]\nys = [*x for x in xs]\n", "unpacking")
+    assert "comprehension" in case.classification.why and not contract_violations(rule_text(case), case)

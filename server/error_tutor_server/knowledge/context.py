@@ -148,16 +148,24 @@ _UNSURE_WHERE_DECLARATION = {
     "fix": "Give the declaration a valid name, or remove the `}}` that closes the function too early.",
 }
 _MISSING_KEYWORD = {
-    "meaning": "Line {line} looks like a condition that opens a block, but no keyword such as `if`, `elif` or `while` comes before it.",
+    "meaning": "Line {line} looks like a condition that opens a block, but no keyword such as {keywords} comes before it.",
     "why": "A condition controls a block only when a keyword introduces it; without one the line is read as an ordinary statement, and the block after it makes no sense.",
-    "hint": "Which keyword should line {line} start with: is it meant to be an `if`, an `elif` or a loop?",
+    "hint": "Which keyword should line {line} start with: is it meant to be {choices}?",
     "fix": "Start line {line} with the keyword that the condition belongs to.",
 }
 _MISSING_KEYWORD_JA = {
-    "meaning": "{line} 行目はブロックを始める条件のように見えますが、その前に `if`・`elif`・`while` などのキーワードがありません。",
+    "meaning": "{line} 行目はブロックを始める条件のように見えますが、その前に {keywords} などのキーワードがありません。",
     "why": "条件はキーワードが前にあるときだけブロックを制御します。ないと普通の文として読まれ、後のブロックが意味をなさなくなります。",
-    "hint": "{line} 行目はどのキーワードで始まるべきですか？`if`、`elif`、それともループですか？",
+    "hint": "{line} 行目はどのキーワードで始まるべきですか？{choices}ですか？",
     "fix": "{line} 行目を、条件が属するキーワードで始めます。",
+}
+
+# the keywords a condition may lack, per language (C has no `elif`: audit, 2026-11-30), in English and Japanese
+_KEYWORD_WORDS = {
+    "python": ({"keywords": "`if`, `elif` or `while`", "choices": "an `if`, an `elif` or a loop"},
+               {"keywords": "`if`・`elif`・`while`", "choices": "`if`、`elif`、それともループ"}),
+    "c": ({"keywords": "`if`, `while` or `for`", "choices": "an `if` or a loop (`while`, `for`)"},
+          {"keywords": "`if`・`while`・`for`", "choices": "`if`、それともループ（`while`・`for`）"}),
 }
 
 _OPERAND_MISSING = {
@@ -471,7 +479,7 @@ def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, t
         found = java_context.texts_for(rule.id, diagnostic, program)
         return _variant(rule, *found) if found else _java_variant(rule, diagnostic)
     if missing_condition_keyword(diagnostic, program):
-        return _variant(rule, _MISSING_KEYWORD, _MISSING_KEYWORD_JA)
+        return _variant(rule, _MISSING_KEYWORD, _MISSING_KEYWORD_JA, *_KEYWORD_WORDS[diagnostic.language])
     if rule.id == "c.expected-expression" and (control := bodiless_control(diagnostic, program, token)):
         return _variant(rule, _BODILESS_CONTROL, _BODILESS_CONTROL_JA, {"keyword": control[0], "at": str(control[1])})
     if rule.id == "c.expected-expression" and operand_missing_after(diagnostic, token):
