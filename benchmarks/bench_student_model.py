@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_student_model.py                       # the default model, 16 cases
     .venv/bin/python benchmarks/bench_student_model.py --model tutor-smollm2-135m --model qwen2.5-coder-0.5b
     .venv/bin/python benchmarks/bench_student_model.py --cases 4 --busy 0    # smoke run
-    .venv/bin/python benchmarks/bench_student_model.py --lookup 0            # without prompt lookup decoding
+    .venv/bin/python benchmarks/bench_student_model.py --lookup 6            # with prompt lookup decoding (off by default)
 
 For each model, with ``--busy`` processes spinning on the CPU beside it the whole time, on real
 programs of the development corpora's checking halves (C and Python; cases no rule was tuned on):

@@ -24,11 +24,12 @@ from error_tutor_server.gguf_header import GGUFFormatError, read_metadata
 log = logging.getLogger("error_tutor.model")
 
 GGUF_MAGIC = b"GGUF"
-# prompt lookup decoding: up to this many next tokens are drafted from the prompt's own text (an n-gram match)
-# and checked in one batch. The greedy text is unchanged but at near ties (the same for 16 of 16 bench cases).
-# A tutor's answer restates its facts, so many drafts hold: less time per explanation on a busy machine, for
-# ~20 MB more memory (drafting_llama): benchmarks/bench_student_model.py --lookup 0 / 6. 0: off.
-LOOKUP_TOKENS = 6
+# prompt lookup decoding: up to this many next tokens drafted from the prompt's own text (an n-gram match) and
+# checked in one batch. Off: a batch's arithmetic differs from one token's in the last bits, and where this small
+# model's next token is nearly tied that changes its words. On the checking halves the texts it changed lost a
+# word ("javac only notice a missing one"; "`>=` come from other languages", wrong for all three readers of the
+# audit) for ~15% less time (benchmarks/bench_student_model.py --lookup 6). A larger model may afford it.
+LOOKUP_TOKENS = 0
 
 
 def cpu_count() -> int:
