@@ -172,6 +172,8 @@ def _classify(message: str, source_line: str = "x = y;", column: int = 1, notes:
     ("stray '#' in program", "c.stray-character"),
     ("lvalue required as left operand of assignment", "c.lvalue-required"),
     ("lvalue required as increment operand", "c.lvalue-required"),
+    ("lvalue required as unary '&' operand", "c.address-of-value"),  # not about `=` (audit, 2026-11-30)
+    ("cannot take the address of an rvalue of type 'int *'", "c.address-of-value"),
     ("too few arguments to function 'sum'", "c.too-few-arguments"),
     ("too many arguments to function 'sum'", "c.too-many-arguments"),
     ("conflicting types for 'f'; have 'int(int)'", "c.conflicting-types"),

@@ -440,8 +440,23 @@ RULES: list[Rule] = [
     ),
     # ---- Assignments, operators and types ---------------------------------------------------
     Rule(
+        # before c.lvalue-required: its text is about `=`, which an address-of has nothing to do with
+        id="c.address-of-value", language="c",
+        patterns=(rf"lvalue required as unary {q('&')} operand", r"cannot take the address of an rvalue"),
+        concept="addresses and pointers",
+        meaning="`&` on line {line} is applied to a value that is computed, not stored in a variable, so it has no address to take.",
+        why="Only something stored in memory, such as a variable or an array element, has an address; the result of a calculation or a constant does not.",
+        hint="On line {line}, what does `&` apply to? Is it a variable, or a calculation whose result may already be the address you need?",
+        fix="Apply `&` to a variable or an array element, or drop it where the expression is already an address.",
+        translations={"ja": {
+            "meaning": "{line} 行目の `&` が、変数に保存された値ではなく計算された値に付いているため、取り出すアドレスがありません。",
+            "why": "アドレスがあるのは、変数や配列の要素のようにメモリに保存されたものだけです。計算の結果や定数にはありません。",
+            "hint": "{line} 行目の `&` は何に付いていますか？変数ですか、それとも結果がすでに必要なアドレスになっている計算ですか？",
+            "fix": "`&` を変数か配列の要素に付けるか、式がすでにアドレスならば `&` を取ります。"}},
+    ),
+    Rule(
         id="c.lvalue-required", language="c",
-        patterns=(r"lvalue required as", r"expression is not assignable", r"cannot take the address of an rvalue",
+        patterns=(r"lvalue required as", r"expression is not assignable",
                   r"non-object type .* is not assignable"),
         concept="assignment vs comparison",
         meaning="Something that is not a variable appears on the left of `=` (or with `++`, `--` or `&`).",
