@@ -356,3 +356,16 @@ def test_a_line_holding_only_a_name_is_not_explained_as_a_missing_semicolon(line
         assert f"holds only `{name}`" in case.classification.meaning, case.classification.meaning
         assert "semicolon" not in _rule_text(case)
     assert "holds only" not in _context(_java("';' expected", source_line="        int x = 3", column=18)).meaning
+
+
+def test_values_in_braces_passed_as_an_argument_are_named_not_the_token_inside():
+    """`f({ 1, 0 })`: javac reports "illegal start of expression" and "not a statement" at a `0` inside the braces
+    (audit, 2026-11-30: "the code at `0` is a value that does nothing"); a declaration's braces are allowed."""
+    program = ("public class Main {\n    static int sum(int[] a) { return a.length; }\n"
+               "    public static void main(String[] args) {\n        System.out.println(sum({ 1, 0, 0, 1 }));\n"
+               "        int[] ok = { 1, 2 };\n    }\n}\n")
+    cases = _javac_cases(program, "illegal start of expression") + _javac_cases(program, "not a statement")
+    assert cases and all("values in braces" in case.classification.meaning for case in cases if case.diagnostic.line == 4)
+    declared = _java("not a statement", source_line="        int[] ok = { 1, 2 };", column=22)
+    lambda_body = _java("not a statement", source_line="        list.forEach(x -> { x; });", column=29)
+    assert "values in braces" not in _context(declared).meaning + _context(lambda_body).meaning

@@ -68,6 +68,16 @@ def lone_name(diagnostic: CompilerDiagnostic) -> str:
     return code if found and code not in ("return", "break", "continue", "this", "super") else ""
 
 
+def bare_array_values(diagnostic: CompilerDiagnostic) -> bool:
+    """Whether the line passes `{ ... }` where an expression goes: after `(` or `,` (an argument), or after `=`
+    in a statement that is not a declaration with `[]` (`int[] a = {1, 2};` is allowed)."""
+    code = _STRING.sub('""', diagnostic.source_line.split("//", 1)[0])
+    if re.search(r"[(,]\s*\{", code):
+        return True
+    assigned = re.search(r"(?<![=!<>])=\s*\{", code)
+    return bool(assigned) and "[" not in code[:assigned.start()] and not re.search(r"\bnew\b", code)
+
+
 def array_without_brackets(diagnostic: CompilerDiagnostic) -> str:
     """The type of a `new T{...}` on the line, at or before javac's column, else ""."""
     found = _NEW_WITHOUT_BRACKETS.search(diagnostic.source_line)
@@ -168,6 +178,18 @@ _ARRAY_WITHOUT_BRACKETS_JA = {
     "hint": "{line} 行目で配列を作るには `{type}` と `{{` の間に何が必要ですか？波括弧の中の値はどれも `{type}` 型に合っていますか？",
     "fix": "型の直後、`{{` の前に `[]` を書き、波括弧の中にはその型の値だけを書きます。",
 }
+_BARE_ARRAY_VALUES = {
+    "meaning": "On line {line} values in braces `{{ ... }}` stand where an expression is expected (after `(`, `,` or `=` in a statement): javac cannot read a bare list of values there, so it reports a symptom inside it.",
+    "why": "Braces alone make an array only where an array variable is declared; anywhere else, such as an argument of a call, an array must be created with `new` and its type.",
+    "hint": "On line {line}, how does Java create an array that is not part of a declaration, and what must come before the `{{`?",
+    "fix": "Write `new`, the element type and `[]` before the `{{`, or declare the array in a variable first and pass the variable.",
+}
+_BARE_ARRAY_VALUES_JA = {
+    "meaning": "{line} 行目で、式が来るべき場所（文の中の `(`・`,`・`=` の後）に波括弧の値の並び `{{ ... }}` があります。javac は裸の値の並びをそこで読めず、その中の症状を報告します。",
+    "why": "波括弧だけで配列になるのは配列変数を宣言するときだけです。呼び出しの引数などそれ以外の場所では、`new` と型で配列を作る必要があります。",
+    "hint": "{line} 行目で、宣言の一部ではない配列を Java ではどう作りますか？`{{` の前に何が必要ですか？",
+    "fix": "`{{` の前に `new` と要素の型と `[]` を書くか、先に配列を変数として宣言してその変数を渡します。",
+}
 _STATEMENT_IN_CLASS_BODY = {
     "meaning": "Line {line} is a statement, but javac was reading declarations (fields, methods, types) there: it stands directly in a class, outside any method.",
     "why": "Directly inside a class only declarations are allowed; statements like for, if or return must be inside a method, and an extra or missing `}}` often leaves them outside.",
@@ -198,6 +220,8 @@ def texts_for(rule_id: str, diagnostic: CompilerDiagnostic, program: str) -> tup
         return _SINGLE_QUOTED_TEXT, _SINGLE_QUOTED_TEXT_JA, {"quoted": _shown(quoted).replace("{", "{{").replace("}", "}}")}
     if array_type := array_without_brackets(diagnostic):
         return _ARRAY_WITHOUT_BRACKETS, _ARRAY_WITHOUT_BRACKETS_JA, {"type": array_type}
+    if bare_array_values(diagnostic):
+        return _BARE_ARRAY_VALUES, _BARE_ARRAY_VALUES_JA, {}
     if rule_id in ("java.missing-semicolon", "java.not-a-statement") and (name := lone_name(diagnostic)):
         return _LONE_NAME, _LONE_NAME_JA, {"name": name}
     if rule_id == "java.illegal-start-of-type" and statement_in_class_body(diagnostic):
