@@ -365,7 +365,9 @@ def test_values_in_braces_passed_as_an_argument_are_named_not_the_token_inside()
                "    public static void main(String[] args) {\n        System.out.println(sum({ 1, 0, 0, 1 }));\n"
                "        int[] ok = { 1, 2 };\n    }\n}\n")
     cases = _javac_cases(program, "illegal start of expression") + _javac_cases(program, "not a statement")
-    assert cases and all("values in braces" in case.classification.meaning for case in cases if case.diagnostic.line == 4)
+    assert cases and all("list of values in braces" in case.classification.meaning for case in cases if case.diagnostic.line == 4)
+    from error_tutor_server.checks import leaks_fix
+    assert not any(leaks_fix(_rule_text(case), program, "", "hint") for case in cases)  # no code of its own
     declared = _java("not a statement", source_line="        int[] ok = { 1, 2 };", column=22)
     lambda_body = _java("not a statement", source_line="        list.forEach(x -> { x; });", column=29)
-    assert "values in braces" not in _context(declared).meaning + _context(lambda_body).meaning
+    assert "list of values in braces" not in _context(declared).meaning + _context(lambda_body).meaning

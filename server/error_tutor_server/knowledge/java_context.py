@@ -179,13 +179,13 @@ _ARRAY_WITHOUT_BRACKETS_JA = {
     "fix": "型の直後、`{{` の前に `[]` を書き、波括弧の中にはその型の値だけを書きます。",
 }
 _BARE_ARRAY_VALUES = {
-    "meaning": "On line {line} values in braces `{{ ... }}` stand where an expression is expected (after `(`, `,` or `=` in a statement): javac cannot read a bare list of values there, so it reports a symptom inside it.",
+    "meaning": "On line {line} a list of values in braces stands where an expression is expected (after `(`, `,` or `=` in a statement): javac cannot read a bare list of values there, so it reports a symptom inside it.",
     "why": "Braces alone make an array only where an array variable is declared; anywhere else, such as an argument of a call, an array must be created with `new` and its type.",
     "hint": "On line {line}, how does Java create an array that is not part of a declaration, and what must come before the `{{`?",
     "fix": "Write `new`, the element type and `[]` before the `{{`, or declare the array in a variable first and pass the variable.",
 }
 _BARE_ARRAY_VALUES_JA = {
-    "meaning": "{line} 行目で、式が来るべき場所（文の中の `(`・`,`・`=` の後）に波括弧の値の並び `{{ ... }}` があります。javac は裸の値の並びをそこで読めず、その中の症状を報告します。",
+    "meaning": "{line} 行目で、式が来るべき場所（文の中の `(`・`,`・`=` の後）に波括弧で囲んだ値の並びがあります。javac は裸の値の並びをそこで読めず、その中の症状を報告します。",
     "why": "波括弧だけで配列になるのは配列変数を宣言するときだけです。呼び出しの引数などそれ以外の場所では、`new` と型で配列を作る必要があります。",
     "hint": "{line} 行目で、宣言の一部ではない配列を Java ではどう作りますか？`{{` の前に何が必要ですか？",
     "fix": "`{{` の前に `new` と要素の型と `[]` を書くか、先に配列を変数として宣言してその変数を渡します。",
