@@ -292,3 +292,12 @@ def test_a_star_in_a_comprehension_is_not_said_to_be_allowed_in_a_list():
     """`[*x for x in xs]` stands inside a list: the text says the comprehension's item is the place (audit)."""
     case = only_case("python", "xs = [[1], [2]]\nys = [*x for x in xs]\n", "unpacking")
     assert "comprehension" in case.classification.why and not contract_violations(rule_text(case), case)
+
+
+def test_an_array_called_with_parentheses_is_not_told_it_lacks_a_multiplication():
+    """`ch(i)` for an array `ch` (audit, 2026-11-30: "what should stand between the value and `(`"): the text
+    names the brackets too, and the hint asks first whether `ch` is meant to be called."""
+    program = '#include <stdio.h>\n\nint main(void)\n{\n    int ch[3] = {1, 2, 3};\n    int i = 1;\n    printf("%d", ch(i));\n    return 0;\n}\n'
+    case = only_case("c", program, "is not a function")
+    assert "`[ ]`" in case.classification.why and "meant to be called" in case.classification.hint
+    assert not contract_violations(rule_text(case), case)

@@ -550,16 +550,16 @@ RULES: list[Rule] = [
     Rule(
         id="c.not-a-function", language="c",
         patterns=(rf"called object (?:type .* )?(?:{O}(?P<token>[^'’]+){C} )?is not a function",),
-        concept="writing multiplication",
+        concept="function calls",
         meaning="`{token}` is not a function, but it is followed by `(`, so the compiler treats it as a call.",
-        why="C never multiplies implicitly: without a `*` (or a `,` between two arguments), a number or variable directly before `(` is read as a function call; a variable with the same name as a function also hides that function.",
-        hint="On line {line}, what should stand between the value and the `(` that follows it?",
-        fix="Insert the missing operator (usually `*`) or `,` before the `(`, or rename the variable that hides the function.",
+        why="Only a function can be called with `( )`. C never multiplies implicitly (a `*` or a `,` between two arguments may be missing), an array's element is picked with `[ ]`, not `( )`, and a variable with the same name as a function hides that function.",
+        hint="On line {line}, is `{token}` meant to be called? If not, what should stand between it and the `(`, or should the brackets be different?",
+        fix="Insert the missing operator (usually `*`) or `,` before the `(`, index an array with `[ ]`, or rename the variable that hides the function.",
         translations={"ja": {
             "meaning": "`{token}` は関数ではありませんが、後に `(` があるため、関数呼び出しとして扱われています。",
-            "why": "C は掛け算を省略できません。`*`（または引数の間の `,`）がないと、数や変数の直後の `(` は関数呼び出しとして読まれます。関数と同じ名前の変数があると、その関数は隠されます。",
-            "hint": "{line} 行目で、値とその後の `(` の間には何が入るべきですか？",
-            "fix": "`(` の前に抜けている演算子（たいてい `*`）か `,` を入れるか、関数を隠している変数の名前を変えます。"}},
+            "why": "`( )` で呼び出せるのは関数だけです。C は掛け算を省略できず（`*` や引数の間の `,` が抜けているかもしれません）、配列の要素は `( )` ではなく `[ ]` で取り出します。関数と同じ名前の変数があると、その関数は隠されます。",
+            "hint": "{line} 行目の `{token}` は呼び出すものですか？そうでなければ、`(` との間に何が入るべきですか、それとも括弧の種類が違いますか？",
+            "fix": "`(` の前に抜けている演算子（たいてい `*`）か `,` を入れるか、配列は `[ ]` で添え字を付けるか、関数を隠している変数の名前を変えます。"}},
     ),
     Rule(
         id="c.too-few-arguments", language="c",
