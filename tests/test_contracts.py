@@ -301,3 +301,14 @@ def test_an_array_called_with_parentheses_is_not_told_it_lacks_a_multiplication(
     case = only_case("c", program, "is not a function")
     assert "`[ ]`" in case.classification.why and "meant to be called" in case.classification.hint
     assert not contract_violations(rule_text(case), case)
+
+
+@pytest.mark.parametrize("header", ["for(i!=0 && i!=n){", "for(i=0, i<n, i++){"])
+def test_a_for_header_without_semicolons_is_explained_as_its_three_parts(header):
+    """gcc: "expected ';' before ')'" (audit, 2026-11-30: read as a statement missing its `;`)."""
+    program = f"int main(void)\n{{\n    int i = 1, n = 5;\n    {header}\n        i++;\n    }}\n    return 0;\n}}\n"
+    case = only_case("c", program, "expected ';'")
+    assert "has no `;` inside its parentheses" in case.classification.meaning and "`while`" in case.classification.why
+    assert case.classification.rule_id == "c.missing-semicolon" and not contract_violations(rule_text(case), case)
+    fine = only_case("c", program.replace(header, "for(i=0; i<n; i++) {").replace("i++;\n", "n = n + x;\n"), "undeclared")
+    assert "has no `;`" not in fine.classification.meaning

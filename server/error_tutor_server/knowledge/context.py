@@ -176,6 +176,18 @@ _OPERAND_MISSING_JA = {
     "meaning": "{line} 行目の `{previous}` と `{token}` の間に値や式があるはずでしたが、そこには読めるものがありません。",
     "hint": "{line} 行目で `{previous}` と `{token}` の間には何が入るべきですか？それとも `{previous}` 自体が余分ですか？",
 }
+_FOR_WITHOUT_PARTS = {
+    "meaning": "The `for` on line {line} has no `;` inside its parentheses, so the compiler reached `{token}` still expecting the first `;` of its header.",
+    "why": "A `for` header has three parts separated by two `;`: a start, a condition and a step. A loop that only tests a condition is written with `while`.",
+    "hint": "On line {line}, which three parts does a `for` need, and what separates them? Or is this loop meant to be a `while`?",
+    "fix": "Write the start, the condition and the step of the `for` separated by `;`, or use `while` for a loop with only a condition.",
+}
+_FOR_WITHOUT_PARTS_JA = {
+    "meaning": "{line} 行目の `for` の括弧の中に `;` がひとつもないため、コンパイラは見出しの最初の `;` を待ったまま `{token}` に達しました。",
+    "why": "`for` の見出しは、初期化・条件・更新の 3 つの部分を 2 つの `;` で区切ります。条件だけを調べるループは `while` で書きます。",
+    "hint": "{line} 行目で、`for` にはどの 3 つの部分が必要で、何で区切りますか？それとも `while` のつもりですか？",
+    "fix": "`for` の初期化・条件・更新を `;` で区切って書くか、条件だけのループには `while` を使います。",
+}
 _ELSE_CONDITION_TEXTS = {
     "meaning": "On line {line} a condition in parentheses follows `else`, but `else` takes no condition: the compiler read the parentheses as a statement of their own and expected a `;` after them, before `{token}`.",
     "why": "Only `if` (and so `else if`) takes a condition; a plain `else` runs whenever the `if` before it was false, so a condition written right after it belongs to no `if`.",
@@ -440,6 +452,20 @@ def operand_missing_after(diagnostic: CompilerDiagnostic, token: str) -> str:
     return previous if previous and not re.match(r"[\w\"')\]}]", previous) else ""
 
 
+def for_without_semicolons(diagnostic: CompilerDiagnostic) -> bool:
+    """Whether the line's `for` header, up to its matching `)`, holds no `;` (`for(i!=0 && i!=N)`, `for(i=0, i<n, i++)`)."""
+    code = _code_of(diagnostic.source_line, "c")
+    found = re.search(r"\bfor\s*\(", code) if diagnostic.language == "c" else None
+    if not found:
+        return False
+    depth = 1
+    for index in range(found.end(), len(code)):
+        depth += {"(": 1, ")": -1}.get(code[index], 0)
+        if depth == 0:
+            return ";" not in code[found.end():index] and found.end() <= diagnostic.column - 1 <= index
+    return False
+
+
 def else_with_condition(diagnostic: CompilerDiagnostic, program: str) -> bool:
     """Whether the offending line is a plain `else` followed by a condition in parentheses (`else (a > b) {`)."""
     lines = program.splitlines()
@@ -484,6 +510,9 @@ def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, t
         return _variant(rule, _BODILESS_CONTROL, _BODILESS_CONTROL_JA, {"keyword": control[0], "at": str(control[1])})
     if rule.id == "c.expected-expression" and operand_missing_after(diagnostic, token):
         return _variant(rule, _OPERAND_MISSING, _OPERAND_MISSING_JA)
+    if rule.id in ("c.missing-semicolon", "c.extra-closing-paren") and ";" in diagnostic.message \
+            and for_without_semicolons(diagnostic):
+        return dataclasses.replace(_variant(rule, _FOR_WITHOUT_PARTS, _FOR_WITHOUT_PARTS_JA), id="c.missing-semicolon")
     if rule.id == "c.missing-semicolon" and else_with_condition(diagnostic, program):
         return _variant(rule, _ELSE_CONDITION_TEXTS, _ELSE_CONDITION_JA)
     if rule.id == "c.missing-semicolon" and call_without_parentheses(diagnostic, program, token):
