@@ -371,3 +371,12 @@ def test_values_in_braces_passed_as_an_argument_are_named_not_the_token_inside()
     declared = _java("not a statement", source_line="        int[] ok = { 1, 2 };", column=22)
     lambda_body = _java("not a statement", source_line="        list.forEach(x -> { x; });", column=29)
     assert "list of values in braces" not in _context(declared).meaning + _context(lambda_body).meaning
+
+
+def test_types_written_in_a_call_are_named_not_a_missing_semicolon():
+    """`i = shift(int symbol, int offset);` (audit, 2026-11-30: "';' expected ... near `;`"); a header is not a call."""
+    called = _context(_java("';' expected", source_line="        i = shift(int symbol, int offset);", column=29))
+    assert "call to `shift` has a type before an argument (`int symbol`)" in called.meaning, called.meaning
+    assert "semicolon" not in called.why
+    for header in ("    static int shift(int symbol, int offset);", "    public int shift(int symbol) {"):
+        assert "type before an argument" not in _context(_java("';' expected", source_line=header, column=20)).meaning

@@ -78,6 +78,23 @@ def bare_array_values(diagnostic: CompilerDiagnostic) -> bool:
     return bool(assigned) and "[" not in code[:assigned.start()] and not re.search(r"\bnew\b", code)
 
 
+_TYPED_ARGUMENT = re.compile(r"(?P<method>[A-Za-z_$][\w$]*)\s*\(\s*(?P<typed>(?:final\s+)?(?:int|double|float|long|short|byte|char|"
+                             r"boolean|String)(?:\s*\[\s*\])*\s+[A-Za-z_$][\w$]*)")
+_DECLARES = re.compile(r"^\s*(?:(?:public|private|protected|static|final|abstract)\s+)*[\w$<>\[\]]+\s+[\w$]+\s*\(")
+
+
+def types_in_call(diagnostic: CompilerDiagnostic) -> tuple[str, str] | None:
+    """(method, "int symbol") when a statement's call writes a type before an argument (`x = f(int a);`); not a
+    method's header (`int f(int a) {`)."""
+    code = diagnostic.source_line.split("//", 1)[0].strip()
+    found = _TYPED_ARGUMENT.search(code)
+    if not found or not code.endswith(";") or found["method"] in ("for", "while", "if", "switch", "catch"):
+        return None
+    if _DECLARES.match(code) and _DECLARES.match(code).end() >= found.end("method"):
+        return None  # `int f(int a);`: a declaration, not a call
+    return found["method"], " ".join(found["typed"].split())
+
+
 def array_without_brackets(diagnostic: CompilerDiagnostic) -> str:
     """The type of a `new T{...}` on the line, at or before javac's column, else ""."""
     found = _NEW_WITHOUT_BRACKETS.search(diagnostic.source_line)
@@ -190,6 +207,18 @@ _BARE_ARRAY_VALUES_JA = {
     "hint": "{line} 行目で、宣言の一部ではない配列を Java ではどう作りますか？`{{` の前に何が必要ですか？",
     "fix": "`{{` の前に `new` と要素の型と `[]` を書くか、先に配列を変数として宣言してその変数を渡します。",
 }
+_TYPES_IN_CALL = {
+    "meaning": "On line {line} the call to `{method}` has a type before an argument (`{typed}`): a call passes values only, so javac cannot read it.",
+    "why": "Types are written where a method is declared, in its header; where it is called, each argument is just a value or a variable's name.",
+    "hint": "On line {line}, what does the call to `{method}` need to pass: the types of its parameters, or values?",
+    "fix": "Remove the type names from the call to `{method}` and pass only the values.",
+}
+_TYPES_IN_CALL_JA = {
+    "meaning": "{line} 行目の `{method}` の呼び出しで、引数の前に型があります（`{typed}`）。呼び出しには値だけを渡すので、javac は読めません。",
+    "why": "型はメソッドを宣言する見出しに書きます。呼び出すときの引数は、値か変数の名前だけです。",
+    "hint": "{line} 行目の `{method}` の呼び出しには何を渡す必要がありますか？引数の型ですか、それとも値ですか？",
+    "fix": "`{method}` の呼び出しから型名を取り、値だけを渡します。",
+}
 _STATEMENT_IN_CLASS_BODY = {
     "meaning": "Line {line} is a statement, but javac was reading declarations (fields, methods, types) there: it stands directly in a class, outside any method.",
     "why": "Directly inside a class only declarations are allowed; statements like for, if or return must be inside a method, and an extra or missing `}}` often leaves them outside.",
@@ -222,6 +251,8 @@ def texts_for(rule_id: str, diagnostic: CompilerDiagnostic, program: str) -> tup
         return _ARRAY_WITHOUT_BRACKETS, _ARRAY_WITHOUT_BRACKETS_JA, {"type": array_type}
     if bare_array_values(diagnostic):
         return _BARE_ARRAY_VALUES, _BARE_ARRAY_VALUES_JA, {}
+    if typed := types_in_call(diagnostic):
+        return _TYPES_IN_CALL, _TYPES_IN_CALL_JA, {"method": typed[0], "typed": typed[1]}
     if rule_id in ("java.missing-semicolon", "java.not-a-statement") and (name := lone_name(diagnostic)):
         return _LONE_NAME, _LONE_NAME_JA, {"name": name}
     if rule_id == "java.illegal-start-of-type" and statement_in_class_body(diagnostic):
