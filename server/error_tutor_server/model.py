@@ -170,6 +170,7 @@ class LocalModel:
         self.lookup = lookup
         self.lock = threading.Lock()
         self._llama = None
+        self._chat_template = None  # the loaded model's own (chat_template), to continue a prefilled answer
         self._closed = False
 
     @property
@@ -203,6 +204,7 @@ class LocalModel:
                 raise TutorError(f"The model {self.name} was replaced by another.", "Ask again: the new one answers.")
             if self._llama is None:
                 self._llama = self._create()
+                self._chat_template = chat_template(self._llama)
         return self
 
     def close(self) -> None:
@@ -211,7 +213,7 @@ class LocalModel:
             self._closed = True
             if self._llama is not None:
                 self._llama.close()
-                self._llama = None
+                self._llama, self._chat_template = None, None
 
     def _create(self):
         if self.merged is not None:
@@ -286,23 +288,26 @@ class LocalModel:
     def _stream(self, messages: list[dict], max_tokens: int):
         """The prefilled start ("" if none) and llama.cpp's stream of what follows it."""
         asked, prefix = prefilled(messages)
-        formatter = self._formatter() if prefix else None
         options = {"max_tokens": max_tokens, "temperature": 0.0, "top_k": 1, "stream": True}
-        if formatter is None:  # no chat template to continue within: the model writes its start itself
+        if not prefix or self._chat_template is None:  # nothing to continue, or no template to continue within
             return "", self._llama.create_chat_completion(messages=asked, stop=list(STOP_SEQUENCES), **options)
-        rendered = formatter(messages=asked)  # ends with the assistant's header
-        stop = list(STOP_SEQUENCES) + [s for s in ([rendered.stop] if isinstance(rendered.stop, str) else rendered.stop or [])]
-        return prefix, self._llama.create_completion(prompt=rendered.prompt + prefix, stop=stop, **options)
+        rendered = self._chat_template(messages=asked)  # ends with the assistant's header
+        ends = [rendered.stop] if isinstance(rendered.stop, str) else list(rendered.stop or [])
+        return prefix, self._llama.create_completion(prompt=rendered.prompt + prefix,
+                                                     stop=list(STOP_SEQUENCES) + ends, **options)
 
-    def _formatter(self):
-        """The model's own chat template (its GGUF's ``tokenizer.chat_template``), as llama.cpp applies it."""
-        from llama_cpp import llama_chat_format
 
-        metadata = self._llama.metadata
-        template = metadata.get("tokenizer.chat_template")
-        if not template:
-            return None
-        def token(key: str) -> str:
-            return self._llama._model.token_get_text(int(metadata[key])) if key in metadata else ""
-        return llama_chat_format.Jinja2ChatFormatter(template=template, eos_token=token("tokenizer.ggml.eos_token_id"),
-                                                     bos_token=token("tokenizer.ggml.bos_token_id"))
+def chat_template(llama):
+    """The model's own chat template (its GGUF's ``tokenizer.chat_template``) as llama-cpp-python applies it,
+    compiled once per loaded model; None when the GGUF has none."""
+    from llama_cpp import llama_chat_format
+
+    metadata = llama.metadata
+    if not metadata.get("tokenizer.chat_template"):
+        return None
+
+    def token(key: str) -> str:
+        return llama._model.token_get_text(int(metadata[key])) if key in metadata else ""
+    return llama_chat_format.Jinja2ChatFormatter(template=metadata["tokenizer.chat_template"],
+                                                 eos_token=token("tokenizer.ggml.eos_token_id"),
+                                                 bos_token=token("tokenizer.ggml.bos_token_id"))

@@ -196,9 +196,11 @@ class RemoteModel:
         if not self.available:
             raise TutorError("The lab inference server is unavailable.", "Retrying shortly.")
         lab = self._served is not None and self._served.lab
-        # llama-server continues a last assistant message (the answer's start); another server may not: it
-        # is left out there, and the model writes that start itself
-        asked, prefix = (messages, prefilled(messages)[1]) if lab else (prefilled(messages)[0], "")
+        asked, prefix = prefilled(messages)
+        if lab:  # llama-server continues a last assistant message (the answer's start)
+            asked = messages
+        else:  # another server may not: it is left out, and the model writes that start itself
+            prefix = ""
         body = {"messages": asked, "max_tokens": max_tokens, "temperature": 0.0, "stream": True,
                 "stop": list(STOP_SEQUENCES)}
         if self.model:

@@ -126,7 +126,8 @@ class Tutor:
     def judge(self, case: Case, text: str, finish: str, fixed_line: str = "") -> Explanation:
         """Show the model's text only if every check passes."""
         hint_level = self.settings.hint_level
-        trimmed = complete_sentences(without_fact_keys(without_pointer_sentences(text)))  # whole sentences, not the pointer's
+        # whole sentences, without the pointer's and without fact names copied from the prompt
+        trimmed = complete_sentences(without_fact_keys(without_pointer_sentences(text)))
         shown, finish = (trimmed, "stop") if trimmed else (text, finish)
         result = check_explanation(shown, case.diagnostic, case.program, finish_reason=finish,
                                    allowed_lines=set(case.lines), locale=case.locale, hint_level=hint_level,

@@ -453,17 +453,10 @@ def operand_missing_after(diagnostic: CompilerDiagnostic, token: str) -> str:
 
 
 def for_without_semicolons(diagnostic: CompilerDiagnostic) -> bool:
-    """Whether the line's `for` header, up to its matching `)`, holds no `;` (`for(i!=0 && i!=N)`, `for(i=0, i<n, i++)`)."""
-    code = _code_of(diagnostic.source_line, "c")
-    found = re.search(r"\bfor\s*\(", code) if diagnostic.language == "c" else None
-    if not found:
-        return False
-    depth = 1
-    for index in range(found.end(), len(code)):
-        depth += {"(": 1, ")": -1}.get(code[index], 0)
-        if depth == 0:
-            return ";" not in code[found.end():index] and found.end() <= diagnostic.column - 1 <= index
-    return False
+    """Whether gcc stopped inside a C `for` header that its `)` closes with no `;` in it (`for(i!=0 && i!=N)`,
+    `for(i=0, i<n, i++)`)."""
+    found = for_header_part(diagnostic.source_line, diagnostic.column) if diagnostic.language == "c" else None
+    return found is not None and found[1:] == (1, True)
 
 
 def else_with_condition(diagnostic: CompilerDiagnostic, program: str) -> bool:

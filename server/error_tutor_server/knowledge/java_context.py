@@ -61,9 +61,14 @@ def comment_text_line(diagnostic: CompilerDiagnostic) -> bool:
     return at_mark or not diagnostic.source_line.rstrip().endswith((";", ")"))
 
 
+def _code(diagnostic: CompilerDiagnostic) -> str:
+    """The offending line without its strings' text and its `//` comment."""
+    return _STRING.sub('""', diagnostic.source_line).split("//", 1)[0].strip()
+
+
 def lone_name(diagnostic: CompilerDiagnostic) -> str:
     """The name or field (`thi`, `get.distanceToX`) when it is all the offending line holds (a `;` aside), else ""."""
-    code = diagnostic.source_line.split("//", 1)[0].strip().rstrip(";").strip()
+    code = _code(diagnostic).rstrip(";").strip()
     found = re.fullmatch(_NAME_CHAIN, code)
     return code if found and code not in ("return", "break", "continue", "this", "super") else ""
 
@@ -71,7 +76,7 @@ def lone_name(diagnostic: CompilerDiagnostic) -> str:
 def bare_array_values(diagnostic: CompilerDiagnostic) -> bool:
     """Whether the line passes `{ ... }` where an expression goes: after `(` or `,` (an argument), or after `=`
     in a statement that is not a declaration with `[]` (`int[] a = {1, 2};` is allowed)."""
-    code = _STRING.sub('""', diagnostic.source_line.split("//", 1)[0])
+    code = _code(diagnostic)
     if re.search(r"[(,]\s*\{", code):
         return True
     assigned = re.search(r"(?<![=!<>])=\s*\{", code)
@@ -86,11 +91,12 @@ _DECLARES = re.compile(r"^\s*(?:(?:public|private|protected|static|final|abstrac
 def types_in_call(diagnostic: CompilerDiagnostic) -> tuple[str, str] | None:
     """(method, "int symbol") when a statement's call writes a type before an argument (`x = f(int a);`); not a
     method's header (`int f(int a) {`)."""
-    code = diagnostic.source_line.split("//", 1)[0].strip()
+    code = _code(diagnostic)
     found = _TYPED_ARGUMENT.search(code)
     if not found or not code.endswith(";") or found["method"] in ("for", "while", "if", "switch", "catch"):
         return None
-    if _DECLARES.match(code) and _DECLARES.match(code).end() >= found.end("method"):
+    declared = _DECLARES.match(code)
+    if declared and declared.end() >= found.end("method"):
         return None  # `int f(int a);`: a declaration, not a call
     return found["method"], " ".join(found["typed"].split())
 
