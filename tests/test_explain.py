@@ -120,3 +120,35 @@ def test_a_facts_name_copied_from_the_prompt_is_not_shown():
     assert without_fact_keys(text) == "Python expected a `:` on line 2. Lines that start a block end with a colon."
     assert without_fact_keys("Meaning: `x` is unused.") == "`x` is unused."
     assert without_fact_keys("The Concept: stays inside a sentence.") == "The Concept: stays inside a sentence."
+
+
+def test_a_fine_tuned_models_meaning_is_shown_with_the_guides_own_why():
+    """A fine-tuned model's answer opens with its label and what the message means for this code; the why its
+    training targets go on with was the prompt's "Likely cause" copied, or garbled. The hover shows the guide's
+    own why after the model's first sentence, and generation stops once that sentence is complete."""
+    from error_tutor_server.case import Case
+    from error_tutor_server.prompt import said_enough, shown_sentences
+    from error_tutor_server.render import render_markdown
+    from error_tutor_server.settings import TutorSettings
+    from error_tutor_server.tutor import Tutor
+
+    class Tuned:  # judge and prompt read only these: pure logic, no model
+        fine_tuned, name, loaded = True, "tuned", True
+
+    case = Case.of(DIAG, PROGRAM)
+    tutor = Tutor(TutorSettings(), Tuned())
+    garbled = ("Missing semicolon on line 4: the declaration of `total` does not end with a semicolon, so C reads on "
+               "into `printf` on the next line. Missing colon, or else if written instead of elif, causes this.")
+    shown = tutor.judge(case, garbled, "stop")
+    assert shown.source == "model", shown.note
+    assert shown.meaning == ("The declaration of `total` does not end with a semicolon, so C reads on into `printf` "
+                             "on the next line.")
+    assert shown.why == case.classification.why != ""
+    assert "elif" not in render_markdown(shown, DIAG, PROGRAM, "en", panel=True)
+    untuned = Tutor(TutorSettings(), type("Untuned", (), {"fine_tuned": False, "name": "base", "loaded": True})())
+    assert untuned.judge(case, garbled, "stop").why == "", "an untuned model's own sentences stand as they are"
+    messages = tutor.prompt(case)[0]
+    assert messages[-1]["role"] == "assistant" and shown_sentences(messages) == 1
+    assert shown_sentences(messages[:-1]) == 3
+    assert said_enough("Missing semicolon on line 4: `total` has no `;` after it. In", 1)
+    assert not said_enough("Missing semicolon on line 4: `total` has no `;` after it.", 1)

@@ -479,3 +479,12 @@ def test_a_fine_tuned_lab_model_is_served_as_the_merged_file_set_up_made(tuned_l
     assert arguments[arguments.index(b"--model") + 1] == bytes(one_file) and b"--lora" not in arguments
     assert f"  weights: {one_file.name} (its adapter merged at set-up)\n" in tuned_lab.printed
     assert listed_model(tuned_lab.url)["error_tutor"]["revision"] == lab_proxy.model_revision(model_id)
+
+
+def test_a_seat_says_how_many_sentences_its_hover_shows():
+    """One after a fine-tuned model's given label, three otherwise; ``true`` from older seats means three, and
+    anything else is generated to its end."""
+    from error_tutor_server.lab_proxy import sentences_wanted
+
+    assert (sentences_wanted(1), sentences_wanted(3), sentences_wanted(True)) == (1, 3, 3)
+    assert {sentences_wanted(v) for v in (False, None, 0, -1, 4, "1", 1.0)} == {0}

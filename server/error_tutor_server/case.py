@@ -85,8 +85,9 @@ def rule_explanation(case: Case, hint_level: str, note_key: str = "rules", reaso
                        note=NOTES[case.locale][note_key].format(reasons=reasons), kind=note_key)
 
 
-def model_explanation(case: Case, model_text: str, hint_level: str) -> Explanation:
-    """The model's text in place of the knowledge base's meaning and cause; hint and fix stay the rules'."""
+def model_explanation(case: Case, model_text: str, hint_level: str, why: str = "") -> Explanation:
+    """The model's text in place of the knowledge base's meaning (and its cause, unless ``why`` is the
+    knowledge base's, as after a fine-tuned model's); hint and fix stay the rules'."""
     base = rule_explanation(case, hint_level)
-    return Explanation(meaning=model_text.strip(), why="", source="model", category=base.category, line=base.line,
+    return Explanation(meaning=model_text.strip(), why=why, source="model", category=base.category, line=base.line,
                        token=base.token, hint=base.hint, fix=base.fix, note=NOTES[case.locale]["model"], kind="model")

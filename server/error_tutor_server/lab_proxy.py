@@ -37,7 +37,7 @@ import ssl
 import time
 from dataclasses import dataclass, field
 
-from error_tutor_server.prompt import said_enough
+from error_tutor_server.prompt import SHOWN_SENTENCES, said_enough
 from error_tutor_server.remote import REVISION_HEADER, SAID_ENOUGH_FIELD  # what seats read and send
 
 log = logging.getLogger("error_tutor.lab_proxy")
@@ -53,6 +53,14 @@ MODEL_LISTS = {"/v1/models", "/models"}
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
            408: "Request Timeout", 411: "Length Required", 413: "Payload Too Large", 502: "Bad Gateway",
            503: "Service Unavailable"}
+
+
+def sentences_wanted(value) -> int:
+    """A seat's ``error_tutor_said_enough``: how many sentences its hover shows (``true`` from older seats:
+    ``SHOWN_SENTENCES``); 0, generate to the end, for anything else."""
+    if value is True:
+        return SHOWN_SENTENCES
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= SHOWN_SENTENCES else 0
 
 
 class HttpError(Exception):
@@ -504,7 +512,7 @@ class LabProxy:
                 data = b"".join([chunk async for chunk in body_chunks(reader, headers)])
                 self.stats["upstream_errors"] += 1
                 return flight.publish(("fail", status, data or error_body(status, "llama-server refused")))
-            answer = await self.relay(flight, reader, headers, body.get(SAID_ENOUGH_FIELD) is True)
+            answer = await self.relay(flight, reader, headers, sentences_wanted(body.get(SAID_ENOUGH_FIELD)))
             if answer.finish in ("stop", "length"):
                 self.cache.put(flight.key, answer)
             flight.publish(("end", answer))
@@ -521,9 +529,9 @@ class LabProxy:
             if flight.key is not None and self.flights.get(flight.key) is flight:
                 del self.flights[flight.key]
 
-    async def relay(self, flight: Flight, reader: asyncio.StreamReader, headers: dict, enough: bool = False) -> Answer:
+    async def relay(self, flight: Flight, reader: asyncio.StreamReader, headers: dict, enough: int = 0) -> Answer:
         """Publish each piece of llama-server's stream; the finished answer with its usage and timings.
-        ``enough``: a seat's request that stops once the hover has every sentence it shows. The answer
+        ``enough``: a seat's request that stops once the hover has the ``enough`` sentences it shows. The answer
         ends here, in the same step as the piece that completed it, so that it is cached and shared
         (every seat would close its stream at that piece, which would abandon an unfinished one)."""
         pieces, finish, usage = [], "", {}
@@ -540,7 +548,7 @@ class LabProxy:
             if "timings" in event:
                 self.account(event["timings"])
                 usage = {**usage, "timings": event["timings"]}
-            if enough and said_enough("".join(pieces)):
+            if enough and said_enough("".join(pieces), enough):
                 finish, usage = "stop", {**usage, "completion_tokens": len(pieces)}
                 self.stats["said_enough"] += 1
                 break

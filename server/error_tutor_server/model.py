@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from error_tutor_server.backend import STOP_SEQUENCES, Generation
-from error_tutor_server.prompt import prefilled, said_enough
+from error_tutor_server.prompt import prefilled, said_enough, shown_sentences
 from error_tutor_server.errors import TutorError
 from error_tutor_server import catalog, merged
 from error_tutor_server.gguf_header import GGUFFormatError, read_metadata
@@ -268,7 +268,7 @@ class LocalModel:
             threads = self._apply_threads()
             started = time.perf_counter()
             prefix, stream = self._stream(messages, max_tokens)
-            pieces, finish, tokens = [prefix], "stop", 0
+            pieces, finish, tokens, shown = [prefix], "stop", 0, shown_sentences(messages)
             for chunk in stream:
                 if cancel is not None and cancel.is_set():
                     finish = "cancelled"
@@ -278,7 +278,7 @@ class LocalModel:
                 if piece:
                     pieces.append(piece)
                     tokens += 1
-                    if said_enough("".join(pieces)):  # the rest would not be shown
+                    if said_enough("".join(pieces), shown):  # the rest would not be shown
                         finish = "stop"
                         break
                 finish = choice.get("finish_reason") or finish

@@ -142,7 +142,11 @@ def without_label(text: str) -> str:
     return rest[0].upper() + rest[1:] if not rest.startswith("`") else rest
 
 
-SHOWN_SENTENCES = 3  # the hover shows at most this many of the model's sentences
+SHOWN_SENTENCES = 3  # the hover shows at most this many of an untuned model's sentences
+# A fine-tuned model's answer opens with its label and what the message means for this code; the why its
+# training targets go on with is the guide's own (a copy of the prompt's "Likely cause" in 84% of shown texts,
+# a garbled one in most of the rest), so the hover shows the guide's why itself, and generation stops there.
+FINE_TUNED_SENTENCES = 1
 _SENTENCE = re.compile(r".+?[.!?。](?=\s|$)")
 
 
@@ -150,6 +154,12 @@ def complete_sentences(text: str, limit: int = SHOWN_SENTENCES) -> str:
     """The first ``limit`` complete sentences of a generation ("" when there is none)."""
     sentences = _SENTENCE.findall(" ".join(text.split()))
     return " ".join(s.strip() for s in sentences[:limit])
+
+
+def shown_sentences(messages: list[dict]) -> int:
+    """How many of the model's sentences the hover shows for this prompt: one after a given label (a
+    fine-tuned model's prompt, ``prefilled``), else ``SHOWN_SENTENCES``."""
+    return FINE_TUNED_SENTENCES if prefilled(messages)[1] else SHOWN_SENTENCES
 
 
 def said_enough(text: str, limit: int = SHOWN_SENTENCES) -> bool:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from error_tutor_server import catalog
 from error_tutor_server.errors import TutorError
 from error_tutor_server.backend import STOP_SEQUENCES, Generation
-from error_tutor_server.prompt import prefilled, said_enough
+from error_tutor_server.prompt import SHOWN_SENTENCES, prefilled, said_enough, shown_sentences
 
 log = logging.getLogger("error_tutor.remote")
 
@@ -197,6 +197,7 @@ class RemoteModel:
             raise TutorError("The lab inference server is unavailable.", "Retrying shortly.")
         lab = self._served is not None and self._served.lab
         asked, prefix = prefilled(messages)
+        shown = shown_sentences(messages)
         if lab:  # llama-server continues a last assistant message (the answer's start)
             asked = messages
         else:  # another server may not: it is left out, and the model writes that start itself
@@ -206,17 +207,18 @@ class RemoteModel:
         if self.model:
             body["model"] = self.model
         if lab:
-            body[SAID_ENOUGH_FIELD] = True  # it stops there itself, and every seat asking the same shares it
+            body[SAID_ENOUGH_FIELD] = shown  # it stops there itself, and every seat asking the same shares it
         with self.lock:
             started = time.perf_counter()
             try:
-                generation = self._stream(body, cancel, started, prefix)
+                generation = self._stream(body, cancel, started, prefix, shown)
             except _NETWORK_ERRORS as exc:
                 raise self._failure(exc, "failed") from None
             self._down_until = 0.0
             return generation
 
-    def _stream(self, body: dict, cancel: threading.Event | None, started: float, prefix: str = "") -> Generation:
+    def _stream(self, body: dict, cancel: threading.Event | None, started: float, prefix: str = "",
+                shown: int = SHOWN_SENTENCES) -> Generation:
         """The streamed answer; one that continues ``prefix`` starts with it (llama-server sends it first)."""
         pieces, finish = [], ""
         with self._opener.open(self._request("/chat/completions", body), timeout=self.timeout_s) as response:
@@ -236,7 +238,7 @@ class RemoteModel:
                 if (choice.get("delta") or {}).get("content"):
                     pieces.append(choice["delta"]["content"])
                 finish = choice.get("finish_reason") or finish
-                if said_enough("".join(pieces)):  # the rest would not be shown: closing frees the server
+                if said_enough("".join(pieces), shown):  # the rest would not be shown: closing frees the server
                     finish = "stop"
                     break
         if not finish:

@@ -19,8 +19,9 @@ from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
 from error_tutor_server.knowledge import Classification
 from error_tutor_server.paths import cache_dir
-from error_tutor_server.prompt import (GENERIC_WORDS, build_messages, complete_sentences, without_fact_keys,
-                                      without_label, without_pointer_sentences)
+from error_tutor_server.prompt import (FINE_TUNED_SENTENCES, GENERIC_WORDS, SHOWN_SENTENCES, build_messages,
+                                       complete_sentences, without_fact_keys, without_label,
+                                       without_pointer_sentences)
 from error_tutor_server.settings import TutorSettings
 
 log = logging.getLogger("error_tutor.tutor")
@@ -126,18 +127,22 @@ class Tutor:
     def judge(self, case: Case, text: str, finish: str, fixed_line: str = "") -> Explanation:
         """Show the model's text only if every check passes."""
         hint_level = self.settings.hint_level
+        tuned = self.backend is not None and self.backend.fine_tuned
+        why = case.classification.why if tuned else ""  # the guide's why follows a fine-tuned model's meaning
         # whole sentences, without the pointer's and without fact names copied from the prompt
-        trimmed = complete_sentences(without_fact_keys(without_pointer_sentences(text)))
+        trimmed = complete_sentences(without_fact_keys(without_pointer_sentences(text)),
+                                     FINE_TUNED_SENTENCES if tuned else SHOWN_SENTENCES)
         shown, finish = (trimmed, "stop") if trimmed else (text, finish)
-        result = check_explanation(shown, case.diagnostic, case.program, finish_reason=finish,
+        read = f"{shown} {why}".strip()  # what the student reads, checked as a whole
+        result = check_explanation(read, case.diagnostic, case.program, finish_reason=finish,
                                    allowed_lines=set(case.lines), locale=case.locale, hint_level=hint_level,
                                    fixed_line=fixed_line,
                                    anchors=subject_words(case.classification) if case.locale == "en" else set(),
                                    facts=case.classification.facts())
         # code on a line of its own is joined into prose by the trimming: look at the raw text too
         reasons = result.reasons + tuple(leaks_fix(text, case.program, fixed_line, hint_level))
-        reasons += tuple(contract_violations(shown, case))  # what it must say and must not claim (contracts.py)
+        reasons += tuple(contract_violations(read, case))  # what it must say and must not claim (contracts.py)
         if not reasons:
-            return model_explanation(case, without_label(shown), hint_level)  # checked with its label
+            return model_explanation(case, without_label(shown), hint_level, why)  # checked with its label
         log.info("model text rejected (%s): %r", "; ".join(reasons), text[:200])
         return rule_explanation(case, hint_level, "rules_rejected", student_safe_reasons(reasons))
