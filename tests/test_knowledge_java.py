@@ -380,3 +380,33 @@ def test_types_written_in_a_call_are_named_not_a_missing_semicolon():
     assert "semicolon" not in called.why
     for header in ("    static int shift(int symbol, int offset);", "    public int shift(int symbol) {"):
         assert "type before an argument" not in _context(_java("';' expected", source_line=header, column=20)).meaning
+
+
+def test_a_missing_semicolon_names_the_token_at_javacs_caret_never_the_lines_own_semicolon():
+    """javac marks "';' expected" right after the code it read as complete; the `;` in its message is what it
+    wanted, not what the student wrote (audit: "near `;`" on a line that already ends with one)."""
+    [case] = _javac_cases(_in_main("int count = n 5;"), "';' expected")
+    assert "right after `n` and before `5`" in case.classification.meaning, case.classification.meaning
+    line = "        Integer result = compute(a, b);"
+    after = _context(_java("';' expected", source_line=line, column=line.index("Integer") + 8))
+    assert after.token == "result" and "right after `Integer` and before `result`" in after.meaning, after.meaning
+    for column in (line.index(";") + 1, len(line) + 3):  # on the line's own `;`, or a column past it
+        unsure = _context(_java("';' expected", source_line=line, column=column))
+        assert "near `;`" not in unsure.meaning + unsure.hint and "`;` at the marked spot on line 3." in unsure.meaning
+    assert "`;` の近く" not in _context(_java("';' expected", source_line=line, column=len(line)), "ja").hint
+    paren = _context(_java("')' expected", source_line="        total = add(x y);", column=23))
+    assert paren.token == "y", paren.token
+
+
+def test_a_line_of_plain_words_is_explained_as_a_note_without_its_comment_mark():
+    """A line of English words (audit: "thiscode in the XOR calculation ...") is a comment without `//`, not a
+    statement missing its `;`."""
+    cases = _javac_cases(_in_main("Then, we sum every value of the row."), "';' expected")
+    assert cases
+    for case in cases:
+        assert "run of plain words" in case.classification.meaning and "semicolon" not in _rule_text(case)
+        assert "comment" in case.classification.why
+    assert "普通の語" in _context(_java("';' expected", source_line="    sum every value here", column=8), "ja").meaning
+    for code in ("    public static final int", "        int x = 3", "        System.out.println(a b c d)", "        for k in values",
+                 "        int count, total, sum, max"):
+        assert "plain words" not in _context(_java("';' expected", source_line=code, column=len(code))).meaning

@@ -118,14 +118,17 @@ def token_before(source_line: str, column: int, token: str) -> str:
 
 
 _LOOKED_UP = re.compile(r"cannot find symbol\b")
+# javac's "';' expected", "'(' or '[' expected": the quoted symbols are what it wanted, not what the student wrote
+_EXPECTED_LIST = re.compile(r"^(?:'[^']+'(?:\s*,\s*|\s+or\s+))*'[^']+'\s+expected\b")
 _NAME = re.compile(r"[A-Za-z_$][\w$]*")
 
 
 def offending_token(diagnostic: CompilerDiagnostic, groups: dict[str, str]) -> str:
-    """The token to name: the rule's ``token`` group, a quoted name, or the one at the column."""
+    """The token to name: the rule's ``token`` group, a quoted name (not the symbols javac says it expected),
+    or the one at the column."""
     if groups.get("token"):
         return groups["token"].strip()
-    quoted = _QUOTED.search(diagnostic.message)
+    quoted = None if _EXPECTED_LIST.match(diagnostic.message) else _QUOTED.search(diagnostic.message)
     if quoted and quoted.group(1).strip() and quoted.group(1) in diagnostic.source_line:
         return quoted.group(1).strip()
     token = token_at(diagnostic.source_line, diagnostic.column)

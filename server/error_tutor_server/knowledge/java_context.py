@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
+from error_tutor_server.knowledge import token_at, token_before
 
 # a well-formed char literal: one character or one escape ('a', '\n', '\'', '\u0041', '\0')
 _CHAR_LITERAL = re.compile(r"'(?:[^'\\\n]|\\u+[0-9a-fA-F]{4}|\\[0-7]{1,3}|\\.)'")
@@ -99,6 +100,18 @@ def types_in_call(diagnostic: CompilerDiagnostic) -> tuple[str, str] | None:
     if declared and declared.end() >= found.end("method"):
         return None  # `int f(int a);`: a declaration, not a call
     return found["method"], " ".join(found["typed"].split())
+
+
+def semicolon_spot(diagnostic: CompilerDiagnostic) -> str:
+    """Where javac's caret for "';' expected" stands: "after" when it is on the blank right after a token (javac
+    marks the end of the code it read as complete), "unnamed" when it is on a `;` (the line's own, or a column
+    that is off), "" otherwise."""
+    line, index = diagnostic.source_line, diagnostic.column - 1
+    token = token_at(line, diagnostic.column)
+    if token == ";":
+        return "unnamed"
+    on_blank = 0 < index < len(line) and line[index].isspace() and not line[index - 1].isspace()
+    return "after" if on_blank and token_before(line, diagnostic.column, token) else ""
 
 
 def array_without_brackets(diagnostic: CompilerDiagnostic) -> str:
@@ -239,6 +252,25 @@ _STATEMENT_IN_CLASS_BODY_JA = {
 }
 
 
+_SEMICOLON_AFTER = {
+    "meaning": "javac expected a `;` at the marked spot on line {line}, right after `{previous}` and before `{token}`: by its reading, the code is complete at that spot.",
+    "hint": "On line {line}, why would the code end at `{previous}`, and does `{token}` belong right after it? Check the line above too.",
+}
+_SEMICOLON_AFTER_JA = {
+    "meaning": "javac は {line} 行目の印の位置、`{previous}` の直後で `{token}` の前に `;` があると予想していました。javac の読みでは、コードはその位置で完結しています。",
+    "hint": "{line} 行目で、なぜコードが `{previous}` で終わるのでしょうか？`{token}` はその直後に来てよいものですか？上の行も確認しましょう。",
+}
+_SEMICOLON_UNNAMED = {
+    "meaning": "javac expected a `;` at the marked spot on line {line}.",
+    "hint": "Read line {line} from its start, and the line above it: where does javac find a statement that has ended, and what follows it? If line {line} begins a method, is the method above it closed?",
+}
+_SEMICOLON_UNNAMED_JA = {
+    "meaning": "javac は {line} 行目の印の位置に `;` があると予想していました。",
+    "hint": "{line} 行目を先頭から、上の行も読みましょう。javac が文の終わりと見る場所はどこで、その後に何が続いていますか？{line} 行目がメソッドの始まりなら、上のメソッドは閉じていますか？",
+}
+_SEMICOLON_SPOTS = {"after": (_SEMICOLON_AFTER, _SEMICOLON_AFTER_JA), "unnamed": (_SEMICOLON_UNNAMED, _SEMICOLON_UNNAMED_JA)}
+
+
 def _shown(text: str) -> str:
     return text if len(text) <= 24 else text[:22].rstrip() + "…"
 
@@ -263,4 +295,6 @@ def texts_for(rule_id: str, diagnostic: CompilerDiagnostic, program: str) -> tup
         return _LONE_NAME, _LONE_NAME_JA, {"name": name}
     if rule_id == "java.illegal-start-of-type" and statement_in_class_body(diagnostic):
         return _STATEMENT_IN_CLASS_BODY, _STATEMENT_IN_CLASS_BODY_JA, {}
+    if rule_id == "java.missing-semicolon" and (spot := semicolon_spot(diagnostic)):
+        return (*_SEMICOLON_SPOTS[spot], {})
     return None
