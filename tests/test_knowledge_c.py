@@ -416,3 +416,16 @@ def test_a_brace_that_closes_nothing_is_explained_for_the_line_pointed_at(name, 
 def test_a_brace_that_closes_nothing_after_no_function_keeps_the_general_text():
     case = _c_case("int n;\n}\nint main(void)\n{\n    return n;\n}\n", "expected identifier or '(' before '}'")
     assert case.classification.meaning == "The `}` on line 2 does not close any open block, so it is outside every function."
+
+
+@pytest.mark.parametrize("note, message", [("    we add up the marks of every student here\n", "unknown type name"),
+                                           ("    sum holds the marks so far\n", "expected ';'")])
+def test_a_line_of_plain_words_is_explained_as_a_note_without_its_comment_mark(note, message):
+    """gcc reads a line of English words as a declaration ("unknown type name", "expected ';' before ..."): the
+    text says the line is a note that lacks its comment mark, not that a type or a `;` is missing."""
+    program = "int main(void)\n{\n    int sum = 0;\n" + note + "    return sum;\n}\n"
+    case = _c_case(program, message)
+    assert case.diagnostic.line == 4
+    assert "run of plain words" in case.classification.meaning and "`//`" in case.classification.why
+    code = _first_case("int main(void)\n{\n    int sum = 0\n    return sum;\n}\n")  # code keeps the rule's own text
+    assert "plain words" not in code.classification.meaning

@@ -203,3 +203,18 @@ def test_invalid_syntax_is_told_apart_by_the_line(program, rule_id, token):
     assert result.rule_id == rule_id, (result.rule_id, diagnostic.source_line)
     if token:
         assert result.token == token and f"`{token}`" in result.meaning
+
+
+def test_a_line_of_plain_words_is_explained_as_a_note_without_its_comment_mark():
+    """"invalid syntax" on a line of English words: a note that lacks its `#`, not a statement to repair."""
+    from error_tutor_server.case import Case
+    from error_tutor_server.compilers import diagnose_sync
+    from error_tutor_server.settings import TutorSettings
+
+    program = "def mean(values):\n    here we divide the total by the count\n    return sum(values) / len(values)\n"
+    [diagnostic] = diagnose_sync("python", program, TutorSettings())
+    found = Case.of(diagnostic, program).classification
+    assert "run of plain words" in found.meaning and "`#`" in found.why, found.meaning
+    code = "x = 1\nprint x y z w\n"  # not plain words: Python's own rule for print
+    [diagnostic] = diagnose_sync("python", code, TutorSettings())
+    assert "plain words" not in Case.of(diagnostic, code).classification.meaning

@@ -15,8 +15,8 @@ import dataclasses
 import re
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
-from error_tutor_server.knowledge import (Classification, Rule, c_brace_context, fill_rule, java_context, rules_for, token_at,
-                                         token_before)
+from error_tutor_server.knowledge import (Classification, Rule, c_brace_context, fill_rule, java_context, prose, rules_for,
+                                         token_at, token_before)
 
 # comments, string and character literals and preprocessor lines, blanked so braces in them do not count
 _C_NOISE = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|^[ \t]*#[^\n]*', re.S | re.M)
@@ -494,6 +494,8 @@ def body_after_prototype(diagnostic: CompilerDiagnostic, program: str, token: st
 
 def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, token: str) -> Rule | None:
     """The rule with texts that fit the program, or None when its own texts fit."""
+    if found := prose.texts_for(rule.id, diagnostic):
+        return _variant(rule, *found)
     if diagnostic.language == "java":
         found = java_context.texts_for(rule.id, diagnostic, program)
         return _variant(rule, *found) if found else _java_variant(rule, diagnostic)
