@@ -410,3 +410,23 @@ def test_a_line_of_plain_words_is_explained_as_a_note_without_its_comment_mark()
     for code in ("    public static final int", "        int x = 3", "        System.out.println(a b c d)", "        for k in values",
                  "        int count, total, sum, max"):
         assert "plain words" not in _context(_java("';' expected", source_line=code, column=len(code))).meaning
+
+
+@pytest.mark.parametrize("call", ["int n = size(Shape shape);", "size(3, Shape shape);"])
+def test_a_class_name_written_in_a_call_is_named_as_a_type(call):
+    """`distanceTo(Body other);` (audit): a class name before an argument is a type in a call, as `int` is; javac
+    says "')' expected", "not a statement" and "';' expected" there."""
+    program = ("public class Main {\n    static int size(Shape shape) { return 1; }\n"
+               "    static int size(int k, Shape shape) { return 1; }\n"
+               f"    public static void main(String[] args) {{\n        {call}\n    }}\n}}\nclass Shape {{ }}\n")
+    cases = [c for m in ("')' expected", "not a statement", "';' expected") for c in _javac_cases(program, m)]
+    assert len(cases) == 3
+    for case in cases:
+        assert "call to `size` has a type before an argument (`Shape shape`)" in case.classification.meaning
+
+
+@pytest.mark.parametrize("line", ["        System.out.println(Hello world);", "        return (int[] values);",
+                                  "        total = area(Shape Big);"])
+def test_words_in_a_call_that_may_not_be_a_type_keep_the_general_text(line):
+    found = _context(_java("')' expected", source_line=line, column=line.index("(") + 8))
+    assert "type before an argument" not in found.meaning, found.meaning

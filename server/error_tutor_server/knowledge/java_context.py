@@ -84,18 +84,25 @@ def bare_array_values(diagnostic: CompilerDiagnostic) -> bool:
     return bool(assigned) and "[" not in code[:assigned.start()] and not re.search(r"\bnew\b", code)
 
 
-_TYPED_ARGUMENT = re.compile(r"(?P<method>[A-Za-z_$][\w$]*)\s*\(\s*(?P<typed>(?:final\s+)?(?:int|double|float|long|short|byte|char|"
-                             r"boolean|String)(?:\s*\[\s*\])*\s+[A-Za-z_$][\w$]*)")
+# a type (a primitive, or a class name: capitalised, maybe generic) and a name, as an argument of a call
+_TYPED_ARGUMENT = re.compile(r"(?P<method>[A-Za-z_$][\w$]*)\s*\((?:[^()]*?,)??\s*(?P<typed>(?:final\s+)?(?P<type>int|double|float|"
+                             r"long|short|byte|char|boolean|[A-Z][\w$]*(?:\s*<[^<>()]*>)?)(?:\s*\[\s*\])*\s+"
+                             r"(?P<name>[A-Za-z_$][\w$]*))\s*[,)]")
 _DECLARES = re.compile(r"^\s*(?:(?:public|private|protected|static|final|abstract)\s+)*[\w$<>\[\]]+\s+[\w$]+\s*\(")
+# words before `(` that are no call; and calls whose argument may be words meant as text (`println(Hello world)`)
+_NOT_CALLS = {"for", "while", "if", "switch", "catch", "try", "synchronized", "return", "throw", "case", "assert", "yield"}
+_TEXT_CALLS = {"print", "println", "printf", "format"}
 
 
 def types_in_call(diagnostic: CompilerDiagnostic) -> tuple[str, str] | None:
-    """(method, "int symbol") when a statement's call writes a type before an argument (`x = f(int a);`); not a
-    method's header (`int f(int a) {`)."""
+    """(method, "int symbol") when a statement's call writes a type before an argument: a primitive, or a class
+    name before a lowercase name (`x = f(int a);`, `f(n, Point p);`); not a method's header (`int f(int a) {`)."""
     code = _code(diagnostic)
     found = _TYPED_ARGUMENT.search(code)
-    if not found or not code.endswith(";") or found["method"] in ("for", "while", "if", "switch", "catch"):
+    if not found or not code.endswith(";") or found["method"] in _NOT_CALLS:
         return None
+    if found["type"][0].isupper() and (not found["name"][0].islower() or found["method"] in _TEXT_CALLS):
+        return None  # `println(Hello world)`: text without its quotes, perhaps
     declared = _DECLARES.match(code)
     if declared and declared.end() >= found.end("method"):
         return None  # `int f(int a);`: a declaration, not a call
