@@ -430,3 +430,19 @@ def test_a_class_name_written_in_a_call_is_named_as_a_type(call):
 def test_words_in_a_call_that_may_not_be_a_type_keep_the_general_text(line):
     found = _context(_java("')' expected", source_line=line, column=line.index("(") + 8))
     assert "type before an argument" not in found.meaning, found.meaning
+
+
+def test_an_unfinished_new_at_the_end_of_an_earlier_line_is_named_there():
+    """"'(' or '[' expected" at the `for` of the next line (audit: the text put the error at the for's `(`): the
+    `new` left without `(` or `[` is on an earlier line, or, without the program, somewhere before the caret."""
+    program = ("import java.util.Random;\npublic class Main {\n    public static void main(String[] args) {\n"
+               "        Random dice = new Random\n        for (int k = 0; k < 3; k++) { }\n    }\n}\n")
+    [case] = _javac_cases(program, "'(' or '[' expected")
+    found = case.classification
+    assert case.diagnostic.line == 5 and found.token == "for"
+    assert "The `new` on line 4 is unfinished" in found.meaning and "end of line 4" in found.hint, found.meaning
+    line = "        while (count < 3) {"
+    alone = _context(_java("'(' or '[' expected", source_line=line, column=9))
+    assert alone.token == "while" and "`(`" not in alone.hint and "earlier line" in alone.meaning, alone.meaning
+    same = _context(_java("'(' or '[' expected", source_line="        Random dice = new Random;", column=33))
+    assert "After `new` and a type name" in same.meaning

@@ -121,6 +121,19 @@ def semicolon_spot(diagnostic: CompilerDiagnostic) -> str:
     return "after" if on_blank and token_before(line, diagnostic.column, token) else ""
 
 
+def new_before(diagnostic: CompilerDiagnostic, program: str) -> int | None:
+    """For "'(' or '[' expected": the line of the last `new` before javac's caret, 0 when none is found (the
+    program may be that line alone), None when it is on the caret's line (the rule's own text says it)."""
+    lines = program.splitlines()[:diagnostic.line]
+    if len(lines) < diagnostic.line:
+        lines = [""] * (diagnostic.line - 1) + [diagnostic.source_line]
+    lines[-1] = lines[-1][:diagnostic.column - 1]
+    for number in range(diagnostic.line, 0, -1):
+        if re.search(r"\bnew\b", _STRING.sub('""', lines[number - 1]).split("//", 1)[0]):
+            return None if number == diagnostic.line else number
+    return 0
+
+
 def array_without_brackets(diagnostic: CompilerDiagnostic) -> str:
     """The type of a `new T{...}` on the line, at or before javac's column, else ""."""
     found = _NEW_WITHOUT_BRACKETS.search(diagnostic.source_line)
@@ -278,6 +291,24 @@ _SEMICOLON_UNNAMED_JA = {
 _SEMICOLON_SPOTS = {"after": (_SEMICOLON_AFTER, _SEMICOLON_AFTER_JA), "unnamed": (_SEMICOLON_UNNAMED, _SEMICOLON_UNNAMED_JA)}
 
 
+_NEW_ON_EARLIER_LINE = {
+    "meaning": "The `new` on line {at} is unfinished: javac reached `{token}` on line {line} still expecting `(` (a new object) or `[` (a new array) after the type that follows that `new`.",
+    "hint": "Look at the end of line {at}: is it an object or an array you want to create there, and what must follow its type?",
+}
+_NEW_ON_EARLIER_LINE_JA = {
+    "meaning": "{at} 行目の `new` が完成していません。javac はその `new` の後の型に続く `(`（新しいオブジェクト）か `[`（新しい配列）を待ったまま、{line} 行目の `{token}` に達しました。",
+    "hint": "{at} 行目の終わりを見ましょう。そこで作りたいのはオブジェクトですか、配列ですか？型の後には何が必要ですか？",
+}
+_NEW_NOT_SEEN = {
+    "meaning": "javac reached `{token}` on line {line} still expecting `(` (a new object) or `[` (a new array) after a `new` and its type, so that `new` stands before this spot, probably at the end of an earlier line.",
+    "hint": "Find the last `new` before line {line}: is it an object or an array you want to create, and what must follow its type?",
+}
+_NEW_NOT_SEEN_JA = {
+    "meaning": "javac は `new` と型の後の `(`（新しいオブジェクト）か `[`（新しい配列）を待ったまま、{line} 行目の `{token}` に達しました。その `new` はこの位置より前、おそらく前の行の終わりにあります。",
+    "hint": "{line} 行目より前の最後の `new` を探しましょう。作りたいのはオブジェクトですか、配列ですか？型の後には何が必要ですか？",
+}
+
+
 def _shown(text: str) -> str:
     return text if len(text) <= 24 else text[:22].rstrip() + "…"
 
@@ -288,6 +319,8 @@ def texts_for(rule_id: str, diagnostic: CompilerDiagnostic, program: str) -> tup
         return _THROUGH_CLASS_NAME, _THROUGH_CLASS_NAME_JA, {"qualifier": qualifier}
     if rule_id not in PARSE_ERRORS:
         return None
+    if rule_id == "java.new-without-parentheses" and (at := new_before(diagnostic, program)) is not None:
+        return (_NEW_ON_EARLIER_LINE, _NEW_ON_EARLIER_LINE_JA, {"at": str(at)}) if at else (_NEW_NOT_SEEN, _NEW_NOT_SEEN_JA, {})
     if comment_text_line(diagnostic):
         return _COMMENT_AS_CODE, _COMMENT_AS_CODE_JA, {}
     if quoted := bad_char_literal(diagnostic.source_line):
