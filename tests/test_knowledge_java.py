@@ -446,3 +446,33 @@ def test_an_unfinished_new_at_the_end_of_an_earlier_line_is_named_there():
     assert alone.token == "while" and "`(`" not in alone.hint and "earlier line" in alone.meaning, alone.meaning
     same = _context(_java("'(' or '[' expected", source_line="        Random dice = new Random;", column=33))
     assert "After `new` and a type name" in same.meaning
+
+
+def test_a_method_indexed_like_an_array_or_called_on_an_array_is_named():
+    """`message.charAt[i]` (audit: "no variable called charAt") is a method used with `[ ]`; `symbols.length()` on an
+    array is a method an array does not have: its size is the field `length`."""
+    program = ("public class Main {\n    public static void main(String[] args) {\n        String word = \"abc\";\n"
+               "        int[] counts = new int[3];\n        char first = word.charAt[0];\n        int n = counts.length();\n"
+               "        double[] w;\n        w = new double[2];\n        int m = w.size();\n    }\n}\n")
+    cases = {case.diagnostic.line: case.classification for case in _javac_cases(program, "cannot find symbol")}
+    assert "`charAt` is followed by `[`, but `charAt` is a method" in cases[5].meaning, cases[5].meaning
+    assert "round parentheses" in cases[5].why
+    for line, array, method in ((6, "counts", "length"), (9, "w", "size")):
+        assert f"`{method}` is called on `{array}`, which is an array" in cases[line].meaning, cases[line].meaning
+        assert "field `length`" in cases[line].why
+    line = "        for (int k = 0; k < totals.length(); k++) {"  # as the course recorded it: no notes
+    called = _java("cannot find symbol", source_line=line, column=line.index(".length") + 1)
+    declared = "class A {\n  void f() {\n    long[] totals = new long[4];\n" + line + "\n  }\n}\n"
+    assert "which is an array" in _in_program(called, declared, 4).meaning
+    assert "which is an array" not in _context(called).meaning  # the declaration is not in view: unsure
+    indexed = "        int c = grid.cells[2];"  # a field indexed: not a method
+    assert "is a method" not in _context(_java("cannot find symbol", source_line=indexed, column=indexed.index(".") + 1)).meaning
+
+
+def _in_program(diagnostic: CompilerDiagnostic, program: str, line: int):
+    """A recorded diagnostic placed on ``line`` of ``program``, classified in it."""
+    import dataclasses
+
+    from error_tutor_server.case import Case
+
+    return Case.of(dataclasses.replace(diagnostic, line=line, end_line=line), program).classification

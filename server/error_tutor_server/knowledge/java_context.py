@@ -134,6 +134,47 @@ def new_before(diagnostic: CompilerDiagnostic, program: str) -> int | None:
     return 0
 
 
+# methods a novice indexes like an array (`word.charAt[i]`); a program's own are known by a `(` after the name
+_KNOWN_METHODS = {"charAt", "length", "substring", "size", "get", "indexOf", "equals", "toUpperCase", "toLowerCase",
+                  "split", "toCharArray", "nextInt", "nextLine", "next", "nextDouble", "contains", "add", "remove",
+                  "isEmpty", "trim", "parseInt", "valueOf", "pow", "sqrt", "abs", "max", "min", "random"}
+_SYMBOL_NOTE = re.compile(r"symbol:\s+(?P<kind>\w+)\s+(?P<name>[\w$]+)")
+
+
+def _looked_up(diagnostic: CompilerDiagnostic) -> tuple[str, str]:
+    """(kind, name) of the symbol javac could not find: its `symbol:` note, else the name at (or after a `.` at)
+    the caret with an unknown kind."""
+    for note in diagnostic.notes:
+        if found := _SYMBOL_NOTE.search(note):
+            return found["kind"], found["name"]
+    token = token_at(diagnostic.source_line, diagnostic.column)
+    if token == ".":
+        token = token_at(diagnostic.source_line, diagnostic.column + 1)
+    return "", token if re.fullmatch(r"[A-Za-z_$][\w$]*", token) else ""
+
+
+def method_with_brackets(diagnostic: CompilerDiagnostic, program: str) -> str:
+    """The method named before `[` (`word.charAt[i]`) when javac looked for it as a variable: a well-known method,
+    or one the program calls or declares with `(`; else ""."""
+    kind, name = _looked_up(diagnostic)
+    if kind not in ("", "variable") or not name or not re.search(rf"\.\s*{re.escape(name)}\s*\[", _code(diagnostic)):
+        return ""
+    return name if name in _KNOWN_METHODS or re.search(rf"\b{re.escape(name)}\s*\(", program) else ""
+
+
+def method_on_array(diagnostic: CompilerDiagnostic, program: str) -> tuple[str, str] | None:
+    """(array, method) for a method called on an array (`counts.length()`), known from javac's `location:` note
+    or the array's declaration in the program; None when unsure."""
+    kind, name = _looked_up(diagnostic)
+    found = re.search(rf"([A-Za-z_$][\w$]*)\s*\.\s*{re.escape(name)}\s*\(", _code(diagnostic)) if name else None
+    if kind not in ("", "method") or not found:
+        return None
+    array = re.escape(found[1])
+    noted = any(re.search(rf"location:\s+variable\s+{array}\s+of type\s+\S+\[\]", note) for note in diagnostic.notes)
+    declared = re.search(rf"\[\s*\]\s*{array}\b|\b{array}\s*\[\s*\]|\b{array}\s*=\s*new\s+[\w$.]+\s*\[", program)
+    return (found[1], name) if noted or declared else None
+
+
 def array_without_brackets(diagnostic: CompilerDiagnostic) -> str:
     """The type of a `new T{...}` on the line, at or before javac's column, else ""."""
     found = _NEW_WITHOUT_BRACKETS.search(diagnostic.source_line)
@@ -309,6 +350,42 @@ _NEW_NOT_SEEN_JA = {
 }
 
 
+_METHOD_WITH_BRACKETS = {
+    "meaning": "On line {line} `{method}` is followed by `[`, but `{method}` is a method, not an array: javac read it as a variable to index, and there is no variable called `{method}`.",
+    "why": "Square brackets index the elements of an array; a method, such as one of a `String`, is called with its arguments in round parentheses.",
+    "hint": "On line {line}, is `{method}` an array to index or a method to call, and which brackets go with each?",
+    "fix": "Call `{method}` with round parentheses around its argument, not square brackets.",
+}
+_METHOD_WITH_BRACKETS_JA = {
+    "meaning": "{line} 行目で `{method}` の後に `[` がありますが、`{method}` は配列ではなくメソッドです。javac はこれを添字を付ける変数として読みましたが、`{method}` という変数はありません。",
+    "why": "角括弧は配列の要素を指定します。`String` のメソッドなど、メソッドは引数を丸括弧で囲んで呼び出します。",
+    "hint": "{line} 行目の `{method}` は添字を付ける配列ですか、呼び出すメソッドですか？それぞれどの括弧を使いますか？",
+    "fix": "`{method}` は角括弧ではなく、引数を丸括弧で囲んで呼び出します。",
+}
+_METHOD_ON_ARRAY = {
+    "meaning": "On line {line} the method `{method}` is called on `{array}`, which is an array: an array has no such method, so javac cannot find it.",
+    "why": "An array is not an object with methods like a `String` or a list; the number of its elements is its field `length`, which is read without parentheses.",
+    "hint": "On line {line}, how is the size of an array read, compared with the length of a `String`?",
+    "fix": "Read the array's `length` field, without parentheses, in place of the call.",
+}
+_METHOD_ON_ARRAY_JA = {
+    "meaning": "{line} 行目でメソッド `{method}` を配列 `{array}` に対して呼んでいます。配列にはそのメソッドがないので、javac は見つけられません。",
+    "why": "配列は `String` やリストのようにメソッドを持つオブジェクトではありません。要素の数はフィールド `length` で、丸括弧を付けずに読みます。",
+    "hint": "{line} 行目で、配列の大きさはどう読みますか？`String` の長さの読み方と比べましょう。",
+    "fix": "呼び出しの代わりに、配列のフィールド `length` を丸括弧なしで読みます。",
+}
+_LOOKUP_RULES = {"java.undefined-variable", "java.undefined-method", "java.cannot-find-symbol"}
+
+
+def _lookup_texts(diagnostic: CompilerDiagnostic, program: str) -> tuple[dict, dict, dict] | None:
+    """A method indexed like an array, or a method called on an array, for javac's "cannot find symbol"."""
+    if method := method_with_brackets(diagnostic, program):
+        return _METHOD_WITH_BRACKETS, _METHOD_WITH_BRACKETS_JA, {"method": method}
+    if found := method_on_array(diagnostic, program):
+        return _METHOD_ON_ARRAY, _METHOD_ON_ARRAY_JA, {"array": found[0], "method": found[1]}
+    return None
+
+
 def _shown(text: str) -> str:
     return text if len(text) <= 24 else text[:22].rstrip() + "…"
 
@@ -317,6 +394,8 @@ def texts_for(rule_id: str, diagnostic: CompilerDiagnostic, program: str) -> tup
     """(English texts, Japanese texts, values read from the code) that fit the line better than the rule's own."""
     if rule_id == "java.static-context" and (qualifier := class_qualifier(diagnostic, program)):
         return _THROUGH_CLASS_NAME, _THROUGH_CLASS_NAME_JA, {"qualifier": qualifier}
+    if rule_id in _LOOKUP_RULES:
+        return _lookup_texts(diagnostic, program)
     if rule_id not in PARSE_ERRORS:
         return None
     if rule_id == "java.new-without-parentheses" and (at := new_before(diagnostic, program)) is not None:
