@@ -152,3 +152,20 @@ def test_a_fine_tuned_models_meaning_is_shown_with_the_guides_own_why():
     assert shown_sentences(messages[:-1]) == 3
     assert said_enough("Missing semicolon on line 4: `total` has no `;` after it. In", 1)
     assert not said_enough("Missing semicolon on line 4: `total` has no `;` after it.", 1)
+
+
+def test_the_guides_why_is_not_added_to_a_model_sentence_that_already_says_it():
+    """The model sometimes goes from its label straight to the rule's why: the hover then shows that sentence
+    alone, not the same words twice (which the checks would refuse as repetition)."""
+    from error_tutor_server.case import Case
+    from error_tutor_server.settings import TutorSettings
+    from error_tutor_server.tutor import Tutor, why_after
+
+    case = Case.of(DIAG, PROGRAM)
+    why = case.classification.why
+    assert why_after("Missing semicolon on line 4: " + why[0].lower() + why[1:], why) == ""
+    assert why_after("Missing semicolon on line 4: `total` has no `;` after it.", why) == why
+    tuned = type("Tuned", (), {"fine_tuned": True, "name": "tuned", "loaded": True})()
+    said = Tutor(TutorSettings(), tuned).judge(case, f"Missing semicolon on line 4: before `printf`, {why[0].lower()}{why[1:]}",
+                                               "stop")
+    assert said.source == "model" and said.why == "", said.note

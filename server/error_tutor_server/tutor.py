@@ -41,6 +41,17 @@ def student_safe_reasons(reasons: tuple[str, ...], limit: int = 2) -> str:
     return "; ".join(list(dict.fromkeys(cleaned))[:limit])
 
 
+def why_after(sentence: str, why: str) -> str:
+    """The guide's why, to follow a fine-tuned model's sentence; "" when the sentence already says it (the model
+    sometimes goes from its label straight to the why: shown together, the two would repeat each other)."""
+    def trigrams(text: str) -> set[tuple[str, ...]]:
+        words = re.findall(r"[\w`'=<>!]+", text.lower())
+        return {tuple(words[i:i + 3]) for i in range(len(words) - 2)}
+
+    said, told = trigrams(sentence), trigrams(why)
+    return "" if told and len(said & told) >= max(2, len(told) // 4) else why
+
+
 def resolve_locale(setting: str, client_locale: str = "") -> str:
     if setting in ("en", "ja"):
         return setting
@@ -128,11 +139,11 @@ class Tutor:
         """Show the model's text only if every check passes."""
         hint_level = self.settings.hint_level
         tuned = self.backend is not None and self.backend.fine_tuned
-        why = case.classification.why if tuned else ""  # the guide's why follows a fine-tuned model's meaning
         # whole sentences, without the pointer's and without fact names copied from the prompt
         trimmed = complete_sentences(without_fact_keys(without_pointer_sentences(text)),
                                      FINE_TUNED_SENTENCES if tuned else SHOWN_SENTENCES)
         shown, finish = (trimmed, "stop") if trimmed else (text, finish)
+        why = why_after(shown, case.classification.why) if tuned else ""  # the guide's, after the model's meaning
         read = f"{shown} {why}".strip()  # what the student reads, checked as a whole
         result = check_explanation(read, case.diagnostic, case.program, finish_reason=finish,
                                    allowed_lines=set(case.lines), locale=case.locale, hint_level=hint_level,
