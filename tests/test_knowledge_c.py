@@ -429,3 +429,18 @@ def test_a_line_of_plain_words_is_explained_as_a_note_without_its_comment_mark(n
     assert "run of plain words" in case.classification.meaning and "`//`" in case.classification.why
     code = _first_case("int main(void)\n{\n    int sum = 0\n    return sum;\n}\n")  # code keeps the rule's own text
     assert "plain words" not in code.classification.meaning
+
+
+def test_a_statement_after_a_function_closed_early_names_its_own_line_and_the_closing_brace():
+    """`}printf(...);}` ends `main` early; gcc reports the `return` three lines below (audit: the text pointed at the
+    closing line and said `return` was found there). The meaning names the compiler's line and the `}` before it."""
+    program = ("#include <stdio.h>\nint main(void)\n{\n    int total = 0;\n    while (total < 4) {\n        total++;\n"
+               "    }puts(\"done\");}\n\n    return total;\n}\n")
+    case = _c_case(program, "before 'return'")
+    found = case.classification
+    assert case.diagnostic.line == 9 and found.token == "return"
+    assert "`return` on line 9 outside any function" in found.meaning, found.meaning
+    assert "opens `main` on line 3" in found.meaning and "`}` on line 7" in found.meaning
+    assert "9 行目の `return`" in _c_case(program, "before 'return'", "ja").classification.meaning
+    stray = _c_case("int main(void)\n{\n    return 0;\n}\nint a, ;\n", "expected identifier")
+    assert "already ends" not in stray.classification.meaning  # a broken declaration keeps the general text

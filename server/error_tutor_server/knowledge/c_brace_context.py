@@ -64,6 +64,36 @@ def texts_for(diagnostic: CompilerDiagnostic, program: str) -> tuple[dict, dict,
     return None
 
 
+_TYPE_WORDS = {"int", "char", "float", "double", "long", "short", "unsigned", "signed", "void", "struct", "union", "enum",
+               "const", "static", "extern", "typedef", "volatile"}
+
+
+def outside_texts(diagnostic: CompilerDiagnostic, program: str, token: str) -> tuple[dict, dict, dict] | None:
+    """For a statement gcc finds at file scope ("expected identifier or '(' before 'return'"): the texts that name
+    the function the braces close before the compiler's line, and where; None when the braces do not show one, or
+    when the token is no word that starts a statement (`;`, a number, a type word: a broken declaration, perhaps)."""
+    source = program.splitlines()
+    if not re.fullmatch(r"[A-Za-z_]\w*", token) or token in _TYPE_WORDS or not 1 <= diagnostic.line <= len(source):
+        return None
+    function = function_closed_before(code_lines(source), diagnostic.line)
+    if function is None:
+        return None
+    name, opened, closed = function
+    return _CLOSED_BEFORE_CODE, _CLOSED_BEFORE_CODE_JA, {"function": name, "opened": str(opened), "closed": str(closed)}
+
+
+_CLOSED_BEFORE_CODE = {
+    "meaning": "The compiler found `{token}` on line {line} outside any function: matching each `{{` with its `}}` from the `{{` that opens `{function}` on line {opened}, the function already ends at the `}}` on line {closed}, before this `{token}`.",
+    "why": "Statements such as `return`, loops and calls must be inside a function body; a `}}` that closes the function early, one too many or meant for a block whose `{{` is missing, leaves the code after it outside.",
+    "hint": "Which block was the `}}` on line {closed} meant to close: the function `{function}`, or a block inside it? Should line {line} still be inside `{function}`?",
+    "fix": "Remove the `}}` that closes `{function}` too early, or restore the missing `{{`, so that line {line} is inside the function.",
+}
+_CLOSED_BEFORE_CODE_JA = {
+    "meaning": "コンパイラは {line} 行目の `{token}` を関数の外で見つけました。{opened} 行目で `{function}` を開く `{{` から `{{` と `}}` を対応させると、関数はこの `{token}` より前の {closed} 行目の `}}` ですでに終わっています。",
+    "why": "`return`・ループ・関数呼び出しなどの文は関数の本体の中に必要です。1 つ多い `}}` や、`{{` が抜けたブロックのための `}}` が関数を早く閉じると、その後のコードは外に出てしまいます。",
+    "hint": "{closed} 行目の `}}` はどのブロックを閉じるためのものですか？関数 `{function}` ですか、それとも中のブロックですか？{line} 行目はまだ `{function}` の中にあるべきですか？",
+    "fix": "`{function}` を早く閉じている `}}` を削除するか、抜けた `{{` を戻して、{line} 行目が関数の中に入るようにします。",
+}
 _ENDED_BEFORE = {
     "meaning": "The `}}` on line {line} does not close any open block, so it is outside every function: matching each `{{` with its `}}` from the `{{` that opens `{function}` on line {opened}, the function already ends at the `}}` on line {closed}.",
     "why": "So `{function}` has one `}}` too many: the one on line {line}, or an earlier one that closes a block twice, or one meant for a block whose `{{` is missing (deleted or commented out).",

@@ -385,17 +385,22 @@ def bodiless_control(diagnostic: CompilerDiagnostic, program: str, token: str) -
     return None
 
 
-def _declaration_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, scope: str | None) -> Rule | None:
+def _declaration_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, scope: str | None,
+                         token: str) -> Rule | None:
     """For a declaration gcc cannot read where the braces say the code is inside a function (or cannot say):
     the declaration left waiting for its name, named by the line it is on (the line above when the token starts
-    its line); or, after a complete statement or block, that gcc no longer (or not yet) reads a function body."""
+    its line); or, after a complete statement or block, that gcc no longer (or not yet) reads a function body; at
+    file scope, the function that the braces close before the compiler's line."""
     code, last = _code_before(diagnostic, program)
     at = {"at": str(last if code and not code.endswith((";", "{", "}")) else diagnostic.line)}
     if scope == "function" and code.endswith((";", "}")):
         return _variant(rule, _BODY_LOST, _BODY_LOST_JA)
     if scope == "function":
         return _variant(rule, _INSIDE_FUNCTION_DECLARATION, _INSIDE_FUNCTION_DECLARATION_JA, at)
-    return _variant(rule, _UNSURE_WHERE_DECLARATION, _UNSURE_WHERE_DECLARATION_JA, at) if scope is None else None
+    if scope is None:
+        return _variant(rule, _UNSURE_WHERE_DECLARATION, _UNSURE_WHERE_DECLARATION_JA, at)
+    found = c_brace_context.outside_texts(diagnostic, program, token)  # at file scope: the function closed before it
+    return _variant(rule, *found) if found else None
 
 
 def java_method_header(diagnostic: CompilerDiagnostic) -> bool:
@@ -523,7 +528,7 @@ def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, t
     if rule.id in ("c.code-outside-function", "c.extra-closing-brace"):  # their texts say "outside any function"
         scope = c_scope_at(program, diagnostic.line)
         if rule.id == "c.code-outside-function":
-            return _declaration_variant(rule, diagnostic, program, scope)
+            return _declaration_variant(rule, diagnostic, program, scope, token)
         if scope == "function":
             return _variant(rule, _BRACE_INSIDE_FUNCTION, _BRACE_INSIDE_FUNCTION_JA)
         found = c_brace_context.texts_for(diagnostic, program) if scope == "file" else None
