@@ -218,3 +218,29 @@ def test_a_line_of_plain_words_is_explained_as_a_note_without_its_comment_mark()
     code = "x = 1\nprint x y z w\n"  # not plain words: Python's own rule for print
     [diagnostic] = diagnose_sync("python", code, TutorSettings())
     assert "plain words" not in Case.of(diagnostic, code).classification.meaning
+
+
+def _first_case(program: str):
+    from error_tutor_server.case import Case
+    from error_tutor_server.compilers import diagnose_sync
+    from error_tutor_server.settings import TutorSettings
+
+    return Case.of(diagnose_sync("python", program, TutorSettings())[0], program).classification
+
+
+@pytest.mark.parametrize("program, role, asked", [("shape.__debug__ = 2\n", "as an attribute", "Which attribute"),
+                                                  ("run(limit=1, __debug__=0)\n", "keyword argument", "Which parameter")])
+def test_a_fixed_name_set_as_an_attribute_or_argument_is_not_called_a_variable(program, role, asked):
+    """`a.__debug__ = 1` (audit: "which variable did you mean to create"): the name is an attribute there."""
+    found = _first_case(program)
+    assert found.rule_id == "python.assign-to-keyword" and role in found.meaning, found.meaning
+    assert asked in found.hint and "variable" not in found.hint
+    assert "Which variable" in _first_case("__debug__ = 5\n").hint
+
+
+@pytest.mark.parametrize("program, quotes", [('def area(r):\n    """Area of a circle\n    return r * r\n', '"""'),
+                                             ("label = '''first part\nsecond part\n", "'''")])
+def test_an_unclosed_triple_quoted_string_is_named_by_its_three_quotes(program, quotes):
+    """The token was `""` (two quotes) for a string opened with three (audit)."""
+    found = _first_case(program)
+    assert found.rule_id == "python.unterminated-triple-quote" and found.token == quotes, found.token

@@ -81,7 +81,13 @@ def c_scope_at(program: str, line: int) -> str | None:
 
 
 def described_token(diagnostic: CompilerDiagnostic) -> str:
-    """The token gcc stopped at when it only names its kind ("before string constant"), else ""."""
+    """The token the compiler stopped at when it only names its kind: gcc's "before string constant", Python's
+    "unterminated triple-quoted string" (its three quotes as written, at the column or else the line's first);
+    else ""."""
+    if diagnostic.language == "python" and "triple-quoted" in diagnostic.message:
+        quotes = list(re.finditer(r'"""|\'\'\'', diagnostic.source_line))
+        at = [m for m in quotes if m.start() <= diagnostic.column - 1 < m.end()]
+        return (at or quotes)[0].group() if quotes else ""
     if diagnostic.language != "c" or not _DESCRIBED_TOKEN.search(diagnostic.message) or not diagnostic.source_line:
         return ""
     return token_at(diagnostic.source_line, diagnostic.column)
@@ -497,6 +503,33 @@ def body_after_prototype(diagnostic: CompilerDiagnostic, program: str, token: st
     return bool(_PROTOTYPE.match(above)) and c_scope_at(program, diagnostic.line) == "file"
 
 
+_FIXED_NAME_AS = {
+    "attribute": {
+        "meaning": "On line {line} `{token}` is set as an attribute, after a `.`, but `{token}` is a name fixed by Python: it cannot be given a new value, not even as an attribute of an object.",
+        "why": "A few names are fixed by the language, and Python refuses every assignment to them: as a variable, as an attribute or as a keyword argument.",
+        "hint": "Which attribute did you mean to set on line {line}? It needs a name that is not `{token}`.",
+        "fix": "Give the attribute a different, descriptive name instead of `{token}`.",
+    },
+    "keyword argument": {
+        "meaning": "On line {line} `{token}` is used as the name of a keyword argument, but `{token}` is a name fixed by Python, so it cannot be given a value there.",
+        "why": "A few names are fixed by the language, and Python refuses every assignment to them: as a variable, as an attribute or as a keyword argument.",
+        "hint": "Which parameter did you mean to pass on line {line}? Its name cannot be `{token}`.",
+        "fix": "Pass the value under the name of one of the function's parameters, not `{token}`.",
+    },
+}
+
+
+def fixed_name_role(diagnostic: CompilerDiagnostic, token: str) -> str:
+    """What a name Python fixes (`__debug__`) is assigned as on the line: "attribute" after a `.`, "keyword
+    argument" after `(` or `,` and before a single `=`, "" otherwise (a variable, or unsure)."""
+    if not token or diagnostic.language != "python":
+        return ""
+    code, name = _code_of(diagnostic.source_line, "python"), re.escape(token)
+    if re.search(rf"\.\s*{name}\b", code):
+        return "attribute"
+    return "keyword argument" if re.search(rf"[(,]\s*{name}\s*=(?!=)", code) else ""
+
+
 def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, token: str) -> Rule | None:
     """The rule with texts that fit the program, or None when its own texts fit."""
     if found := prose.texts_for(rule.id, diagnostic):
@@ -504,6 +537,8 @@ def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, t
     if diagnostic.language == "java":
         found = java_context.texts_for(rule.id, diagnostic, program)
         return _variant(rule, *found) if found else _java_variant(rule, diagnostic)
+    if rule.id == "python.assign-to-keyword" and (role := fixed_name_role(diagnostic, token)):
+        return _variant(rule, _FIXED_NAME_AS[role], {})
     if missing_condition_keyword(diagnostic, program):
         return _variant(rule, _MISSING_KEYWORD, _MISSING_KEYWORD_JA, *_KEYWORD_WORDS[diagnostic.language])
     if rule.id == "c.expected-expression" and (control := bodiless_control(diagnostic, program, token)):
