@@ -169,3 +169,21 @@ def test_the_guides_why_is_not_added_to_a_model_sentence_that_already_says_it():
     said = Tutor(TutorSettings(), tuned).judge(case, f"Missing semicolon on line 4: before `printf`, {why[0].lower()}{why[1:]}",
                                                "stop")
     assert said.source == "model" and said.why == "", said.note
+
+
+def test_a_line_the_facts_name_may_be_named_by_the_model():
+    """The meaning given to the model names the line where the function opens; the model copying it names a
+    fact, not a made-up line. Any other line is still refused."""
+    from error_tutor_server.case import Case
+    from error_tutor_server.settings import TutorSettings
+    from error_tutor_server.tutor import Tutor
+
+    program = '#include <stdio.h>\nint main() {\n    int x = 1;\n    if (x) {\n        printf("a");\n    }}\n    return 0;\n}\n'
+    case = Case.of(CompilerDiagnostic("c", 7, 5, 7, 11, "error", "expected identifier or '(' before 'return'",
+                                      source_line="    return 0;"), program)
+    assert "line 2" in case.classification.meaning and 2 not in case.lines
+    tuned = Tutor(TutorSettings(), type("Tuned", (), {"fine_tuned": True, "name": "tuned", "loaded": True})())
+    text = "Code outside function on line 6: the `}}` on line {} ends `main`, whose `{{` is on line {}, before `return`."
+    assert tuned.judge(case, text.format(6, 2), "stop").source == "model"
+    refused = tuned.judge(case, text.format(6, 4), "stop")
+    assert refused.source == "rules" and "names line 4" in refused.note

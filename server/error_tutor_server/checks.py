@@ -107,6 +107,11 @@ def leaks_fix(text: str, program_text: str, fixed_line: str = "", hint_level: st
     return reasons
 
 
+def named_lines(text: str) -> set[int]:
+    """The line numbers ``text`` names ("line 7")."""
+    return {int(m.group(1) or m.group(2)) for m in _LINE_REF.finditer(text)}
+
+
 def wrong_location(text: str, allowed_lines: set[int], program_text: str, message: str) -> list[str]:
     """Line numbers that are not the error's, and quoted names found nowhere in the code."""
     reasons = []
