@@ -444,3 +444,100 @@ def test_a_statement_after_a_function_closed_early_names_its_own_line_and_the_cl
     assert "9 行目の `return`" in _c_case(program, "before 'return'", "ja").classification.meaning
     stray = _c_case("int main(void)\n{\n    return 0;\n}\nint a, ;\n", "expected identifier")
     assert "already ends" not in stray.classification.meaning  # a broken declaration keeps the general text
+
+
+def _texts(found) -> str:
+    return "\n".join((found.meaning, found.why, found.hint))
+
+
+@pytest.mark.parametrize("line, token, says", [
+    ("    while (p > q).  /* loop */\n        q++;\n", ".", "right after the condition of the `while`, where"),
+    ("    if (p > 1) , q = 2;\n", ",", "right after the condition of the `if`, where"),
+    ("    .q = 3;\n", ".", "The `.` on line 4 begins a statement:"),
+    ("    if (p > 0 &&\n        q < 5)\n        , q++;\n", ",", "right after the condition of the `if` on line 4, where"),
+])
+def test_a_stray_mark_after_a_condition_or_at_a_statements_start_is_not_an_operand_missing(line, token, says):
+    """Found by the audit of rule texts: `if(a==1&&b==1).//comment` was explained as an operator without its operand;
+    the `.` is a stray mark where the statement the condition controls (or any statement) begins."""
+    from error_tutor_server.contracts import contract_violations
+
+    program = "int main(void)\n{\n    int p = 2, q = 0;\n" + line + "    return q;\n}\n"
+    case = _c_case(program, f"expected expression before '{token}'")
+    found = case.classification
+    assert found.token == token and says in found.meaning, found.meaning
+    assert "operand" not in found.why and "operator" not in found.hint
+    assert not contract_violations(_texts(found), case)
+    assert "4 行目" in _c_case(program, f"expected expression before '{token}'", "ja").classification.meaning
+    operand = _c_case("int main(void)\n{\n    int p = 2, q;\n    q = p * . ;\n    return q;\n}\n", "before '.'")
+    assert "between `*` and `.`" in operand.classification.meaning  # an operator before it keeps the operand text
+
+
+@pytest.mark.parametrize("line, token, call", [
+    ("    v = (double*)malloc(4 * double);\n", "double", "malloc"),
+    ("    printf(\"%d\\n\", unsigned);\n", "unsigned", "printf"),
+    ("    v = calloc(3, struct tm);\n", "struct", "calloc"),
+])
+def test_a_type_name_where_a_value_belongs_is_named_as_a_type(line, token, call):
+    """Found by the audit of rule texts: `calloc(50,char)` was explained as an operand missing; `char` is a type name
+    written where a value (an argument) belongs."""
+    from error_tutor_server.contracts import contract_violations
+
+    program = "#include <stdio.h>\n#include <stdlib.h>\n#include <time.h>\nint main(void)\n{\n    double *v;\n" + line \
+        + "    return 0;\n}\n"
+    case = _c_case(program, f"expected expression before '{token}'")
+    found = case.classification
+    assert found.token == token and f"the type name `{token}` stands where a value" in found.meaning, found.meaning
+    assert f"argument of `{call}`" in found.meaning and "operand" not in found.hint
+    assert not contract_violations(_texts(found), case)
+    assert f"`{token}`" in _c_case(program, f"expected expression before '{token}'", "ja").classification.meaning
+    declaration = CompilerDiagnostic(language="c", line=4, column=5, end_line=4, end_column=6, severity="error",
+                                     message="expected expression before 'int'", source_line="    int k = 0;")
+    from error_tutor_server.case import Case
+    general = Case.of(declaration, "int main(void)\n{\n    lbl:\n    int k = 0;\n}\n").classification
+    assert "stands where a value" not in general.meaning  # a type that begins a declaration keeps the general text
+
+
+@pytest.mark.parametrize("line, name, function, rest", [
+    ("    r = fabs5 - 1.0;\n", "fabs5", "fabs", "5"),
+    ("    r = powt;\n", "powt", "pow", "t"),
+    ("    n = strlens;\n", "strlens", "strlen", "s"),
+])
+def test_a_library_function_glued_to_its_argument_is_named_as_a_function(line, name, function, rest):
+    """Found by the audit of rule texts: `sqrt3` (gcc: did you mean 'sqrtl'?) was steered to a typo and the suggestion
+    called a variable; the name is a library function with its argument written right after it."""
+    from error_tutor_server.contracts import contract_violations
+
+    program = ("#include <stdio.h>\n#include <string.h>\n#include <math.h>\nint main(void)\n{\n    int n;\n"
+               "    char s[8] = \"ab\";\n    double r, t = 2.0;\n" + line + "    return n + s[0] + (int)r + (int)t;\n}\n")
+    case = _c_case(program, f"'{name}' undeclared")
+    found = case.classification
+    assert f"begins with `{function}`, the name of a library function" in found.meaning, found.meaning
+    assert f"`{rest}`" in found.meaning and "parentheses" in found.why and "variable" not in found.hint
+    assert not contract_violations(_texts(found), case)
+    assert f"`{function}`" in _c_case(program, f"'{name}' undeclared", "ja").classification.meaning
+
+
+def test_a_suggested_function_is_named_as_a_function_and_a_suggested_variable_keeps_the_text():
+    program = "#include <math.h>\nint main(void)\n{\n    double r, total = 1.0;\n    r = sqroot;\n    r = totl;\n" \
+              "    return (int)(r + total);\n}\n"
+    function = _c_case(program, "'sqroot' undeclared").classification
+    assert "the function `sqrt`" in function.hint and "variable" not in _texts(function), _texts(function)
+    variable = _c_case(program, "'totl' undeclared").classification
+    assert "begins with" not in variable.meaning and "different variable" in variable.hint
+
+
+@pytest.mark.parametrize("line", ["    while ((p > 0) && q))\n        q--;\n", "    if (p > (q + 1)))\n        q--;\n"])
+def test_a_paren_too_many_after_a_condition_is_counted_not_blamed_on_a_for_header(line):
+    """Found by the audit of rule texts: for `if('0'<=s[2] && s[2]<='9'))` the why said a `,` in a `for` header gives this
+    message (gcc says "expected ';' before ')'" for that); the line has one `)` more than `(`."""
+    from error_tutor_server.contracts import contract_violations
+
+    program = "int main(void)\n{\n    int p = 2, q = 0;\n" + line + "    return q;\n}\n"
+    case = _c_case(program, "expected statement before ')'")
+    found = case.classification
+    assert "one `)` too many" in found.meaning and "`for`" not in found.why, _texts(found)
+    assert not contract_violations(_texts(found), case)
+    assert "`)`" in _c_case(program, "expected statement before ')'", "ja").classification.meaning
+    carried = "int main(void)\n{\n    int p = 2, q = 0;\n    if ((p > 0) &&\n        (q < 3)))\n        q--;\n    return q;\n}\n"
+    general = _c_case(carried, "expected statement before ')'").classification  # a `(` opened on the line above
+    assert "too many:" not in general.meaning and "`for`" not in general.why

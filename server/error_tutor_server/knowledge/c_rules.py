@@ -130,14 +130,14 @@ RULES: list[Rule] = [
                   rf"expected {q(';')} before {O}(?P<token>\)){C}"),
         concept="balancing parentheses",
         meaning="There is a `)` that does not close any `(`, so the statement ends in the wrong place.",
-        why="Every `(` needs exactly one `)`; with one too many the compiler thinks the condition or call ended early. In a `for` header, a `,` where a `;` belongs gives the same message.",
+        why="Every `(` needs exactly one `)`; with one too many the compiler thinks the condition or call ended early.",
         hint="Count the `(` and `)` on line {line}: do they pair up one to one?",
-        fix="Remove the extra `)` (or add the missing `(`), and use `;` between the parts of a for header.",
+        fix="Remove the extra `)` (or add the missing `(`).",
         translations={"ja": {
             "meaning": "どの `(` も閉じていない `)` があり、文が間違った場所で終わっています。",
-            "why": "`(` には必ず 1 つの `)` が対応します。1 つ多いと、条件や呼び出しが早く終わったとみなされます。for の見出しで `;` の代わりに `,` を書いても同じメッセージになります。",
+            "why": "`(` には必ず 1 つの `)` が対応します。1 つ多いと、条件や呼び出しが早く終わったとみなされます。",
             "hint": "{line} 行目の `(` と `)` を数えましょう。1 対 1 で対応していますか？",
-            "fix": "余分な `)` を削除する（または足りない `(` を追加する）か、for の見出しの区切りに `;` を使います。"}},
+            "fix": "余分な `)` を削除します（または足りない `(` を追加します）。"}},
     ),
     Rule(
         id="c.missing-semicolon", language="c",

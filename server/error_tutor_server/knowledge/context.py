@@ -15,8 +15,8 @@ import dataclasses
 import re
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
-from error_tutor_server.knowledge import (Classification, Rule, c_brace_context, fill_rule, java_context, prose, rules_for,
-                                         token_at, token_before)
+from error_tutor_server.knowledge import (Classification, Rule, c_brace_context, c_expression_context, fill_rule, java_context,
+                                         prose, rules_for, token_at, token_before)
 
 # comments, string and character literals and preprocessor lines, blanked so braces in them do not count
 _C_NOISE = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|^[ \t]*#[^\n]*', re.S | re.M)
@@ -31,8 +31,6 @@ _ELSE_CONDITION = re.compile(r"^\}?\s*else\s*\((?P<inside>.*)\)\s*(?:\{.*)?$")
 # library functions a novice calls; a program's own functions are recognised by a call or definition with `(`
 _LIBRARY_FUNCTIONS = {"printf", "scanf", "puts", "gets", "fgets", "putchar", "getchar", "malloc", "calloc", "realloc",
                       "free", "strlen", "strcpy", "strcat", "strcmp", "sqrt", "pow", "abs", "exit"}
-# a control keyword right before the `(` of its header
-_CONTROL_HEADER_KEYWORD = re.compile(r"\b(?P<keyword>if|while|for|switch)\s*$")
 # a Java method's header: modifiers or a return type, a name, parameters (a type and a name each), then `{`
 _JAVA_TYPE = r"[A-Za-z_$][\w$.]*(?:\s*<[^()]*?>)?(?:\s*\[\s*\])*"
 _JAVA_PARAMETER = rf"(?:final\s+)?{_JAVA_TYPE}(?:\.\.\.)?\s+[A-Za-z_$][\w$]*(?:\[\])*"
@@ -382,13 +380,7 @@ def bodiless_control(diagnostic: CompilerDiagnostic, program: str, token: str) -
     code, last = _code_before(diagnostic, program)
     if re.search(r"\belse$", code):
         return "else", last
-    depth = 0
-    for index in range(len(code) - 1, -1, -1) if code.endswith(")") else ():
-        depth += {")": 1, "(": -1}.get(code[index], 0)
-        if depth == 0:  # the `(` that the last `)` closes: a control keyword before it makes this a header
-            found = _CONTROL_HEADER_KEYWORD.search(code[:index])
-            return (found["keyword"], code.count("\n", 0, found.start()) + 1) if found else None
-    return None
+    return c_expression_context.control_header_ending(code)
 
 
 def _declaration_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, scope: str | None,
@@ -543,6 +535,9 @@ def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, t
         return _variant(rule, _MISSING_KEYWORD, _MISSING_KEYWORD_JA, *_KEYWORD_WORDS[diagnostic.language])
     if rule.id == "c.expected-expression" and (control := bodiless_control(diagnostic, program, token)):
         return _variant(rule, _BODILESS_CONTROL, _BODILESS_CONTROL_JA, {"keyword": control[0], "at": str(control[1])})
+    if diagnostic.language == "c" and (found := c_expression_context.texts_for(
+            rule.id, diagnostic, program, token, _code_before(diagnostic, program)[0])):
+        return _variant(rule, *found)
     if rule.id == "c.expected-expression" and operand_missing_after(diagnostic, token):
         return _variant(rule, _OPERAND_MISSING, _OPERAND_MISSING_JA)
     if rule.id in ("c.missing-semicolon", "c.extra-closing-paren") and ";" in diagnostic.message \
