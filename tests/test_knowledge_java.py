@@ -476,3 +476,48 @@ def _in_program(diagnostic: CompilerDiagnostic, program: str, line: int):
     from error_tutor_server.case import Case
 
     return Case.of(dataclasses.replace(diagnostic, line=line, end_line=line), program).classification
+
+
+@pytest.mark.parametrize("line, operator, token", [
+    ("while (k >= ) { k--; }", ">=", ")"),
+    ("boolean same = n != ;", "!=", ";"),
+    ("int[] a = new int[n * ];", "*", "]"),
+    ("if (n > 0 || ) { n = 1; }", "||", ")"),
+])
+def test_an_operator_with_nothing_after_it_is_named_not_a_method_left_open(line, operator, token):
+    """Found by the audit of rule texts: `for (int i = 0; i < )` was explained by a `}` missing before a method; the `<`
+    has no value on its right."""
+    from error_tutor_server.case import Case
+    from error_tutor_server.contracts import contract_violations
+
+    program = _in_main(line).replace("int i = 0;", "int k = 2;")
+    [case] = _javac_cases(program, "illegal start of expression")
+    found = case.classification
+    assert found.token == token and f"the operator `{operator}` has nothing after it" in found.meaning, found.meaning
+    assert "method" not in found.why + found.hint and "`}`" not in found.why + found.hint
+    assert not contract_violations(_rule_text(case), case)
+    ja = Case.of(case.diagnostic, program, "ja").classification
+    assert f"`{operator}`" in ja.meaning
+    header = _javac_cases(_in_main("public int twice(int x) { return 2 * x; }"), "illegal start of expression")[0]
+    assert "method" in header.classification.why  # a method declared inside another keeps the rule's text
+
+
+@pytest.mark.parametrize("line, column_of", [
+    ("      while(list.isEmpty() == false){", "("),
+    ("  for(String w : words) {", "("),
+])
+def test_not_a_statement_at_punctuation_or_a_keyword_is_not_called_a_value_to_store(line, column_of):
+    """Found by the audit of rule texts: javac's caret at the `(` of `if(this.size() == 0){` was explained as a value to
+    store or print; `(` is no value, and the statement is incomplete before it (or on the line above)."""
+    from error_tutor_server.case import Case
+    from error_tutor_server.contracts import contract_violations
+
+    diagnostic = _java("not a statement", source_line=line, column=line.index(column_of, 3) + 1)
+    case = Case.of(diagnostic, line)
+    found = case.classification
+    assert found.token == column_of and "does nothing on its own" not in found.meaning, found.meaning
+    assert "store it" not in found.hint and "line above" in found.hint
+    assert not contract_violations(_rule_text(case), case)
+    assert "保存する" not in Case.of(diagnostic, line, "ja").classification.hint
+    value = _javac_cases(_in_main("(n + 1);"), "not a statement")[0]  # a value in parentheses keeps the rule's text
+    assert value.classification.token == "(" and "does nothing on its own" in value.classification.meaning

@@ -329,6 +329,19 @@ _FOR_CONDITION_MISREAD_JA = {
     "fix": "初期化部分、または {line} 行目より上の前のエラーを直してから、もう一度コンパイルします。",
 }
 _FOR_PARTS = {0: ("start", "初期化"), 2: ("update", "更新")}
+# javac's "not a statement" at a bracket or mark, or on a line that starts with a control keyword: no value to store
+_STATEMENT_CUT_SHORT = {
+    "meaning": "javac could not read line {line} up to `{token}` as a statement and stopped at `{token}`: the code before this point does not make a complete statement.",
+    "why": "A statement must be complete from its first word: a keyword that is misspelled, missing or out of place, an operator left out, or an unfinished statement on the line above leaves javac unable to read what comes before `{token}` as one.",
+    "hint": "Read line {line} from its start up to `{token}`, and the line above it: is every keyword spelled right and in its place, and is the statement above complete?",
+    "fix": "Correct the keyword, operator or unfinished statement before `{token}` (on this line or the line above), then compile again.",
+}
+_STATEMENT_CUT_SHORT_JA = {
+    "meaning": "javac は {line} 行目の `{token}` までを文として読めず、`{token}` で止まりました。この位置より前のコードが完全な文になっていません。",
+    "why": "文は最初の語から完全でなければなりません。キーワードの綴り間違い・抜け・位置違い、演算子の抜け、上の行の書きかけの文があると、javac は `{token}` より前を文として読めません。",
+    "hint": "{line} 行目を先頭から `{token}` まで、上の行も読みましょう。キーワードは正しく綴られ正しい位置にありますか？上の文は完成していますか？",
+    "fix": "`{token}` より前（この行か上の行）のキーワード・演算子・書きかけの文を直してから、もう一度コンパイルします。",
+}
 
 
 def closes_an_open_paren(diagnostic: CompilerDiagnostic, token: str) -> bool:
@@ -437,7 +450,8 @@ def _java_variant(rule: Rule, diagnostic: CompilerDiagnostic) -> Rule | None:
         return _variant(rule, _METHOD_HEADER_IN_METHOD, _METHOD_HEADER_IN_METHOD_JA)
     found = for_header_part(diagnostic.source_line, diagnostic.column)
     if found is None:
-        return None
+        cut_short = java_context.stopped_at_punctuation(diagnostic)
+        return _variant(rule, _STATEMENT_CUT_SHORT, _STATEMENT_CUT_SHORT_JA) if cut_short else None
     part, parts, closed = found
     if not closed or parts != 3:
         return _variant(rule, _FOR_HEADER_SHAPE, _FOR_HEADER_SHAPE_JA)

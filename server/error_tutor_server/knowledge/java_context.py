@@ -175,6 +175,35 @@ def method_on_array(diagnostic: CompilerDiagnostic, program: str) -> tuple[str, 
     return (found[1], name) if noted or declared else None
 
 
+# a binary operator (or an assignment) that ends the code before javac's caret
+_OPERATOR_AT_END = re.compile(r"(?P<operator>&&|\|\||[-+*/%&|^]?=|==|!=|<=|>=|<<|>>|[-+*/%<>&|^])\s*$")
+
+
+def operator_without_operand(diagnostic: CompilerDiagnostic) -> str:
+    """The operator right before javac's caret when the caret is on a `)`, `;`, `]`, `,` or `}` (`i < )`, `n + ;`):
+    the operator has no value on its right; "" otherwise (and for `i++`, `i--` and a lambda's `->`)."""
+    if token_at(diagnostic.source_line, diagnostic.column) not in (")", ";", "]", ",", "}"):
+        return ""
+    before = _STRING.sub('""', diagnostic.source_line[:max(diagnostic.column - 1, 0)]).rstrip()
+    found = _OPERATOR_AT_END.search(before)
+    return found["operator"] if found and not before.endswith(("++", "--", "->")) else ""
+
+
+_CONTROL_START = re.compile(r"^\s*(?:}\s*)?(?:if|else|while|for|do|switch)\b")
+
+
+def stopped_at_punctuation(diagnostic: CompilerDiagnostic) -> bool:
+    """For "not a statement": whether javac's caret is on a bracket or mark (`(`, `.`, `[`, `?` ...), not on a name,
+    a literal or an operator, or the line starts with `if`, `else`, `while`, `for`, `do` or `switch`; a `(` that
+    starts a line of its own opens a value in parentheses (`(n + 1);`), which is the rule's own case."""
+    line = diagnostic.source_line
+    token = token_at(line, diagnostic.column)
+    if _CONTROL_START.match(line):
+        return True
+    first = not line[:max(diagnostic.column - 1, 0)].strip()
+    return bool(re.fullmatch(r"[()\[\]{}.,;?:]", token)) and not (token == "(" and first)
+
+
 def array_without_brackets(diagnostic: CompilerDiagnostic) -> str:
     """The type of a `new T{...}` on the line, at or before javac's column, else ""."""
     found = _NEW_WITHOUT_BRACKETS.search(diagnostic.source_line)
@@ -299,6 +328,18 @@ _TYPES_IN_CALL_JA = {
     "hint": "{line} 行目の `{method}` の呼び出しには何を渡す必要がありますか？引数の型ですか、それとも値ですか？",
     "fix": "`{method}` の呼び出しから型名を取り、値だけを渡します。",
 }
+_OPERATOR_WITHOUT_OPERAND = {
+    "meaning": "On line {line} the operator `{operator}` has nothing after it: javac reached `{token}` where the value on the right of `{operator}` should be.",
+    "why": "An operator such as `+`, `<` or `&&` works on two values, one on each side; when the value on its right is missing (not written yet, or deleted), the `{token}` that follows cannot start an expression.",
+    "hint": "On line {line}, which value should `{operator}` work on, to its right, before `{token}`?",
+    "fix": "Write the missing value after `{operator}`, or remove the operator if it is not needed.",
+}
+_OPERATOR_WITHOUT_OPERAND_JA = {
+    "meaning": "{line} 行目の演算子 `{operator}` の後に何もありません。javac は、`{operator}` の右側の値があるはずの場所で `{token}` に達しました。",
+    "why": "`+`・`<`・`&&` のような演算子は両側に 1 つずつ、2 つの値を取ります。右側の値がない（まだ書いていない、消してしまった）と、その後の `{token}` は式を始められません。",
+    "hint": "{line} 行目で、`{token}` の前、`{operator}` の右側にはどの値が入るべきですか？",
+    "fix": "`{operator}` の後に足りない値を書くか、不要なら演算子を削除します。",
+}
 _STATEMENT_IN_CLASS_BODY = {
     "meaning": "Line {line} is a statement, but javac was reading declarations (fields, methods, types) there: it stands directly in a class, outside any method.",
     "why": "Directly inside a class only declarations are allowed; statements like for, if or return must be inside a method, and an extra or missing `}}` often leaves them outside.",
@@ -412,6 +453,8 @@ def texts_for(rule_id: str, diagnostic: CompilerDiagnostic, program: str) -> tup
         return _TYPES_IN_CALL, _TYPES_IN_CALL_JA, {"method": typed[0], "typed": typed[1]}
     if rule_id in ("java.missing-semicolon", "java.not-a-statement") and (name := lone_name(diagnostic)):
         return _LONE_NAME, _LONE_NAME_JA, {"name": name}
+    if rule_id == "java.illegal-start-of-expression" and (operator := operator_without_operand(diagnostic)):
+        return _OPERATOR_WITHOUT_OPERAND, _OPERATOR_WITHOUT_OPERAND_JA, {"operator": operator}
     if rule_id == "java.illegal-start-of-type" and statement_in_class_body(diagnostic):
         return _STATEMENT_IN_CLASS_BODY, _STATEMENT_IN_CLASS_BODY_JA, {}
     if rule_id == "java.missing-semicolon" and (spot := semicolon_spot(diagnostic)):
