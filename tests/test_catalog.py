@@ -167,3 +167,43 @@ def test_only_an_installed_base_is_trusted_by_name(tmp_path):
     copy = tmp_path / smol.name
     copy.write_bytes(smol.read_bytes()[:4096])  # same name, other content: hashed, not trusted
     assert catalog.base_at(copy) is None
+
+
+def test_an_adapter_is_prompted_with_the_facts_it_was_trained_on(tmp_path):
+    """A compact-facts adapter says so in its export (``error_tutor.prompt_facts``, from train's manifest); the
+    shipped ones are known from the catalog, before anything is read; anything else reads the full facts."""
+    gguf = pytest.importorskip("gguf")
+    import json
+
+    import numpy as np
+
+    from error_tutor_export.adapter import training_facts
+    from error_tutor_server.model import LocalModel, recorded_prompt_facts
+
+    def adapter(name: str, facts: str | None) -> Path:
+        path = tmp_path / name
+        writer = gguf.GGUFWriter(str(path), arch="llama")
+        writer.add_string("general.type", "adapter")
+        if facts is not None:
+            writer.add_string("error_tutor.prompt_facts", facts)
+        writer.add_tensor("blk.0.attn_q.weight.lora_a", np.zeros((4, 8), dtype=np.float32))
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_tensors_to_file()
+        writer.close()
+        return path
+
+    assert recorded_prompt_facts(adapter("compact.gguf", "compact")) == "compact"
+    assert recorded_prompt_facts(adapter("older.gguf", None)) == "full"
+    assert recorded_prompt_facts(adapter("odd.gguf", "short")) == "full"
+    assert recorded_prompt_facts(tmp_path / "missing.gguf") == "full"
+    custom = LocalModel(adapter_path=str(adapter("mine.gguf", "compact")), model="smollm2-135m")
+    assert custom.prompt_facts == "compact"
+    for name, choice in catalog.MODELS.items():
+        assert LocalModel(model=name).prompt_facts == choice.prompt_facts
+        if choice.fine_tuned:  # the catalog and the shipped export say the same
+            assert recorded_prompt_facts(catalog.resolve(name)[1]) == choice.prompt_facts, name
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps({"config": {"prompt_facts": "compact"}}))
+    assert training_facts(type("Adapter", (), {"folder": folder})())["prompt_facts"] == "compact"

@@ -166,6 +166,17 @@ def test_the_message_identifier_must_be_named():
         "A variable is used here that C does not know yet, because it was not declared.", case)
 
 
+def test_the_name_the_meaning_quotes_must_be_named():
+    """A keyword used as a name: the message names nothing, the meaning names the keyword; a text that has lost it
+    ("a variable, a function or a parameter uses a name on line 2") says nothing of the error."""
+    case = only_case("python", "x = 1\ndef = 2\n", "invalid syntax")
+    assert "`def`" in case.classification.meaning and case.classification.token == "def"
+    lost = "Keyword as name on line 2: a variable, a function or a parameter uses a name on line 2."
+    assert passed_the_old_checks(lost, case)
+    assert "does not name `def`, which its meaning names" in contract_violations(lost, case)
+    assert not contract_violations("Keyword as name on line 2: line 2 uses the Python keyword `def` as a name.", case)
+
+
 # ---- rule texts that read the code (knowledge/context.py) -----------------------------------------------------------
 
 def test_a_bad_declaration_inside_main_is_not_said_to_be_outside_any_function():

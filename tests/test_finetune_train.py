@@ -158,9 +158,18 @@ def test_the_trained_prompt_is_the_one_the_server_sends_a_fine_tuned_model(data_
     # the trained prompt, and the start of the trained answer (its label) for the model to continue
     assert prompt[:-1] == trained["messages"][:-1] and prompt[-1]["role"] == "assistant"
     assert trained["messages"][-1]["content"].startswith(prompt[-1]["content"] + " "), (prompt[-1], trained["messages"][-1])
-    Backend.fine_tuned = False  # the base model keeps its worked example
+    Backend.prompt_facts = "compact"  # trained on compact facts, prompted with them
+    [compact] = train.as_prompted([row], tiny_config(data_dir, tmp_path, prompt_facts="compact"))
+    prompt, _ = Tutor(TutorSettings(), Backend()).prompt(Case.of(diagnostic, row["meta"]["program"]))
+    assert prompt[:-1] == compact["messages"][:-1] and compact["messages"][-1] == row["messages"][-1]
+    user = compact["messages"][-2]["content"]
+    assert "Meaning: " in user and "Likely cause: " not in user and "Category: " not in user
+    assert len(user) < 0.8 * len(trained["messages"][-2]["content"])
+    Backend.fine_tuned = False  # the base model keeps its worked example, and every fact
     prompt, _ = Tutor(TutorSettings(), Backend()).prompt(Case.of(diagnostic, row["meta"]["program"]))
     assert prompt == row["messages"][:-1]
+    with pytest.raises(TutorError, match="prompt_facts"):
+        train.as_prompted([row], tiny_config(data_dir, tmp_path, prompt_facts="short"))
 
 
 def test_bad_inputs_are_one_line_errors(data_dir, tmp_path, capsys):

@@ -235,6 +235,8 @@ def training_facts(adapter: Adapter) -> dict[str, str]:
         if manifest.get(key):
             facts["training_data_sha256"] = str(manifest[key])
             break
+    if manifest:  # the facts its prompts gave (train's prompt_facts): the server prompts it the same way
+        facts["prompt_facts"] = str((manifest.get("config") or {}).get("prompt_facts") or "full")
     evaluation = manifest.get("evaluation")
     for name in EVAL_FILES:
         if evaluation is None and (adapter.folder / name).is_file():

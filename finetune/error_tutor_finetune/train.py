@@ -51,7 +51,7 @@ from pathlib import Path
 from error_tutor_finetune import modeling
 from error_tutor_finetune.train_config import TrainConfig
 from error_tutor_server.errors import TutorError
-from error_tutor_server.prompt import without_worked_example
+from error_tutor_server.prompt import PROMPT_FACTS, compact_facts, without_worked_example
 
 log = logging.getLogger("error_tutor.train")
 
@@ -383,10 +383,15 @@ def write_config(run_dir: Path, config: TrainConfig) -> None:
 
 
 def as_prompted(rows: list[dict], config: TrainConfig, key: str = "messages") -> list[dict]:
-    """The rows' prompts as the server sends them to the trained model (without the worked example)."""
-    if config.worked_example:
-        return rows
-    return [{**row, key: without_worked_example(row[key])} for row in rows]
+    """The rows' prompts as the server sends them to the trained model (without the worked example; with
+    ``prompt_facts`` compact, its compact facts)."""
+    if config.prompt_facts not in PROMPT_FACTS:
+        raise TutorError(f"prompt_facts = {config.prompt_facts!r}.", "Use " + " or ".join(PROMPT_FACTS) + ".")
+    if not config.worked_example:
+        rows = [{**row, key: without_worked_example(row[key])} for row in rows]
+    if config.prompt_facts == "compact":
+        rows = [{**row, key: compact_facts(row[key])} for row in rows]
+    return rows
 
 
 def load_data(config: TrainConfig, tokenizer) -> tuple[dict[str, list[dict]], list[dict], list[dict], int]:

@@ -49,6 +49,9 @@ class TrainConfig:
     max_steps: int = _f(-1, "stop each SFT stage after this many optimizer steps (-1: by epochs)")
     worked_example: bool = _f(False, "keep the worked example in the prompts (the server prompts a fine-tuned "
                                      "model without it, so train without it: ~200 fewer tokens per example)")
+    prompt_facts: str = _f("full", "full | compact: the facts each prompt gives (compact: without the category, "
+                                   "concept, likely cause and likely line, which the given label and the guide's why "
+                                   "carry: ~70 fewer tokens per hover; the catalog entry must say the same)")
     max_examples: int = _f(0, "use at most this many training examples in all SFT stages (0: all)")
     curriculum: bool = _f(True, "two SFT stages: synthetic errors first, then the real ones (else one mixed stage)")
     real_share: float = _f(0.4, "with max_examples: the share of real examples (the rest synthetic)")

@@ -44,6 +44,10 @@ class Backend(Protocol):
         """Trained on our explanations: prompted without the worked example, as it was trained."""
 
     @property
+    def prompt_facts(self) -> str:
+        """The facts a fine-tuned model was trained to read: "full" or "compact" (``prompt.compact_facts``)."""
+
+    @property
     def loaded(self) -> bool:
         """``load`` has run (whether a model is fine-tuned may only be known then)."""
 

@@ -53,10 +53,17 @@ class ModelChoice:
     name: str
     base: str
     adapter: str = ""  # a file in models/
+    prompt_facts: str = "full"  # the facts its adapter was trained to read (prompt.PROMPT_FACTS)
 
     @property
     def fine_tuned(self) -> bool:
         return bool(self.adapter)
+
+
+def prompt_facts(name: str) -> str:
+    """The facts the catalog model ``name`` reads in its prompt ("full" for any other model)."""
+    choice = MODELS.get(name)
+    return choice.prompt_facts if choice is not None else "full"
 
 
 BASES = {b.name: b for b in (
@@ -67,7 +74,7 @@ BASES = {b.name: b for b in (
               "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32", "Apache-2.0"),
 )}
 MODELS = {m.name: m for m in (
-    ModelChoice("tutor-smollm2-135m", "smollm2-135m", "error-tutor-smollm2-135m.lora.gguf"),
+    ModelChoice("tutor-smollm2-135m", "smollm2-135m", "error-tutor-smollm2-135m.lora.gguf", prompt_facts="compact"),
     ModelChoice("tutor-qwen2.5-coder-0.5b", "qwen2.5-coder-0.5b", "error-tutor-qwen2.5-coder-0.5b.lora.gguf"),
     ModelChoice("qwen2.5-coder-0.5b", "qwen2.5-coder-0.5b"),
     ModelChoice("smollm2-135m", "smollm2-135m"),

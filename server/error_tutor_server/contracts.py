@@ -301,11 +301,21 @@ def contract_for(case: Case) -> Contract:
     return CONTRACTS.get(case.classification.category, DEFAULT_CONTRACT)
 
 
+def meaning_name(case: Case) -> str:
+    """The offending token when it is a name that the case's meaning quotes (`def` in "uses the Python keyword
+    `def` as a name"): a text without it has lost what the error is about ("" otherwise)."""
+    token = case.classification.token
+    return token if token and _IDENTIFIER.match(token) and f"`{token}`" in case.classification.meaning else ""
+
+
 def missing_mentions(text: str, case: Case) -> list[str]:
-    """The message's identifier (a whole word, exactly), then the contract's key terms (any case)."""
+    """The message's identifier (a whole word, exactly), the name the meaning quotes, then the contract's key
+    terms (any case)."""
     reasons = []
     if (name := message_identifier(case)) and not mentions(text, name):
         reasons.append(f"does not name `{name}`, which the message names")
+    if (quoted := meaning_name(case)) and quoted != name and not mentions(text, quoted):
+        reasons.append(f"does not name `{quoted}`, which its meaning names")
     lowered = text.lower()
     for alternatives in contract_for(case).must_mention(case):
         if not any(term.lower() in lowered for term in alternatives):

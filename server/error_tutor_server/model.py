@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from error_tutor_server.backend import STOP_SEQUENCES, Generation
-from error_tutor_server.prompt import prefilled, said_enough, shown_sentences
+from error_tutor_server.prompt import PROMPT_FACTS, prefilled, said_enough, shown_sentences
 from error_tutor_server.errors import TutorError
 from error_tutor_server import catalog, merged
 from error_tutor_server.gguf_header import GGUFFormatError, read_metadata
@@ -104,6 +104,15 @@ def architecture_of(path: Path) -> str:
         return ""
 
 
+def recorded_prompt_facts(path: Path) -> str:
+    """``error_tutor.prompt_facts`` of an exported adapter or merged model: "full" when it says none."""
+    try:
+        value = str(read_metadata(path).get("error_tutor.prompt_facts", "full"))
+    except (OSError, GGUFFormatError):
+        return "full"
+    return value if value in PROMPT_FACTS else "full"
+
+
 def check_adapter_fits(base: Path, adapter: Path) -> None:
     """llama.cpp applies a LoRA adapter trained on another base without a word (and then writes
     nonsense): an adapter exported by Error Tutor names its base's sha256, which must be this one's."""
@@ -163,6 +172,9 @@ class LocalModel:
             self.path, shipped = catalog.resolve(model)
         self.adapter = validate_gguf(Path(adapter_path), "adapter") if adapter_path else shipped
         self.merged = merged.find(model, self.path, shipped) if shipped and not adapter_path else None
+        # the facts it was trained to read: a shipped adapter's from the catalog, another's from its export
+        self.prompt_facts = (catalog.prompt_facts(model) if shipped and not adapter_path
+                             else recorded_prompt_facts(self.adapter or self.path))
         self.threads_setting = threads
         self.gpu_layers = gpu_layers
         self.n_ctx = n_ctx

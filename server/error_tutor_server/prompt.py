@@ -70,11 +70,12 @@ def answer_label(classification: Classification, line: int) -> str:
     return f"On line {line}, a problem with {classification.concept}:"
 
 
-def build_messages(case: Case, worked_example: bool = True, prefill: bool = False) -> list[dict]:
+def build_messages(case: Case, worked_example: bool = True, prefill: bool = False, facts: str = "full") -> list[dict]:
     """The chat messages for the model: a worked example (not for a fine-tuned model, which learnt
     the shape: ~200 fewer tokens to read per hover), then the code excerpt, the compiler message
-    and the grounding facts of this error; with ``prefill``, the start of the answer (its label) as a
-    last assistant message for the model to continue."""
+    and the grounding facts of this error (``facts``: "compact" for a model trained on ``compact_facts``);
+    with ``prefill``, the start of the answer (its label) as a last assistant message for the model to
+    continue."""
     diagnostic = case.diagnostic
     user = (f"Compiler message (line {diagnostic.line}): {diagnostic.message}\n"
             f"Code:\n{prompt_excerpt(case.program, diagnostic.line, case.line)}\n"
@@ -85,9 +86,25 @@ def build_messages(case: Case, worked_example: bool = True, prefill: bool = Fals
     if case.locale == "en" and worked_example:
         messages += [{"role": "user", "content": example_question}, {"role": "assistant", "content": example_answer}]
     messages.append({"role": "user", "content": user})
+    if facts == "compact":
+        messages = compact_facts(messages)
     if prefill and case.locale == "en":
         messages.append({"role": "assistant", "content": answer_label(case.classification, case.line)})
     return messages
+
+
+PROMPT_FACTS = ("full", "compact")
+# What a compact prompt leaves out: the category, concept and line the given label already carries, and the
+# likely cause, which a fine-tuned model no longer writes (the guide's own why follows its sentence): about 70 of
+# 160 tokens that a busy lab machine reads before the first word. The offending token and the meaning stay.
+_NOT_IN_COMPACT = (f"{FACT_KEYS[0]}: ", f"{FACT_KEYS[1]}: ", f"{FACT_KEYS[4]}: ", "The mistake is most likely on line ")
+
+
+def compact_facts(messages: list[dict]) -> list[dict]:
+    """``messages`` with the last user message's facts made compact (``_NOT_IN_COMPACT`` lines left out)."""
+    last = max(i for i, m in enumerate(messages) if m["role"] == "user")
+    kept = [line for line in messages[last]["content"].split("\n") if not line.startswith(_NOT_IN_COMPACT)]
+    return [*messages[:last], {**messages[last], "content": "\n".join(kept)}, *messages[last + 1:]]
 
 
 def prefilled(messages: list[dict]) -> tuple[list[dict], str]:

@@ -145,6 +145,13 @@ class RemoteModel:
         return served.fine_tuned if served is not None else catalog_fine_tuned(self.model)
 
     @property
+    def prompt_facts(self) -> str:
+        """The facts the served model reads: a catalog model's (an ``error-tutor lab-server`` serves one under
+        its catalog name), else the full facts."""
+        served = self._served
+        return catalog.prompt_facts(served.model if served is not None else self.model)
+
+    @property
     def loaded(self) -> bool:
         """The served model is known (``load`` asked the server since its last failure)."""
         return self._served is not None

@@ -93,7 +93,8 @@ class Tutor:
     def prompt(self, case: Case) -> tuple[list[dict], str]:
         """The messages this backend is sent for the case, and their cache key."""
         tuned = self.backend.fine_tuned  # learnt the shape: no worked example, and its answer's label given
-        messages = build_messages(case, worked_example=not tuned, prefill=tuned)
+        facts = getattr(self.backend, "prompt_facts", "full") if tuned else "full"  # as it was trained
+        messages = build_messages(case, worked_example=not tuned, prefill=tuned, facts=facts)
         return messages, cache_key(self.backend.name, messages, self.settings.max_tokens)
 
     def shows_model_text(self) -> bool:
