@@ -72,6 +72,10 @@ def card(name: str, run: Path, adapter: Path, evaluation: dict | None) -> str:
              f"- {sum(s.get('examples', 0) for s in summary['stages'])} examples in stages "
              f"{', '.join(s['stage'] for s in summary['stages'])} (curriculum: synthetic errors, then real ones), "
              "balanced over languages and kinds of error (square root of each kind's size).",
+             f"- Prompts: without the worked example; {config.get('prompt_facts', 'full')} facts "
+             f"(`error_tutor.prompt_facts` = `{metadata.get('error_tutor.prompt_facts', 'full')}`: the server prompts "
+             "the adapter with the facts it was trained on; compact leaves out the category, concept, likely cause and "
+             "likely line). Loss on the answer only: its label, what the message means here, and the why.",
              f"- {summary['train_tokens']:,} tokens in {summary['train_seconds'] / 60:.0f} min: "
              f"{summary['tokens_per_second']:.0f} tokens/s on {summary['device']} ({summary['threads']} threads); "
              f"peak memory {summary['peak_memory_mb'] / 1024:.1f} GB; loss {summary['first_loss']:.3f} -> {summary['last_loss']:.3f}.",
