@@ -521,3 +521,25 @@ def test_not_a_statement_at_punctuation_or_a_keyword_is_not_called_a_value_to_st
     assert "保存する" not in Case.of(diagnostic, line, "ja").classification.hint
     value = _javac_cases(_in_main("(n + 1);"), "not a statement")[0]  # a value in parentheses keeps the rule's text
     assert value.classification.token == "(" and "does nothing on its own" in value.classification.meaning
+
+
+@pytest.mark.parametrize("line", ["if else(total < max) {", "} else (total > max) {"])
+def test_if_and_else_in_the_wrong_order_are_not_blamed_on_a_parenthesis(line):
+    """`if else (...)` or `else (...)` without `if`: javac reports a parenthesis or a statement, but the line's two
+    keywords stand in an order it does not read; the text says so without writing them in the right order."""
+    from error_tutor_server.contracts import contract_violations
+
+    program = _in_main("int total = 1, max = 2;\n        if (total == max) {\n            total = 0;\n        " + line
+                       + "\n            total = 4;")
+    cases = [case for case in _javac_cases(program, "'(' expected") + _javac_cases(program, "not a statement")
+             if case.diagnostic.line == 8]
+    assert cases
+    for case in cases:
+        found = case.classification
+        assert "order Java does not read" in found.meaning and "else if" not in _rule_text(case) + found.fix
+        assert not contract_violations(_rule_text(case), case)
+    assert "順番" in _context(cases[0].diagnostic, "ja").meaning
+    closing = "        if else(size > limit) {"
+    assert "order Java does not read" in _context(_java("')' expected", source_line=closing, column=16)).meaning
+    kept = _javac_cases(_in_main("if (total < max {"), "')' expected")  # no keywords out of order: the rule's own text
+    assert all("order Java" not in case.classification.meaning for case in kept)

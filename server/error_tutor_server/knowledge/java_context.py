@@ -204,6 +204,16 @@ def stopped_at_punctuation(diagnostic: CompilerDiagnostic) -> bool:
     return bool(re.fullmatch(r"[()\[\]{}.,;?:]", token)) and not (token == "(" and first)
 
 
+# `if else (...)`, or `else (...)` with no `if` between: the two keywords of a chained condition out of order
+_KEYWORDS_OUT_OF_ORDER = re.compile(r"\bif\s+else\b|^\s*(?:}\s*)?else\s*\(")
+
+
+def keywords_out_of_order(diagnostic: CompilerDiagnostic) -> bool:
+    """Whether the line has `if` directly followed by `else`, or `else` directly followed by a condition in
+    parentheses: javac cannot read either, whatever symptom it reports on the line."""
+    return bool(_KEYWORDS_OUT_OF_ORDER.search(_code(diagnostic)))
+
+
 def array_without_brackets(diagnostic: CompilerDiagnostic) -> str:
     """The type of a `new T{...}` on the line, at or before javac's column, else ""."""
     found = _NEW_WITHOUT_BRACKETS.search(diagnostic.source_line)
@@ -415,6 +425,18 @@ _METHOD_ON_ARRAY_JA = {
     "hint": "{line} 行目で、配列の大きさはどう読みますか？`String` の長さの読み方と比べましょう。",
     "fix": "呼び出しの代わりに、配列のフィールド `length` を丸括弧なしで読みます。",
 }
+_KEYWORDS_OUT_OF_ORDER_TEXT = {
+    "meaning": "On line {line} the keywords `if` and `else` stand in an order Java does not read: javac reports a symptom (such as a missing parenthesis) only because the keywords before the condition do not make a statement it knows.",
+    "why": "A condition in parentheses follows `if` directly; `else` continues an `if` statement that is already finished, and it takes no condition of its own. Written the other way round, javac cannot tell where the condition belongs.",
+    "hint": "On line {line}, which keyword does javac expect right before a condition in parentheses, and in which order do `if` and `else` go when one condition is tested after another?",
+    "fix": "Put the two keywords before the condition in the order Java reads them.",
+}
+_KEYWORDS_OUT_OF_ORDER_TEXT_JA = {
+    "meaning": "{line} 行目のキーワード `if` と `else` が、Java の読めない順番に並んでいます。javac が（括弧の抜けなどの）症状を報告するのは、条件の前のキーワードが知っている文にならないためです。",
+    "why": "丸括弧の条件は `if` の直後に書きます。`else` はすでに終わった `if` 文の続きで、自分の条件は取りません。逆の順番では、javac は条件がどこに属するか分かりません。",
+    "hint": "{line} 行目で、丸括弧の条件の直前に javac が予想するキーワードはどれですか？条件を次々に調べるとき、`if` と `else` はどの順番で並びますか？",
+    "fix": "条件の前の 2 つのキーワードを、Java が読める順番に並べます。",
+}
 _LOOKUP_RULES = {"java.undefined-variable", "java.undefined-method", "java.cannot-find-symbol"}
 
 
@@ -449,6 +471,8 @@ def texts_for(rule_id: str, diagnostic: CompilerDiagnostic, program: str) -> tup
         return _ARRAY_WITHOUT_BRACKETS, _ARRAY_WITHOUT_BRACKETS_JA, {"type": array_type}
     if bare_array_values(diagnostic):
         return _BARE_ARRAY_VALUES, _BARE_ARRAY_VALUES_JA, {}
+    if keywords_out_of_order(diagnostic):
+        return _KEYWORDS_OUT_OF_ORDER_TEXT, _KEYWORDS_OUT_OF_ORDER_TEXT_JA, {}
     if typed := types_in_call(diagnostic):
         return _TYPES_IN_CALL, _TYPES_IN_CALL_JA, {"method": typed[0], "typed": typed[1]}
     if rule_id in ("java.missing-semicolon", "java.not-a-statement") and (name := lone_name(diagnostic)):
