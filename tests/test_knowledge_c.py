@@ -541,3 +541,21 @@ def test_a_paren_too_many_after_a_condition_is_counted_not_blamed_on_a_for_heade
     carried = "int main(void)\n{\n    int p = 2, q = 0;\n    if ((p > 0) &&\n        (q < 3)))\n        q--;\n    return q;\n}\n"
     general = _c_case(carried, "expected statement before ')'").classification  # a `(` opened on the line above
     assert "too many:" not in general.meaning and "`for`" not in general.why
+
+
+@pytest.mark.parametrize("above, next_line", [("    double rate=1.5", "    int steps = 2;"),
+                                             ("    char *label = \"hi\"", "\n    float width = 3;")])
+def test_a_declaration_left_unended_is_named_above_the_token_gcc_stopped_at(above, next_line):
+    """`expected ',' or ';' before 'int'` at the first token of a line: the declaration on the line before it is the
+    one left open, and the token is named on the line where gcc stopped, not on the declaration's own line."""
+    from error_tutor_server.contracts import contract_violations
+
+    program = f"int main(void)\n{{\n{above}\n{next_line}\n    return 0;\n}}\n"
+    case = _c_case(program, "expected ',' or ';'")
+    found, stopped = case.classification, case.diagnostic.line
+    assert found.rule_id == "c.missing-semicolon" and stopped > 3
+    assert f"at the start of line {stopped}" in found.meaning and "declaration on line 3" in found.meaning
+    assert "`;` or `,`" in found.meaning and not contract_violations(_texts(found), case)
+    assert "3 行目の宣言" in _c_case(program, "expected ',' or ';'", "ja").classification.meaning
+    inline = _c_case("int main(void)\n{\n    int steps = 2 int more = 3;\n    return 0;\n}\n", "expected ',' or ';'")
+    assert "at the start of line" not in inline.classification.meaning  # gcc stopped mid-line: the rule's own text

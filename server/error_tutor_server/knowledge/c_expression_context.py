@@ -100,6 +100,23 @@ def glued_argument(diagnostic: CompilerDiagnostic, name: str, program: str) -> t
     return None
 
 
+# a declaration with its type first (`int count=0`, `const char *name`), not a function's header
+_DECLARATION = re.compile(rf"^(?:(?:const|static|unsigned|signed)\s+)*(?:{_DECLARED_TYPE}|_Bool|struct\s+\w+)\b[\s*]*[A-Za-z_]\w*"
+                          r"(?!\s*\()")
+
+
+def unended_declaration_above(diagnostic: CompilerDiagnostic, program: str, token: str) -> int | None:
+    """The line of the declaration just above, when gcc stopped at the first token of its own line and that
+    declaration does not end with `;` or `,` (`int count=0` before `int size;`); None when unsure."""
+    lines = program.splitlines()
+    if diagnostic.source_line[:max(diagnostic.column - 1, 0)].strip() \
+            or not diagnostic.source_line[diagnostic.column - 1:].startswith(token) or diagnostic.line > len(lines):
+        return None
+    above = next((n for n in range(diagnostic.line - 1, 0, -1) if _NOISE.sub("", lines[n - 1]).strip()), 0)
+    code = _NOISE.sub('""', lines[above - 1]).strip() if above else ""
+    return above if _DECLARATION.match(code) and not code.endswith((";", ",", "{", "}", ")")) else None
+
+
 def extra_closing_parens(diagnostic: CompilerDiagnostic, code_before: str) -> tuple[int, int] | None:
     """(the `(`, the `)`) counted on the offending line when it holds more `)` than `(`, and every `(` of the lines
     above is closed there (no parenthesis is carried over onto this line); else None."""
@@ -157,6 +174,18 @@ _SUGGESTED_FUNCTION_JA = {
     "meaning": "`{token}` は {line} 行目で使われていますが宣言されていません。gcc は関数の名前 `{suggestion}` を示しています。",
     "hint": "`{token}` と関数 `{suggestion}` を比べましょう。その関数名の綴り間違いですか、それとも自分で宣言するつもりの名前ですか？",
 }
+_UNENDED_DECLARATION = {
+    "meaning": "The compiler stopped at `{token}` at the start of line {line}: the declaration on line {above}, just before it, does not end with `;` or `,`, so the compiler read on into line {line} as if the declaration went on.",
+    "why": "In C a declaration ends with a semicolon, or continues with a comma and another name; a line break ends nothing, so the compiler only notices at the next token, here the first one of line {line}.",
+    "hint": "Look at how line {above} ends: what must come after the last value it declares, before line {line} starts?",
+    "fix": "End the declaration on line {above} as C requires, then compile again.",
+}
+_UNENDED_DECLARATION_JA = {
+    "meaning": "コンパイラは {line} 行目の先頭の `{token}` で止まりました。その直前の {above} 行目の宣言が `;` でも `,` でも終わっていないので、コンパイラは宣言が続くものとして {line} 行目まで読み進めました。",
+    "why": "C の宣言はセミコロンで終わるか、コンマと次の名前で続きます。改行では何も終わらないので、コンパイラは次のトークン、ここでは {line} 行目の最初のトークンで初めて気づきます。",
+    "hint": "{above} 行目がどう終わっているか見ましょう。宣言する最後の値の後、{line} 行目が始まる前に何が必要ですか？",
+    "fix": "{above} 行目の宣言を C の決まりどおりに終わらせ、もう一度コンパイルします。",
+}
 _PARENS_TOO_MANY = {
     "meaning": "Line {line} has {surplus} too many: it holds {closing} `)` but only {opening} `(`, so the compiler reached a `)` that does not close any `(`, where it expected a statement.",
     "why": "Every `(` is closed by exactly one `)`; once the condition's parentheses are balanced, the next thing must be the statement it controls, and a further `)` cannot start one.",
@@ -192,6 +221,8 @@ def texts_for(rule_id: str, diagnostic: CompilerDiagnostic, program: str, token:
     if rule_id == "c.expected-expression" and (call := type_where_value_belongs(diagnostic, token)) is not None:
         return _TYPE_FOR_VALUE, _TYPE_FOR_VALUE_JA, {"place": f", as an argument of `{call}`" if call else ""}, \
             {"place": f"（`{call}` の引数）" if call else ""}
+    if rule_id == "c.missing-semicolon" and (above := unended_declaration_above(diagnostic, program, token)):
+        return _UNENDED_DECLARATION, _UNENDED_DECLARATION_JA, {"above": str(above)}, {"above": str(above)}
     if rule_id in ("c.undeclared-did-you-mean", "c.undeclared-identifier"):
         return _undeclared_texts(rule_id, diagnostic, program, token)
     counts = extra_closing_parens(diagnostic, code_before) if rule_id == "c.extra-closing-paren" else None
