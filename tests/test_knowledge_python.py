@@ -244,3 +244,27 @@ def test_an_unclosed_triple_quoted_string_is_named_by_its_three_quotes(program, 
     """The token was `""` (two quotes) for a string opened with three (audit)."""
     found = _first_case(program)
     assert found.rule_id == "python.unterminated-triple-quote" and found.token == quotes, found.token
+
+
+@pytest.mark.parametrize("program, keyword, header", [
+    ("scores = [4, 7]\ntotal = 0\nwhile total < 10:", "while", 3),
+    ("scores = [4, 7]\nfor score in scores:\n\n# to do\n", "for", 2),
+    ("def average(values):\n", "def", 1),
+])
+def test_a_header_with_nothing_after_it_is_told_its_block_is_missing(program, keyword, header):
+    """A header that ends the file (or only blank lines and comments follow): there is no "line after it" that
+    lacks indentation, so the text names the header's line and says its block is missing."""
+    from error_tutor_server.case import Case
+    from error_tutor_server.compilers import diagnose_sync
+    from error_tutor_server.contracts import contract_violations
+    from error_tutor_server.settings import TutorSettings
+
+    [diagnostic] = diagnose_sync("python", program, TutorSettings())
+    case = Case.of(diagnostic, program)
+    found = case.classification
+    assert f"`{keyword}` header on line {header}" in found.meaning and "block is missing" in found.meaning
+    assert "the line after" not in found.meaning and "just above" not in found.hint
+    assert not contract_violations("\n".join((found.meaning, found.why, found.hint)), case)
+    assert f"{header} 行目の `{keyword}`" in Case.of(diagnostic, program, "ja").classification.meaning
+    followed = _first_case("scores = [4, 7]\nfor score in scores:\nprint(score)\n")  # a line follows: the rule's own text
+    assert "the line after it (line 3)" in followed.meaning
