@@ -187,3 +187,17 @@ def test_a_line_the_facts_name_may_be_named_by_the_model():
     assert tuned.judge(case, text.format(6, 2), "stop").source == "model"
     refused = tuned.judge(case, text.format(6, 4), "stop")
     assert refused.source == "rules" and "names line 4" in refused.note
+
+
+def test_where_names_the_token_only_on_the_line_the_compiler_stopped_at_it():
+    """gcc stopped at the `int` that starts line 6; line 5 (quoted: the declaration to end) has its own `int`."""
+    from error_tutor_server.case import Explanation
+    from error_tutor_server.render import where_text
+
+    program = "int main(void)\n{\n    int total = 0;\n    int rate = 1.5\n    int count = 2;\n}\n"
+    stopped = Explanation("x.", "", "rules", "missing-semicolon", 4, "int", "", "", token_line=5)
+    assert where_text(stopped, program, "en") == "**Where:** line 4: `int rate = 1.5`"
+    unknown = Explanation("x.", "", "rules", "missing-semicolon", 4, "int", "", "")
+    assert where_text(unknown, program, "en") == "**Where:** line 4: `int rate = 1.5` (at `int`)"
+    same = Explanation("x.", "", "rules", "undeclared-identifier", 5, "count", "", "", token_line=5)
+    assert where_text(same, program, "en").endswith("(at `count`)")

@@ -70,6 +70,7 @@ class Explanation:
     fix: str
     note: str = ""  # which one it is and why, in detail (log, `explain -v`, evaluation)
     kind: str = "rules"  # model | rules | rules_pending | rules_rejected | rules_backend_down | rules_untuned
+    token_line: int = 0  # the line the compiler stopped at ``token`` (0: unknown)
 
     def text(self) -> str:
         """One plain string (CLI, JSON output, feedback rows)."""
@@ -82,7 +83,8 @@ def rule_explanation(case: Case, hint_level: str, note_key: str = "rules", reaso
     return Explanation(meaning=found.meaning, why=found.why, source="rules", category=found.category,
                        line=case.line, token=found.token, hint=found.hint if hint_level in ("hint", "fix") else "",
                        fix=found.fix if hint_level == "fix" else "",
-                       note=NOTES[case.locale][note_key].format(reasons=reasons), kind=note_key)
+                       note=NOTES[case.locale][note_key].format(reasons=reasons), kind=note_key,
+                       token_line=case.diagnostic.line)
 
 
 def model_explanation(case: Case, model_text: str, hint_level: str, why: str = "") -> Explanation:
@@ -90,4 +92,5 @@ def model_explanation(case: Case, model_text: str, hint_level: str, why: str = "
     knowledge base's, as after a fine-tuned model's); hint and fix stay the rules'."""
     base = rule_explanation(case, hint_level)
     return Explanation(meaning=model_text.strip(), why=why, source="model", category=base.category, line=base.line,
-                       token=base.token, hint=base.hint, fix=base.fix, note=NOTES[case.locale]["model"], kind="model")
+                       token=base.token, hint=base.hint, fix=base.fix, note=NOTES[case.locale]["model"], kind="model",
+                       token_line=base.token_line)

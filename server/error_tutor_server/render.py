@@ -63,9 +63,16 @@ def where_text(explanation: Explanation, program_text: str, locale: str, markdow
     where = f"{h['line']} {explanation.line}"
     if code:
         where += f": `{code[:120]}`"
-    if explanation.token and explanation.token in code:
+    if explanation.token and explanation.token in code and not stopped_elsewhere(explanation, lines):
         where += f" ({h['at']} `{explanation.token}`)"
     return label("where", where, locale, markdown)
+
+
+def stopped_elsewhere(explanation: Explanation, lines: list[str]) -> bool:
+    """The compiler stopped at the token on another line than the one quoted, where it stands too (the `int`
+    that starts line 6, when line 5 quoted declares its own `int`): "at `int`" would point at the wrong one."""
+    other = explanation.token_line
+    return other not in (0, explanation.line) and 0 < other <= len(lines) and explanation.token in lines[other - 1]
 
 
 def sections(explanation: Explanation, program_text: str, locale: str, names: tuple[str, ...],
