@@ -22,7 +22,7 @@ from missing_semicolon import DIAG as C_DIAGNOSTIC, PROGRAM as C_PROGRAM
 class FakeBackend:
     """Pure logic only: a backend that answers one fixed sentence."""
 
-    recovers, fine_tuned, loaded = False, True, True
+    recovers, fine_tuned, loaded, prompt_facts = False, True, True, "full"
 
     def __init__(self, answer: str) -> None:
         self.answer, self.closed, self.prompts = answer, threading.Event(), []

@@ -328,6 +328,9 @@ def test_identical_requests_are_generated_once_and_sampled_ones_never_shared(lab
     has all it shows (each seat closing its stream there would abandon it) and keeps for later seats."""
     case = story(7, 160)["messages"]
     monkeypatch.setattr(remote, "STOP_SEQUENCES", ())  # no stop at its first paragraph's end: past 3 sentences
+    request = RemoteModel._request  # nor at the model's end token, wherever the story ends
+    monkeypatch.setattr(RemoteModel, "_request", lambda self, path, body=None: request(
+        self, path, {**body, "ignore_eos": True} if body else body))
     seat = [RemoteModel(lab, api_key=TOKEN).load() for _ in range(4)]  # as a seat does: learns it is a lab server
     before, texts = stats(lab), [None] * 3
 
@@ -438,7 +441,9 @@ def test_a_seat_prompts_a_fine_tuned_lab_model_as_it_was_trained_and_shows_its_t
     explanation = tutor.explain(case)
     assert explanation.kind in ("model", "rules_rejected"), explanation  # generated and judged: shown if it passes
     # no worked example, as it was trained, and the answer's label given for the model to continue
-    assert sent[:1] == [build_messages(case, worked_example=False, prefill=True)] and len(sent) == 2
+    # and its facts as it was trained on them (the shipped SmolLM2: compact)
+    facts = catalog.prompt_facts("tutor-smollm2-135m")
+    assert sent[:1] == [build_messages(case, worked_example=False, prefill=True, facts=facts)] and len(sent) == 2
     label = answer_label(case.classification, case.line)
     assert sent[1].text.startswith(label + " ") and label not in sent[1].text[len(label):], sent[1].text
     assert tutor.backend.fine_tuned and tutor.shows_model_text()
