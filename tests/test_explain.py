@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.locate import likely_lines
 from missing_semicolon import DIAG, PROGRAM
@@ -122,6 +124,11 @@ def test_a_facts_name_copied_from_the_prompt_is_not_shown():
     assert without_fact_keys("The Concept: stays inside a sentence.") == "The Concept: stays inside a sentence."
 
 
+def backend(fine_tuned: bool):
+    """What ``Tutor.judge`` and ``Tutor.prompt`` read of a backend: pure logic, no model."""
+    return SimpleNamespace(fine_tuned=fine_tuned, name="tuned" if fine_tuned else "base", loaded=True, prompt_facts="full")
+
+
 def test_a_fine_tuned_models_meaning_is_shown_with_the_guides_own_why():
     """A fine-tuned model's answer opens with its label and what the message means for this code; the why its
     training targets go on with was the prompt's "Likely cause" copied, or garbled. The hover shows the guide's
@@ -132,11 +139,8 @@ def test_a_fine_tuned_models_meaning_is_shown_with_the_guides_own_why():
     from error_tutor_server.settings import TutorSettings
     from error_tutor_server.tutor import Tutor
 
-    class Tuned:  # judge and prompt read only these: pure logic, no model
-        fine_tuned, name, loaded = True, "tuned", True
-
     case = Case.of(DIAG, PROGRAM)
-    tutor = Tutor(TutorSettings(), Tuned())
+    tutor = Tutor(TutorSettings(), backend(fine_tuned=True))
     garbled = ("Missing semicolon on line 4: the declaration of `total` does not end with a semicolon, so C reads on "
                "into `printf` on the next line. Missing colon, or else if written instead of elif, causes this.")
     shown = tutor.judge(case, garbled, "stop")
@@ -145,7 +149,7 @@ def test_a_fine_tuned_models_meaning_is_shown_with_the_guides_own_why():
                              "on the next line.")
     assert shown.why == case.classification.why != ""
     assert "elif" not in render_markdown(shown, DIAG, PROGRAM, "en", panel=True)
-    untuned = Tutor(TutorSettings(), type("Untuned", (), {"fine_tuned": False, "name": "base", "loaded": True})())
+    untuned = Tutor(TutorSettings(), backend(fine_tuned=False))
     assert untuned.judge(case, garbled, "stop").why == "", "an untuned model's own sentences stand as they are"
     messages = tutor.prompt(case)[0]
     assert messages[-1]["role"] == "assistant" and shown_sentences(messages) == 1
@@ -165,8 +169,7 @@ def test_the_guides_why_is_not_added_to_a_model_sentence_that_already_says_it():
     why = case.classification.why
     assert why_after("Missing semicolon on line 4: " + why[0].lower() + why[1:], why) == ""
     assert why_after("Missing semicolon on line 4: `total` has no `;` after it.", why) == why
-    tuned = type("Tuned", (), {"fine_tuned": True, "name": "tuned", "loaded": True})()
-    said = Tutor(TutorSettings(), tuned).judge(case, f"Missing semicolon on line 4: before `printf`, {why[0].lower()}{why[1:]}",
+    said = Tutor(TutorSettings(), backend(fine_tuned=True)).judge(case, f"Missing semicolon on line 4: before `printf`, {why[0].lower()}{why[1:]}",
                                                "stop")
     assert said.source == "model" and said.why == "", said.note
 
@@ -182,7 +185,7 @@ def test_a_line_the_facts_name_may_be_named_by_the_model():
     case = Case.of(CompilerDiagnostic("c", 7, 5, 7, 11, "error", "expected identifier or '(' before 'return'",
                                       source_line="    return 0;"), program)
     assert "line 2" in case.classification.meaning and 2 not in case.lines
-    tuned = Tutor(TutorSettings(), type("Tuned", (), {"fine_tuned": True, "name": "tuned", "loaded": True})())
+    tuned = Tutor(TutorSettings(), backend(fine_tuned=True))
     text = "Code outside function on line 6: the `}}` on line {} ends `main`, whose `{{` is on line {}, before `return`."
     assert tuned.judge(case, text.format(6, 2), "stop").source == "model"
     refused = tuned.judge(case, text.format(6, 4), "stop")

@@ -151,7 +151,7 @@ def test_the_trained_prompt_is_the_one_the_server_sends_a_fine_tuned_model(data_
     assert train.as_prompted([row], tiny_config(data_dir, tmp_path, worked_example=True)) == [row]
 
     class Backend:
-        name, fine_tuned = "tutor.gguf", True
+        name, fine_tuned, prompt_facts = "tutor.gguf", True, "full"
 
     diagnostic = CompilerDiagnostic(**{**row["meta"]["diagnostic"], "notes": tuple(row["meta"]["diagnostic"]["notes"])})
     prompt, _ = Tutor(TutorSettings(), Backend()).prompt(Case.of(diagnostic, row["meta"]["program"]))

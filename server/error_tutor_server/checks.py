@@ -107,18 +107,14 @@ def leaks_fix(text: str, program_text: str, fixed_line: str = "", hint_level: st
     return reasons
 
 
-def named_lines(text: str) -> set[int]:
-    """The line numbers ``text`` names ("line 7")."""
-    return {int(m.group(1) or m.group(2)) for m in _LINE_REF.finditer(text)}
+def named_lines(text: str) -> list[int]:
+    """The line numbers ``text`` names ("line 7"), in order."""
+    return [int(m.group(1) or m.group(2)) for m in _LINE_REF.finditer(text)]
 
 
 def wrong_location(text: str, allowed_lines: set[int], program_text: str, message: str) -> list[str]:
     """Line numbers that are not the error's, and quoted names found nowhere in the code."""
-    reasons = []
-    for m in _LINE_REF.finditer(text):
-        number = int(m.group(1) or m.group(2))
-        if number not in allowed_lines:
-            reasons.append(f"names line {number}")
+    reasons = [f"names line {number}" for number in named_lines(text) if number not in allowed_lines]
     lines = program_text.splitlines()
     nearby_text = "\n".join(lines[n - 1] for n in allowed_lines if 0 < n <= len(lines))
     nearby = normalize_code(nearby_text)

@@ -70,6 +70,9 @@ def answer_label(classification: Classification, line: int) -> str:
     return f"On line {line}, a problem with {classification.concept}:"
 
 
+LIKELY_LINE = "The mistake is most likely on line "  # the prompt's last fact, then the number
+
+
 def build_messages(case: Case, worked_example: bool = True, prefill: bool = False, facts: str = "full") -> list[dict]:
     """The chat messages for the model: a worked example (not for a fine-tuned model, which learnt
     the shape: ~200 fewer tokens to read per hover), then the code excerpt, the compiler message
@@ -79,7 +82,7 @@ def build_messages(case: Case, worked_example: bool = True, prefill: bool = Fals
     diagnostic = case.diagnostic
     user = (f"Compiler message (line {diagnostic.line}): {diagnostic.message}\n"
             f"Code:\n{prompt_excerpt(case.program, diagnostic.line, case.line)}\n"
-            f"Facts:\n{case.classification.facts()}\nThe mistake is most likely on line {case.line}.")
+            f"Facts:\n{case.classification.facts()}\n{LIKELY_LINE}{case.line}.")
     # one worked example per language (in its record): small models copy its length, tone and shape
     example_question, example_answer = LANGUAGES[diagnostic.language].worked_example
     messages = [{"role": "system", "content": SYSTEM_PROMPT[case.locale]}]
@@ -97,7 +100,7 @@ PROMPT_FACTS = ("full", "compact")
 # What a compact prompt leaves out: the category, concept and line the given label already carries, and the
 # likely cause, which a fine-tuned model no longer writes (the guide's own why follows its sentence): about 70 of
 # 160 tokens that a busy lab machine reads before the first word. The offending token and the meaning stay.
-_NOT_IN_COMPACT = (f"{FACT_KEYS[0]}: ", f"{FACT_KEYS[1]}: ", f"{FACT_KEYS[4]}: ", "The mistake is most likely on line ")
+_NOT_IN_COMPACT = (f"{FACT_KEYS[0]}: ", f"{FACT_KEYS[1]}: ", f"{FACT_KEYS[4]}: ", LIKELY_LINE)
 
 
 def compact_facts(messages: list[dict]) -> list[dict]:

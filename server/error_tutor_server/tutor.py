@@ -93,7 +93,7 @@ class Tutor:
     def prompt(self, case: Case) -> tuple[list[dict], str]:
         """The messages this backend is sent for the case, and their cache key."""
         tuned = self.backend.fine_tuned  # learnt the shape: no worked example, and its answer's label given
-        facts = getattr(self.backend, "prompt_facts", "full") if tuned else "full"  # as it was trained
+        facts = self.backend.prompt_facts if tuned else "full"  # the facts it was trained on
         messages = build_messages(case, worked_example=not tuned, prefill=tuned, facts=facts)
         return messages, cache_key(self.backend.name, messages, self.settings.max_tokens)
 
@@ -147,7 +147,7 @@ class Tutor:
         why = why_after(shown, case.classification.why) if tuned else ""  # the guide's, after the model's meaning
         read = f"{shown} {why}".strip()  # what the student reads, checked as a whole
         result = check_explanation(read, case.diagnostic, case.program, finish_reason=finish,
-                                   allowed_lines=set(case.lines) | named_lines(case.classification.meaning),
+                                   allowed_lines={*case.lines, *named_lines(case.classification.meaning)},
                                    locale=case.locale, hint_level=hint_level,
                                    fixed_line=fixed_line,
                                    anchors=subject_words(case.classification) if case.locale == "en" else set(),
