@@ -5,7 +5,7 @@ c_tracer_more.jsonl, one mutation per TRACER program, the warnings of the correc
 programs, rules and expert explanations as the teacher, no preference pairs; 6.5 minutes on 2 cores,
 6,052 train rows):
 
-    error-tutor data build --no-preferences --mutations-per-program 1 --out runs/data-v3
+    error-tutor data build --no-preferences --mutations-per-program 1 --mutations-per-seed 30 --rank-drafts --out runs/data-v6
 
 Only the tuning halves are read unless ``--halves`` says otherwise: the evaluation's checking halves stay
 unseen. The full build, two mutations per program and 100 preference cases with two base-model samples
@@ -31,7 +31,10 @@ What goes in (each row records where it came from):
   is (unused and set-but-unused variables, formats...), what students read beside their errors.
 
 Each case's prompt is exactly ``build_messages(...)`` (what the server sends the model) and its
-answer is written by a teacher (``teachers.py``) and must pass the server's checker. Duplicates
+answer is written by a teacher (``teachers.py``) and must pass the server's checker. A Python error's
+answer leads with the expert's words: the corpus's friendly-traceback explanation for a real error,
+friendly-traceback run on the program for a synthetic one (``experts.py``). With ``--rank-drafts``,
+of the drafts that pass, the one the student base has the lowest loss on is kept (``ranking.py``). Duplicates
 (same prompt and answer) are dropped; the split is by PROGRAM: a program (by content hash) and all
 its mutations land in one split, decided by a hash of the program and ``seed``. Outputs in ``out``:
 ``train.jsonl``, ``validation.jsonl``, ``test.jsonl`` (TRL's conversational format,
@@ -52,6 +55,7 @@ from pathlib import Path
 
 from error_tutor_finetune.eval_cases import HALVES, TUNING_ONLY_CORPORA, build_case, corpus_half, corpus_language, read_rows
 from error_tutor_finetune.mutations import JAVA_SEEDS, PYTHON_SEEDS, Mutation, java_filename, sample
+from error_tutor_finetune.ranking import StudentRanker
 from error_tutor_finetune.teachers import TEACHERS, make_teacher
 from error_tutor_server.checks import normalize_code
 from error_tutor_server.compilers import diagnose_sync
@@ -98,6 +102,13 @@ class DataConfig:
         "help": "openai: the environment variable holding the bearer token"})
     teacher_fallback: bool = field(default=True, metadata={
         "help": "use the rules teacher when a model teacher's text fails the checks (else drop the case)"})
+    python_expert: bool = field(default=True, metadata={
+        "help": "friendly-traceback explains each synthetic Python error: its words lead the target (off: the rules')"})
+    rank_drafts: bool = field(default=False, metadata={
+        "help": "of a case's drafts that pass the checks, keep the one the student base has the lowest loss on "
+                "(ARTE; one forward pass per draft, only where the shown sentence differs)"})
+    rank_base: str = field(default="smollm2-135m", metadata={
+        "help": "the student base that ranks the drafts (a catalog name, a GGUF file or a Hugging Face folder)"})
     validation_fraction: float = field(default=0.1, metadata={"help": "share of programs in the validation split"})
     test_fraction: float = field(default=0.1, metadata={"help": "share of programs in the test split"})
     seed: int = field(default=1234, metadata={"help": "seed of the split and of the sampling (fixed: same split)"})
@@ -294,6 +305,15 @@ def synthetic_examples(programs: list[Program], config: DataConfig, settings: Tu
     return examples, stats
 
 
+def with_expert_references(examples: list[Example], progress) -> list[Example]:
+    """The Python examples with friendly-traceback's explanation as their reference (the others as they are)."""
+    from error_tutor_finetune.experts import friendly_explanation
+
+    return [replace(example, reference=friendly_explanation(example.program))
+            if example.language == "python" and example.stage == "synthetic" and not example.reference else example
+            for example in progress(examples, desc="expert explanations", unit="case")]
+
+
 # ---- teaching, filtering, splitting ---------------------------------------------------------------
 
 def make_row(example: Example, target, split: str) -> dict:
@@ -400,10 +420,13 @@ def build_dataset(config: DataConfig, progress=None) -> dict:
     for warning in warnings:
         log.warning("%s", warning)
     corpora = load_corpora(config)
+    ranker = StudentRanker(config.rank_base, threads=config.threads) if config.rank_drafts else None
     teacher = make_teacher(config.teacher, config.teacher_model, config.teacher_url, config.teacher_api_key_env,
-                           config.threads, config.teacher_fallback)
+                           config.threads, config.teacher_fallback, ranker)
     real, skipped = real_examples(corpora, config, settings, progress)
     synthetic, mutation_stats = synthetic_examples(correct_programs(corpora, config.languages), config, settings, progress)
+    if config.python_expert:
+        synthetic = with_expert_references(synthetic, progress)
     rows, rejected = teach(synthetic + real, teacher, config, progress)
     rows, duplicates = dedupe(rows)
     splits = by_split(rows)

@@ -30,6 +30,8 @@ from error_tutor_server.prompt import answer_label, build_messages
 from error_tutor_server.knowledge import Classification
 from error_tutor_server.tutor import subject_words
 
+from error_tutor_finetune.ranking import choose
+
 log = logging.getLogger("error_tutor.teachers")
 
 TEACHERS = ("rules", "gguf", "openai")
@@ -94,36 +96,49 @@ def rule_variants(classification: Classification, line: int) -> list[tuple[str, 
 
 
 def expert_variants(classification: Classification, line: int, reference: str) -> list[tuple[str, str]]:
-    """(lead, expert text) pairs: an expert's explanation (friendly-traceback's, for Python) says what the
-    construct is and why it is refused better than a rule; the lead adds the line and the subject."""
-    said = sentences(reference)
-    if not said:
-        return []
-    meaning = sentences(classification.meaning)
-    lead = _lead(classification, line, _as_sentence(meaning[0] if meaning else "the compiler reports an error here"))
-    return [(lead, " ".join(said[:2])), (lead, said[0])]
+    """(explanation, rationale) pairs from an expert's explanation (friendly-traceback's, for Python), which
+    says what the student's construct is and why it is refused better than a rule's meaning: one of its first
+    two sentences after the label (a fine-tuned model is shown that one sentence), then the guide's why."""
+    why = sentences(classification.why)
+    rationale = why[0] if why else ""
+    return [(_lead(classification, line, _as_sentence(sentence)), rationale) for sentence in sentences(reference)[:2]]
 
 
 class RulesTeacher:
-    """The knowledge base as a teacher: grounded, fast, never leaks by construction (and checked anyway)."""
+    """The knowledge base as a teacher, with the expert's explanation where there is one: grounded, fast,
+    never leaks by construction (and checked anyway). With a ``ranker`` (``ranking.StudentRanker``), of the
+    drafts that pass, the one the student learns best (ARTE); without one, the first that passes."""
 
     name = "rules"
 
+    def __init__(self, ranker=None):
+        self.ranker = ranker
+
     def target(self, diagnostic: CompilerDiagnostic, program: str, fixed_line: str = "",
                reference: str = "") -> tuple[Target, CheckResult]:
-        """The first variant that passes the checks: the expert's explanation (``reference``, where the
-        corpus has one) after the rule's lead sentence, else the rule's own texts, richest first."""
         case = Case.of(diagnostic, program)
         classification, line = case.classification, case.line
-        first: tuple[Target, CheckResult] | None = None
-        for explanation, rationale in expert_variants(classification, line, reference) + rule_variants(classification, line):
-            target = Target(classification.category, line, classification.token, rationale, explanation,
-                            classification.hint, self.name)
+        expert = expert_variants(classification, line, reference)
+        drafts = [Target(classification.category, line, classification.token, rationale, explanation,
+                         classification.hint, "expert" if n < len(expert) else self.name)
+                  for n, (explanation, rationale) in enumerate(expert + rule_variants(classification, line))]
+        passing, first = [], None
+        for target in drafts:
             result = check_target(target.text(), case, fixed_line)
-            if result.ok:
-                return target, result
             first = first or (target, result)
-        return first
+            if result.ok:
+                passing.append((target, result))
+                if self.ranker is None:
+                    break
+        if not passing:
+            return first
+        passing = [(t, r) for t, r in passing if t.teacher == passing[0][0].teacher]  # the best-grounded tier only
+        best, losses = choose(case, [t.text() for t, _ in passing], [t.explanation for t, _ in passing], self.ranker)
+        target, result = passing[best]
+        if losses:
+            target = Target(**{**target.__dict__, "teacher": f"{target.teacher}(ranked by {self.ranker.name})"})
+            log.debug("%s: losses %s, kept draft %d", case.diagnostic.message, [round(x, 3) for x in losses], best)
+        return target, result
 
 
 def teacher_messages(case: Case) -> list[dict]:
@@ -138,10 +153,10 @@ def teacher_messages(case: Case) -> list[dict]:
 class ModelTeacher:
     """A model (local GGUF or remote) writing targets; falls back to rules when its text fails the checks."""
 
-    def __init__(self, backend, name: str, fallback: bool = True, max_tokens: int = 160):
+    def __init__(self, backend, name: str, fallback: bool = True, max_tokens: int = 160, ranker=None):
         self.backend = backend
         self.name = name
-        self.fallback = RulesTeacher() if fallback else None
+        self.fallback = RulesTeacher(ranker) if fallback else None
         self.max_tokens = max_tokens
 
     def target(self, diagnostic: CompilerDiagnostic, program: str, fixed_line: str = "",
@@ -160,20 +175,21 @@ class ModelTeacher:
 
 
 def make_teacher(name: str, model: str = "", url: str = "", api_key_env: str = "ERROR_TUTOR_API_KEY",
-                 threads: int = 0, fallback: bool = True):
-    """The teacher called ``name`` (rules | gguf | openai)."""
+                 threads: int = 0, fallback: bool = True, ranker=None):
+    """The teacher called ``name`` (rules | gguf | openai); ``ranker`` chooses among the rules' right drafts."""
     if name == "rules":
-        return RulesTeacher()
+        return RulesTeacher(ranker)
     if name == "gguf":
         from error_tutor_server.model import LocalModel
 
-        return ModelTeacher(LocalModel(model_path=model, threads=threads).load(), "gguf", fallback)
+        return ModelTeacher(LocalModel(model_path=model, threads=threads).load(), "gguf", fallback, ranker=ranker)
     if name == "openai":
         from error_tutor_server.remote import RemoteModel
 
         if not url:
             raise TutorError("The openai teacher needs an endpoint.", "Pass --teacher-url http://host:port/v1.")
-        return ModelTeacher(RemoteModel(url, model, os.environ.get(api_key_env, "")).load(), "openai", fallback)
+        return ModelTeacher(RemoteModel(url, model, os.environ.get(api_key_env, "")).load(), "openai", fallback,
+                            ranker=ranker)
     raise TutorError(f"Unknown teacher '{name}'.", f"Use one of: {', '.join(TEACHERS)}.")
 
 
