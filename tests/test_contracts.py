@@ -323,3 +323,22 @@ def test_a_for_header_without_semicolons_is_explained_as_its_three_parts(header)
     assert case.classification.rule_id == "c.missing-semicolon" and not contract_violations(rule_text(case), case)
     fine = only_case("c", program.replace(header, "for(i=0; i<n; i++) {").replace("i++;\n", "n = n + x;\n"), "undeclared")
     assert "has no `;`" not in fine.classification.meaning
+
+
+class FineTuned:
+    """What ``Tutor.judge`` reads of a fine-tuned backend (it never generates here: pure logic)."""
+
+    fine_tuned = True
+    prompt_facts = "compact"
+
+
+def test_a_tuned_sentence_vaguer_than_the_guides_meaning_is_not_shown_though_the_why_names_the_token():
+    """From the fourth audit: the model's sentence lost `def`; the guide's why after it names `def`, so checked
+    together they passed. The sentence alone must name what the guide's meaning names."""
+    case = only_case("python", "x = 1\ndef = 2\n", "invalid syntax")
+    tutor = Tutor(TutorSettings(backend="none"))
+    tutor.backend = FineTuned()
+    lost = "Keyword as name on line 2: a variable, a function or a parameter is used as a name on a line."
+    assert "`def`" in case.classification.why and not contract_violations(f"{lost} {case.classification.why}", case)
+    assert tutor.judge(case, lost, "stop").source == "rules"
+    assert tutor.judge(case, "Keyword as name on line 2: line 2 uses the keyword `def` as a name.", "stop").source == "model"

@@ -308,6 +308,17 @@ def meaning_name(case: Case) -> str:
     return token if token and _IDENTIFIER.match(token) and f"`{token}`" in case.classification.meaning else ""
 
 
+def vaguer_than_the_guide(own_words: str, case: Case) -> str:
+    """Why a model's own words say less than the guide's meaning would ("" when they do not): the meaning names
+    the offending token as code and they do not. Checked on the model's sentence alone, since the guide's why
+    shown after it may name the token while the sentence itself says something else ("a variable, a function or
+    a parameter is used as a name" for `def = 2`)."""
+    token = case.classification.token.strip()
+    if token and names_in_code(case.classification.meaning, token) and not names_in_code(own_words, token):
+        return f"its own sentence does not name `{token}`, which the guide's meaning names"
+    return ""
+
+
 def missing_mentions(text: str, case: Case) -> list[str]:
     """The message's identifier (a whole word, exactly), the name the meaning quotes, then the contract's key
     terms (any case)."""
