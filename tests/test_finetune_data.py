@@ -275,3 +275,14 @@ def test_the_warnings_of_correct_programs_are_examples_of_their_own():
     assert messages == ["unused variable 'unused'", "variable 'set' set but not used"], messages
     target, result = RulesTeacher().target(examples[0].diagnostic, program.text)
     assert result.ok and "never used" in target.text()
+
+
+def test_the_teacher_lets_a_target_name_the_lines_the_server_lets_it_name():
+    """A meaning that names another line (the `if` whose block closes on the compiler's line): the data build
+    checks targets against the same lines as ``Tutor.judge`` (``Case.allowed_lines``), so it keeps them."""
+    program = "#include <stdio.h>\n\nint main(void)\n{\n    int x = 1;\n    if (x > 0)\n    }\n    return 0;\n}\n"
+    [diagnostic] = [d for d in compile_program("c", program, SETTINGS) if d.severity == "error"][:1]
+    case = replace(Case.of(diagnostic, program), lines=(diagnostic.line,))  # the locator's line alone
+    assert "line 6" in case.classification.meaning and 6 not in case.lines and 6 in case.allowed_lines
+    target, _ = RulesTeacher().target(diagnostic, program)
+    assert check_target(target.text(), case).ok, check_target(target.text(), case).reasons

@@ -324,7 +324,7 @@ def make_row(example: Example, target, split: str) -> dict:
             "teacher": target.teacher, "language": example.language, "category": target.category,
             "line": target.line, "token": target.token, "rationale": target.rationale,
             "explanation": target.explanation, "hint": target.hint, "fixed_line": example.fixed_line,
-            "allowed_lines": list(case.lines),
+            "allowed_lines": sorted(case.allowed_lines),
             "diagnostic": example.diagnostic.to_dict(), "program": example.program,
             "hash": sha256_text(json.dumps(messages, ensure_ascii=False, sort_keys=True))}
     return {"messages": messages, "meta": meta}

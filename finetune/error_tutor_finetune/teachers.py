@@ -60,7 +60,7 @@ class Target:
 def check_target(text: str, case: Case, fixed_line: str = "", finish_reason: str = "stop") -> CheckResult:
     """The server's checks, exactly as ``Tutor.judge`` runs them (its fact contract included), plus the
     known fix when there is one."""
-    result = check_explanation(text, case.diagnostic, case.program, allowed_lines=set(case.lines),
+    result = check_explanation(text, case.diagnostic, case.program, allowed_lines=case.allowed_lines,
                                finish_reason=finish_reason, locale="en", hint_level="hint", fixed_line=fixed_line,
                                anchors=subject_words(case.classification), facts=case.classification.facts())
     reasons = tuple(dict.fromkeys(result.reasons + tuple(contract_violations(text, case))))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from error_tutor_server.checks import named_lines
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.knowledge import Classification, classify
 from error_tutor_server.knowledge.context import in_context
@@ -38,6 +39,12 @@ class Case:
     @property
     def token(self) -> str:
         return self.classification.token
+
+    @property
+    def allowed_lines(self) -> set[int]:
+        """The lines an explanation may name: where the mistake probably is, and the lines its meaning names (the
+        unended declaration above the compiler's line, the header of a missing block)."""
+        return {*self.lines, *named_lines(self.classification.meaning)}
 
 
 # Which explanation it is and why, in detail (the checker's reasons included): for the log,

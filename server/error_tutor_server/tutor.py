@@ -12,7 +12,7 @@ import threading
 
 from error_tutor_server.backend import Backend, make_backend
 from error_tutor_server.cache import GenerationCache, cache_key
-from error_tutor_server.checks import check_explanation, leaks_fix, named_lines
+from error_tutor_server.checks import check_explanation, leaks_fix
 from error_tutor_server.contracts import contract_violations, vaguer_than_the_guide
 from error_tutor_server.case import Case, Explanation, model_explanation, rule_explanation
 from error_tutor_server.diagnostics import CompilerDiagnostic
@@ -147,7 +147,7 @@ class Tutor:
         why = why_after(shown, case.classification.why) if tuned else ""  # the guide's, after the model's meaning
         read = f"{shown} {why}".strip()  # what the student reads, checked as a whole
         result = check_explanation(read, case.diagnostic, case.program, finish_reason=finish,
-                                   allowed_lines={*case.lines, *named_lines(case.classification.meaning)},
+                                   allowed_lines=case.allowed_lines,
                                    locale=case.locale, hint_level=hint_level,
                                    fixed_line=fixed_line,
                                    anchors=subject_words(case.classification) if case.locale == "en" else set(),
