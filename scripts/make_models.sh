@@ -25,15 +25,17 @@ mkdir -p "$OUT"
 
 # Both fine-tuned models are shipped (into $OUT): SmolLM2's is the default (fast enough for a busy lab
 # machine), Qwen's is opt-in. Data: the tuning halves only, so the checking halves stay unseen.
-# data-v6: friendly-traceback's words lead the Python targets; of each case's right drafts, the one the student
-# base has the lowest loss on (ARTE)
-[ -f "$RUNS/data-v6/manifest.json" ] || \
-  "$BIN/error-tutor" data build --no-preferences --mutations-per-program 1 --mutations-per-seed 30 --rank-drafts \
-  --out "$RUNS/data-v6"
+# data-v5: the compact prompt (3-4 lines of code), no pointer sentence in the targets, 30 mutations per
+# Python/Java seed (data-v4 had 155 Python rows of 6,051)
+# (--no-python-expert: data-v5 came before friendly-traceback explained the synthetic Python errors; data-v6, with
+# them and --rank-drafts, trained an adapter that was no better on the checking halves: docs/maintainers-results.md)
+[ -f "$RUNS/data-v5/manifest.json" ] || \
+  "$BIN/error-tutor" data build --no-preferences --mutations-per-program 1 --mutations-per-seed 30 --no-python-expert \
+  --out "$RUNS/data-v5"
 # SmolLM2 reads the compact facts (prompt_facts: compact in its config; the catalog says the same)
 "$BIN/error-tutor" train --config finetune/error_tutor_finetune/configs/cpu-smollm2-135m.yaml \
-  --data "$RUNS/data-v6" --out "$RUNS/train-smollm2-v7" "${SMOKE[@]}"
-"$BIN/error-tutor" export "$RUNS/train-smollm2-v7/adapter" --adapter-only --quant Q8_0 \
+  --data "$RUNS/data-v5" --out "$RUNS/train-smollm2-v6" "${SMOKE[@]}"
+"$BIN/error-tutor" export "$RUNS/train-smollm2-v6/adapter" --adapter-only --quant Q8_0 \
   --out "$OUT/error-tutor-smollm2-135m.lora.gguf"
 "$BIN/error-tutor" train --config finetune/error_tutor_finetune/configs/cpu-qwen2.5-coder-0.5b.yaml \
   --data "$RUNS/data-v3" --out "$RUNS/train-qwen" "${SMOKE[@]}"
@@ -44,7 +46,7 @@ mkdir -p "$OUT"
 ERROR_TUTOR_MODELS_DIR="$OUT" "$BIN/error-tutor" eval --half checking --configs message,rules --model-limit "$EVAL_LIMIT" \
   --catalog-model smollm2-135m --catalog-model tutor-smollm2-135m \
   --catalog-model qwen2.5-coder-0.5b --catalog-model tutor-qwen2.5-coder-0.5b --out "$RUNS/eval-models"
-"$BIN/python" -m error_tutor_finetune.model_card --run "$RUNS/train-smollm2-v7" --name tutor-smollm2-135m \
+"$BIN/python" -m error_tutor_finetune.model_card --run "$RUNS/train-smollm2-v6" --name tutor-smollm2-135m \
   --adapter "$OUT/error-tutor-smollm2-135m.lora.gguf" --eval "$RUNS/eval-models/summary.json"
 "$BIN/python" -m error_tutor_finetune.model_card --run "$RUNS/train-qwen" --name tutor-qwen2.5-coder-0.5b \
   --adapter "$OUT/error-tutor-qwen2.5-coder-0.5b.lora.gguf" --eval "$RUNS/eval-models/summary.json"

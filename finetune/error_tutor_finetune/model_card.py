@@ -49,6 +49,18 @@ def evaluation_table(summary: dict, half: str = "checking") -> list[str]:
     return lines
 
 
+def teachers_said(data_config: dict) -> str:
+    """Who wrote the targets, as the data build's config says."""
+    python = ("friendly-traceback's expert explanations (the corpus's for real errors, friendly-traceback run on the "
+              "program for synthetic ones)" if data_config.get("python_expert") else
+              "friendly-traceback's expert explanations where the corpus has them")
+    ranked = (f"; of each case's drafts that pass, the one {data_config.get('rank_base') or 'the student base'} "
+              "had the lowest loss on (ARTE)" if data_config.get("rank_drafts") else "")
+    return (f"Targets by the knowledge base's grounded rules and, for Python, {python}, each checked by the "
+            f"server's checker and fact contract{ranked}; only the tuning halves of the development corpora and "
+            "c_tracer_more.jsonl (the checking halves stay unseen).")
+
+
 def card(name: str, run: Path, adapter: Path, evaluation: dict | None) -> str:
     choice = MODELS[name]
     base = BASES[choice.base]
@@ -82,9 +94,7 @@ def card(name: str, run: Path, adapter: Path, evaluation: dict | None) -> str:
              f"- Reproduce: `make models` (or `error-tutor train --config finetune/error_tutor_finetune/configs/cpu-{choice.base}.yaml`, "
              "then `error-tutor export RUN/adapter --adapter-only --quant Q8_0 --out ADAPTER.gguf`).",
              "", "## Training data", "",
-             "Targets by the knowledge base's grounded rules and, for Python, friendly-traceback's expert "
-             "explanations, each checked by the server's checker and fact contract; only the tuning halves of "
-             "the development corpora and c_tracer_more.jsonl (the checking halves stay unseen).", ""]
+             teachers_said(manifest.get("config", {})), ""]
     lines += [f"- `{info['file']}`: {info.get('rows', '-')} rows, sha256 `{info['sha256']}`"
               for key, info in manifest["files"].items() if isinstance(info, dict) and info.get("sha256")]
     lines += [f"- adapter sha256 (of the PEFT weights): `{metadata.get('error_tutor.adapter_sha256', '')}`", ""]
