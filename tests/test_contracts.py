@@ -332,6 +332,22 @@ class FineTuned:
     prompt_facts = "compact"
 
 
+def test_a_tuned_sentence_that_names_none_of_the_code_its_meaning_quotes_is_not_shown():
+    """From the fourth audit: "a compiler checks the types of the variables on the same line" for javac's
+    incomparable types; the guide's meaning names `==` or `!=`, a right sentence names at least one of them."""
+    line = '        if (word.charAt(0) == "a") {'
+    diagnostic = CompilerDiagnostic(language="java", line=3, column=31, end_line=3, end_column=32, severity="error",
+                                    message="incomparable types: char and String", source_line=line)
+    case = Case.of(diagnostic, "\n\n" + line + "\n")
+    tutor = Tutor(TutorSettings(backend="none"))
+    tutor.backend = FineTuned()
+    garbled = ("Incomparable types on line 3: a compiler checks the types of the variables on the same line and "
+               "checks if they are the same type.")
+    assert tutor.judge(case, garbled, "stop").source == "rules"
+    right = "Incomparable types on line 3: the `==` compares a char with a String, two types that can never be equal."
+    assert tutor.judge(case, right, "stop").source == "model"
+
+
 def test_a_tuned_sentence_vaguer_than_the_guides_meaning_is_not_shown_though_the_why_names_the_token():
     """From the fourth audit: the model's sentence lost `def`; the guide's why after it names `def`, so checked
     together they passed. The sentence alone must name what the guide's meaning names."""

@@ -167,7 +167,9 @@ def test_rows_are_the_server_prompt_and_a_checked_answer(built):
         assert answer["content"].startswith(answer_label(case.classification, case.line) + " "), answer
         assert answer["role"] == "assistant" and answer["content"] == f"{meta['explanation']} {meta['rationale']}".strip()
         assert check_target(answer["content"], Case.of(diagnostic, meta["program"]), meta["fixed_line"]).ok
-        assert meta["source"] and meta["teacher"] == "rules" and (bool(meta["mutation"]) == (meta["stage"] == "synthetic"))
+        expert_led = meta["teacher"] == "expert"  # a Python error friendly-traceback explained
+        assert meta["teacher"] == "rules" or (expert_led and meta["language"] == "python"), meta["teacher"]
+        assert meta["source"] and (bool(meta["mutation"]) == (meta["stage"] == "synthetic"))
 
 
 def test_manifest_hashes_match_the_files(built):

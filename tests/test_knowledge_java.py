@@ -523,10 +523,13 @@ def test_not_a_statement_at_punctuation_or_a_keyword_is_not_called_a_value_to_st
     assert value.classification.token == "(" and "does nothing on its own" in value.classification.meaning
 
 
-@pytest.mark.parametrize("line", ["if else(total < max) {", "} else (total > max) {"])
-def test_if_and_else_in_the_wrong_order_are_not_blamed_on_a_parenthesis(line):
-    """`if else (...)` or `else (...)` without `if`: javac reports a parenthesis or a statement, but the line's two
-    keywords stand in an order it does not read; the text says so without writing them in the right order."""
+@pytest.mark.parametrize("line, said, said_ja", [
+    ("if else(total < max) {", "order Java does not read", "順番"),
+    # from the fifth audit: no `if` on the line at all, so not a matter of order
+    ("} else (total > max) {", "follows `else`, but `else` takes no condition", "条件を取りません")])
+def test_if_and_else_in_the_wrong_order_are_not_blamed_on_a_parenthesis(line, said, said_ja):
+    """`if else (...)`, or `else (...)` without `if`: javac reports a parenthesis or a statement, but the line's
+    keywords do not make a statement it reads; the text says which, without writing the corrected line."""
     from error_tutor_server.contracts import contract_violations
 
     program = _in_main("int total = 1, max = 2;\n        if (total == max) {\n            total = 0;\n        " + line
@@ -536,9 +539,9 @@ def test_if_and_else_in_the_wrong_order_are_not_blamed_on_a_parenthesis(line):
     assert cases
     for case in cases:
         found = case.classification
-        assert "order Java does not read" in found.meaning and "else if" not in _rule_text(case) + found.fix
+        assert said in found.meaning and "else if" not in _rule_text(case) + found.fix
         assert not contract_violations(_rule_text(case), case)
-    assert "順番" in _context(cases[0].diagnostic, "ja").meaning
+    assert said_ja in _context(cases[0].diagnostic, "ja").meaning
     closing = "        if else(size > limit) {"
     assert "order Java does not read" in _context(_java("')' expected", source_line=closing, column=16)).meaning
     kept = _javac_cases(_in_main("if (total < max {"), "')' expected")  # no keywords out of order: the rule's own text

@@ -268,3 +268,11 @@ def test_a_header_with_nothing_after_it_is_told_its_block_is_missing(program, ke
     assert f"{header} 行目の `{keyword}`" in Case.of(diagnostic, program, "ja").classification.meaning
     followed = _first_case("scores = [4, 7]\nfor score in scores:\nprint(score)\n")  # a line follows: the rule's own text
     assert "the line after it (line 3)" in followed.meaning
+
+
+def test_the_token_python_expected_is_not_named_as_the_one_it_found():
+    """From the fifth audit: `def test.x():` gives "expected '('"; the `(` later on the line is what Python wanted,
+    the `.` at its caret is what it found, and the Where names that."""
+    found = _first_case("import math\n\ndef test.x():\n    return 1\n")
+    assert found.rule_id == "python.expected-token" and found.token == "."
+    assert "`(`" in found.meaning  # what it expected is still said

@@ -55,6 +55,9 @@ _SYMBOL_NAMES = {";": "semicolon", ")": "parenthes", "(": "parenthes", "}": "bra
                  "[": "bracket", ":": "colon", ",": "comma"}
 
 
+_QUOTED_CODE = re.compile(r"`([^`\n]+)`")
+
+
 def mentions(text: str, name: str) -> bool:
     """Whether ``text`` names ``name`` (a whole word for identifiers, anywhere for symbols)."""
     if _IDENTIFIER.match(name):
@@ -308,15 +311,20 @@ def meaning_name(case: Case) -> str:
     return token if token and _IDENTIFIER.match(token) and f"`{token}`" in case.classification.meaning else ""
 
 
+def names_code(text: str, code: str) -> bool:
+    """``text`` names ``code`` as code, or a symbol by its name ("the semicolon" for `;`)."""
+    return names_in_code(text, code) or (code in _SYMBOL_NAMES and _SYMBOL_NAMES[code] in text.lower())
+
+
 def vaguer_than_the_guide(own_words: str, case: Case) -> str:
-    """Why a model's own words say less than the guide's meaning would ("" when they do not): the meaning names
-    the offending token as code and they do not. Checked on the model's sentence alone, since the guide's why
-    shown after it may name the token while the sentence itself says something else ("a variable, a function or
-    a parameter is used as a name" for `def = 2`)."""
-    token = case.classification.token.strip()
-    if token and names_in_code(case.classification.meaning, token) and not names_in_code(own_words, token):
-        return f"its own sentence does not name `{token}`, which the guide's meaning names"
-    return ""
+    """Why a model's own words say less than the guide's meaning would ("" when they do not): the meaning quotes
+    code (the offending token, the keyword used as a name, the expected `;`) and they name none of it. Checked on
+    the model's sentence alone, since the guide's why shown after it may name the code while the sentence itself
+    says something else ("a variable, a function or a parameter is used as a name" for `def = 2`)."""
+    quoted = list(dict.fromkeys(_QUOTED_CODE.findall(case.classification.meaning)))
+    if not quoted or any(names_code(own_words, code) for code in quoted):
+        return ""
+    return f"its own sentence names none of the code its guide's meaning names ({', '.join(quoted[:3])})"
 
 
 def missing_mentions(text: str, case: Case) -> list[str]:

@@ -119,12 +119,13 @@ def token_before(source_line: str, column: int, token: str) -> str:
 
 _LOOKED_UP = re.compile(r"cannot find symbol\b")
 # javac's "';' expected", "'(' or '[' expected": the quoted symbols are what it wanted, not what the student wrote
-_EXPECTED_LIST = re.compile(r"^(?:'[^']+'(?:\s*,\s*|\s+or\s+))*'[^']+'\s+expected\b")
+# what the compiler says it expected, not what it found: javac's "';' expected", Python's "expected '('"
+_EXPECTED_LIST = re.compile(r"^(?:'[^']+'(?:\s*,\s*|\s+or\s+))*'[^']+'\s+expected\b|^(?:\w+Error:\s*)?expected\s+'[^']+'\s*$")
 _NAME = re.compile(r"[A-Za-z_$][\w$]*")
 
 
 def offending_token(diagnostic: CompilerDiagnostic, groups: dict[str, str]) -> str:
-    """The token to name: the rule's ``token`` group, a quoted name (not the symbols javac says it expected),
+    """The token to name: the rule's ``token`` group, a quoted name (not the symbols the compiler says it expected),
     or the one at the column."""
     if groups.get("token"):
         return groups["token"].strip()

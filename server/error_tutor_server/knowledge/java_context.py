@@ -205,13 +205,20 @@ def stopped_at_punctuation(diagnostic: CompilerDiagnostic) -> bool:
 
 
 # `if else (...)`, or `else (...)` with no `if` between: the two keywords of a chained condition out of order
-_KEYWORDS_OUT_OF_ORDER = re.compile(r"\bif\s+else\b|^\s*(?:}\s*)?else\s*\(")
+_KEYWORDS_OUT_OF_ORDER = re.compile(r"\bif\s+else\b")
+_ELSE_WITH_CONDITION = re.compile(r"^\s*(?:}\s*)?else\s*\(")
 
 
 def keywords_out_of_order(diagnostic: CompilerDiagnostic) -> bool:
-    """Whether the line has `if` directly followed by `else`, or `else` directly followed by a condition in
-    parentheses: javac cannot read either, whatever symptom it reports on the line."""
+    """Whether the line has `if` directly followed by `else` (`if else(...)`): javac cannot read it, whatever
+    symptom it reports on the line."""
     return bool(_KEYWORDS_OUT_OF_ORDER.search(_code(diagnostic)))
+
+
+def else_with_condition(diagnostic: CompilerDiagnostic) -> bool:
+    """Whether the line is a plain `else` directly followed by a condition in parentheses (`} else (a > b) {`):
+    no `if` at all, so it is not a matter of order."""
+    return bool(_ELSE_WITH_CONDITION.search(_code(diagnostic)))
 
 
 def array_without_brackets(diagnostic: CompilerDiagnostic) -> str:
@@ -437,6 +444,18 @@ _KEYWORDS_OUT_OF_ORDER_TEXT_JA = {
     "hint": "{line} 行目で、丸括弧の条件の直前に javac が予想するキーワードはどれですか？条件を次々に調べるとき、`if` と `else` はどの順番で並びますか？",
     "fix": "条件の前の 2 つのキーワードを、Java が読める順番に並べます。",
 }
+_ELSE_WITH_CONDITION_TEXT = {
+    "meaning": "On line {line} a condition in parentheses follows `else`, but `else` takes no condition: javac reports a symptom (such as \"not a statement\") only because `else (...)` is not a statement it knows.",
+    "why": "Only `if` takes a condition; a plain `else` runs whenever the `if` before it was false, so a condition written right after it belongs to no `if`.",
+    "hint": "What should come between `else` and the condition on line {line}?",
+    "fix": "Write `if` between `else` and the condition, or remove the condition if this branch should run in every other case.",
+}
+_ELSE_WITH_CONDITION_TEXT_JA = {
+    "meaning": "{line} 行目で `else` の後に括弧の条件がありますが、`else` は条件を取りません。javac が（「not a statement」などの）症状を報告するのは、`else (...)` が知っている文にならないためです。",
+    "why": "条件を取るのは `if` だけです。ただの `else` は前の `if` が偽のときに実行されるので、その直後の条件はどの `if` にも属しません。",
+    "hint": "{line} 行目で `else` と条件の間には何が入るべきですか？",
+    "fix": "`else` と条件の間に `if` を書くか、他のすべての場合に実行する分岐なら条件を削除します。",
+}
 _LOOKUP_RULES = {"java.undefined-variable", "java.undefined-method", "java.cannot-find-symbol"}
 
 
@@ -473,6 +492,8 @@ def texts_for(rule_id: str, diagnostic: CompilerDiagnostic, program: str) -> tup
         return _BARE_ARRAY_VALUES, _BARE_ARRAY_VALUES_JA, {}
     if keywords_out_of_order(diagnostic):
         return _KEYWORDS_OUT_OF_ORDER_TEXT, _KEYWORDS_OUT_OF_ORDER_TEXT_JA, {}
+    if else_with_condition(diagnostic):
+        return _ELSE_WITH_CONDITION_TEXT, _ELSE_WITH_CONDITION_TEXT_JA, {}
     if typed := types_in_call(diagnostic):
         return _TYPES_IN_CALL, _TYPES_IN_CALL_JA, {"method": typed[0], "typed": typed[1]}
     if rule_id in ("java.missing-semicolon", "java.not-a-statement") and (name := lone_name(diagnostic)):
