@@ -358,3 +358,20 @@ def test_a_tuned_sentence_vaguer_than_the_guides_meaning_is_not_shown_though_the
     assert "`def`" in case.classification.why and not contract_violations(f"{lost} {case.classification.why}", case)
     assert tutor.judge(case, lost, "stop").source == "rules"
     assert tutor.judge(case, "Keyword as name on line 2: line 2 uses the keyword `def` as a name.", "stop").source == "model"
+
+
+def test_a_tuned_sentence_that_moves_the_guides_lines_is_not_shown():
+    """From the fifth audit: the model copied the guide's meaning but wrote "at the start of line 10" where gcc
+    stopped on line 11. A sentence naming lines names the ones its guide's meaning names."""
+    program = "int main(void)\n{\n    float x = 3.0f / 2\n    double sum = 0;\n    return 0;\n}\n"
+    case = only_case("c", program, "expected ',' or ';'")
+    assert "line 4" in case.classification.meaning and "line 3" in case.classification.meaning
+    tutor = Tutor(TutorSettings(backend="none"))
+    tutor.backend = FineTuned()
+    label = f"Missing semicolon on line {case.line}:"
+    moved = (f"{label} the compiler stopped at `double` at the start of line 3: the declaration on line 3, just "
+             "before it, does not end with `;` or `,`.")
+    assert tutor.judge(case, moved, "stop").source == "rules"
+    kept = (f"{label} the compiler stopped at `double` at the start of line 4: the declaration on line 3, just "
+            "before it, does not end with `;` or `,`.")
+    assert tutor.judge(case, kept, "stop").source == "model", tutor.judge(case, kept, "stop").note

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from error_tutor_server.case import Case
+from error_tutor_server.checks import named_lines
 from error_tutor_server.knowledge import rules_for
 from error_tutor_server.knowledge.context import c_scope_at, missing_condition_keyword
 
@@ -325,6 +326,21 @@ def vaguer_than_the_guide(own_words: str, case: Case) -> str:
     if not quoted or any(names_code(own_words, code) for code in quoted):
         return ""
     return f"its own sentence names none of the code its guide's meaning names ({', '.join(quoted[:3])})"
+
+
+_LINE_IN_PHRASE = re.compile(r"\b(\w+\s+\w+\s+lines?)\s+(\d+)", re.IGNORECASE)  # "the start of line 11"
+
+
+def lines_unlike_the_guide(own_words: str, case: Case) -> str:
+    """Why a model's own words misplace the error ("" when they do not): they repeat a phrase of the guide's
+    meaning with another line number ("at the start of line 10" where the meaning says "at the start of line 11")."""
+    guide: dict[str, set[str]] = {}
+    for phrase, number in _LINE_IN_PHRASE.findall(case.classification.meaning):
+        guide.setdefault(phrase.lower(), set()).add(number)
+    for phrase, number in _LINE_IN_PHRASE.findall(own_words):
+        if number not in guide.get(phrase.lower(), {number}):
+            return f"says \"{phrase} {number}\" where its guide's meaning says line {' or '.join(sorted(guide[phrase.lower()]))}"
+    return ""
 
 
 def missing_mentions(text: str, case: Case) -> list[str]:
