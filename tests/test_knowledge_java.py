@@ -530,6 +530,7 @@ def test_not_a_statement_at_punctuation_or_a_keyword_is_not_called_a_value_to_st
 def test_if_and_else_in_the_wrong_order_are_not_blamed_on_a_parenthesis(line, said, said_ja):
     """`if else (...)`, or `else (...)` without `if`: javac reports a parenthesis or a statement, but the line's
     keywords do not make a statement it reads; the text says which, without writing the corrected line."""
+    from error_tutor_server.checks import leaks_fix
     from error_tutor_server.contracts import contract_violations
 
     program = _in_main("int total = 1, max = 2;\n        if (total == max) {\n            total = 0;\n        " + line
@@ -541,6 +542,7 @@ def test_if_and_else_in_the_wrong_order_are_not_blamed_on_a_parenthesis(line, sa
         found = case.classification
         assert said in found.meaning and "else if" not in _rule_text(case) + found.fix
         assert not contract_violations(_rule_text(case), case)
+        assert not leaks_fix(_rule_text(case), f"{case.program}\n{case.diagnostic.message}", "", "hint")
     assert said_ja in _context(cases[0].diagnostic, "ja").meaning
     closing = "        if else(size > limit) {"
     assert "order Java does not read" in _context(_java("')' expected", source_line=closing, column=16)).meaning

@@ -204,7 +204,7 @@ def stopped_at_punctuation(diagnostic: CompilerDiagnostic) -> bool:
     return bool(re.fullmatch(r"[()\[\]{}.,;?:]", token)) and not (token == "(" and first)
 
 
-# `if else (...)`, or `else (...)` with no `if` between: the two keywords of a chained condition out of order
+# `if else (...)`: the two keywords of a chained condition out of order; `else (...)`: a condition after a plain else
 _KEYWORDS_OUT_OF_ORDER = re.compile(r"\bif\s+else\b")
 _ELSE_WITH_CONDITION = re.compile(r"^\s*(?:}\s*)?else\s*\(")
 
@@ -445,13 +445,13 @@ _KEYWORDS_OUT_OF_ORDER_TEXT_JA = {
     "fix": "条件の前の 2 つのキーワードを、Java が読める順番に並べます。",
 }
 _ELSE_WITH_CONDITION_TEXT = {
-    "meaning": "On line {line} a condition in parentheses follows `else`, but `else` takes no condition: javac reports a symptom (such as \"not a statement\") only because `else (...)` is not a statement it knows.",
+    "meaning": "On line {line} a condition in parentheses follows `else`, but `else` takes no condition: javac reports a symptom (such as \"not a statement\") only because an `else` followed by a condition is not a statement it knows.",
     "why": "Only `if` takes a condition; a plain `else` runs whenever the `if` before it was false, so a condition written right after it belongs to no `if`.",
     "hint": "What should come between `else` and the condition on line {line}?",
     "fix": "Write `if` between `else` and the condition, or remove the condition if this branch should run in every other case.",
 }
 _ELSE_WITH_CONDITION_TEXT_JA = {
-    "meaning": "{line} 行目で `else` の後に括弧の条件がありますが、`else` は条件を取りません。javac が（「not a statement」などの）症状を報告するのは、`else (...)` が知っている文にならないためです。",
+    "meaning": "{line} 行目で `else` の後に括弧の条件がありますが、`else` は条件を取りません。javac が（「not a statement」などの）症状を報告するのは、条件の付いた `else` が知っている文にならないためです。",
     "why": "条件を取るのは `if` だけです。ただの `else` は前の `if` が偽のときに実行されるので、その直後の条件はどの `if` にも属しません。",
     "hint": "{line} 行目で `else` と条件の間には何が入るべきですか？",
     "fix": "`else` と条件の間に `if` を書くか、他のすべての場合に実行する分岐なら条件を削除します。",
