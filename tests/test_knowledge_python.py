@@ -186,6 +186,7 @@ def test_hints_and_fixes_hold_no_corrected_code():
     ("def area(width, True):\n    return width\n", "python.keyword-as-name", "True"),
     ("if x > 1:\n    pass\nelsif x < 0:\n    pass\n", "python.elseif", "elsif"),
     ("if total === 3:\n    pass\n", "python.operator-typo", "==="),
+    ("a =<* 3\n", "python.operator-typo", "=<"),
     ("for name names:\n    print(name)\n", "python.for-without-in", "names"),
     ("while:\n    pass\n", "python.header-without-name", "while"),
     ("total score = 10\n", "python.space-in-name", "total score"),
@@ -276,3 +277,10 @@ def test_the_token_python_expected_is_not_named_as_the_one_it_found():
     found = _first_case("import math\n\ndef test.x():\n    return 1\n")
     assert found.rule_id == "python.expected-token" and found.token == "."
     assert "`(`" in found.meaning  # what it expected is still said
+
+
+def test_signs_glued_after_a_mistyped_operator_are_named_with_it():
+    """From the sixth audit: `a =<* 3` explained as `=<` alone hid the `*` that would still be wrong after a swap."""
+    found = _first_case("a =<* 3\n")
+    assert found.token == "=<" and "`=<*`" in found.meaning
+    assert "`===`:" in _first_case("if total === 3:\n    pass\n").meaning  # nothing glued: the operator alone

@@ -33,6 +33,7 @@ def test_rule_ids_unique_prefixed_and_fallback_last(language):
 def test_templates_are_well_formed_and_translations_match(language):
     for rule in rules_for(language):
         groups = {name for pattern in rule.compiled for name in pattern.groupindex}
+        groups |= set(re.compile(rule.source).groupindex) if rule.source else set()  # the line's groups feed them too
         allowed = groups | {"token", "line", "message"}
         for name in TEXT_FIELDS:
             english = getattr(rule, name)

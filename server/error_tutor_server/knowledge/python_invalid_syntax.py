@@ -44,14 +44,14 @@ INVALID_SYNTAX_RULES: list[Rule] = [
     ),
     Rule(
         id="python.operator-typo", language=_PY, patterns=(r"invalid syntax",),
-        source=r"(?P<token>===|!==|=<|=>|=!|<>)",
+        source=r"(?P<token>===|!==|=<|=>|=!|<>)(?P<glued>[-+*/%<>=!&|^~@]*)",  # and the signs glued after it: `=<*`
         concept="comparison operators",
-        meaning="Line {line} writes the operator `{token}`, which Python does not have: two operator signs are in the wrong order, or there is one too many.",
+        meaning="Line {line} writes `{token}{glued}`: `{token}` is not an operator in Python, because its signs are in the wrong order or one of them is too many.",
         why="Python's comparisons are `==`, `!=`, `<=` and `>=`, always with `=` second; `===` and `<>` come from other languages.",
         hint="Which comparison did you mean with `{token}` on line {line}, and how does Python write it?",
         fix="Write the comparison with Python's operator (`==`, `!=`, `<=` or `>=`), or use `is` to test identity.",
         translations={"ja": {
-            "meaning": "{line} 行目の演算子 `{token}` は Python にはありません。記号の順番が逆か、1 つ多すぎます。",
+            "meaning": "{line} 行目は `{token}{glued}` と書いています。`{token}` は Python の演算子ではありません。記号の順番が逆か、1 つ多すぎます。",
             "why": "Python の比較は `==`・`!=`・`<=`・`>=` で、`=` は必ず後ろです。`===` や `<>` は他の言語のものです。",
             "hint": "{line} 行目の `{token}` でどんな比較をするつもりでしたか？Python ではどう書きますか？",
             "fix": "Python の演算子（`==`・`!=`・`<=`・`>=`）で書くか、同一性なら `is` を使います。"}},
