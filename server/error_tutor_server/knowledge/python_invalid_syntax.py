@@ -46,12 +46,12 @@ INVALID_SYNTAX_RULES: list[Rule] = [
         id="python.operator-typo", language=_PY, patterns=(r"invalid syntax",),
         source=r"(?P<token>===|!==|=<|=>|=!|<>)(?P<glued>[-+*/%<>=!&|^~@]*)",  # and the signs glued after it: `=<*`
         concept="comparison operators",
-        meaning="Line {line} writes `{token}{glued}`: `{token}` is not an operator in Python, because its signs are in the wrong order or one of them is too many.",
+        meaning="On line {line}, `{token}{glued}` is not an operator Python knows: its signs are in the wrong order, or there are too many of them.",
         why="Python's comparisons are `==`, `!=`, `<=` and `>=`, always with `=` second; `===` and `<>` come from other languages.",
         hint="Which comparison did you mean with `{token}` on line {line}, and how does Python write it?",
         fix="Write the comparison with Python's operator (`==`, `!=`, `<=` or `>=`), or use `is` to test identity.",
         translations={"ja": {
-            "meaning": "{line} 行目は `{token}{glued}` と書いています。`{token}` は Python の演算子ではありません。記号の順番が逆か、1 つ多すぎます。",
+            "meaning": "{line} 行目の `{token}{glued}` は Python の演算子ではありません。記号の順番が違うか、記号が多すぎます。",
             "why": "Python の比較は `==`・`!=`・`<=`・`>=` で、`=` は必ず後ろです。`===` や `<>` は他の言語のものです。",
             "hint": "{line} 行目の `{token}` でどんな比較をするつもりでしたか？Python ではどう書きますか？",
             "fix": "Python の演算子（`==`・`!=`・`<=`・`>=`）で書くか、同一性なら `is` を使います。"}},
