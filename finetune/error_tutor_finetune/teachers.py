@@ -58,8 +58,9 @@ class Target:
 
 
 def check_target(text: str, case: Case, fixed_line: str = "", finish_reason: str = "stop") -> CheckResult:
-    """The server's checks, exactly as ``Tutor.judge`` runs them (its fact contract included), plus the
-    known fix when there is one."""
+    """The server's checks as ``Tutor.judge`` runs them on what a student reads (its fact contract included), plus
+    the known fix when there is one. Not the judge's checks of a tuned model's own sentence against the guide's
+    meaning (``contracts.vaguer_than_the_guide``, ``lines_unlike_the_guide``): a target is not yet a model's text."""
     result = check_explanation(text, case.diagnostic, case.program, allowed_lines=case.allowed_lines,
                                finish_reason=finish_reason, locale="en", hint_level="hint", fixed_line=fixed_line,
                                anchors=subject_words(case.classification), facts=case.classification.facts())
