@@ -174,7 +174,7 @@ def test_the_name_the_meaning_quotes_must_be_named():
     lost = "Keyword as name on line 2: a variable, a function or a parameter uses a name on line 2."
     assert passed_the_old_checks(lost, case)
     assert "does not name `def`, which its meaning names" in contract_violations(lost, case)
-    assert not contract_violations("Keyword as name on line 2: line 2 uses the Python keyword `def` as a name.", case)
+    assert not contract_violations("Keyword as name on line 2: `def` on line 2 is a Python keyword.", case)
 
 
 # ---- rule texts that read the code (knowledge/context.py) -----------------------------------------------------------

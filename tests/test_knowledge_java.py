@@ -548,3 +548,14 @@ def test_if_and_else_in_the_wrong_order_are_not_blamed_on_a_parenthesis(line, sa
     assert "order Java does not read" in _context(_java("')' expected", source_line=closing, column=16)).meaning
     kept = _javac_cases(_in_main("if (total < max {"), "')' expected")  # no keywords out of order: the rule's own text
     assert all("order Java" not in case.classification.meaning for case in kept)
+
+
+@pytest.mark.parametrize("rule_id", ["java.code-outside-class", "java.missing-return"])
+def test_the_meaning_names_the_code_at_javacs_caret(rule_id):
+    """The model restates the meaning it is given: a meaning that names the code at the caret (the stray `}`,
+    the `void` of a method left outside, the method's closing `}`) keeps that code in the model's words."""
+    found = [(d, classify(d)) for d in map(_diagnostic, _cases()) if d.source_line]
+    found = [(d, result) for d, result in found if result.rule_id == rule_id]
+    assert len(found) >= 5
+    for diagnostic, result in found:
+        assert result.token and f"`{result.token}` on line {diagnostic.line}" in result.meaning, result.meaning

@@ -283,3 +283,14 @@ def test_signs_glued_after_a_mistyped_operator_are_named_with_it():
     found = _first_case("a =<* 3\n")
     assert found.token == "=<" and "`=<*`" in found.meaning
     assert "`===` is not an operator" in _first_case("if total === 3:\n    pass\n").meaning  # nothing glued
+
+
+@pytest.mark.parametrize("rule_id", ["python.keyword-as-name", "python.invalid-decimal-literal"])
+def test_the_meaning_opens_with_the_offending_code(rule_id):
+    """The model restates the meaning it is given and loses what comes late in it ("a variable, a function or a
+    parameter is used as a name", without the keyword): the offending code comes first."""
+    found = [(d, classify(d)) for d in map(_diagnostic, _cases())]
+    found = [(d, result) for d, result in found if result.rule_id == rule_id]
+    assert len(found) >= 3
+    for diagnostic, result in found:
+        assert result.token and result.meaning.startswith(f"`{result.token}` on line {diagnostic.line}"), result.meaning

@@ -256,3 +256,37 @@ def test_a_plain_variable_in_another_function_hides_nothing():
     diagnostic = first_error(program)
     assert "subscripted value" in diagnostic.message
     assert likely_lines(diagnostic, program) == [13]  # `items` in main is another function's array
+
+
+ELSE_AFTER_A_STRAYING_BRACE = """#include <stdio.h>
+
+int main() {
+    int n = 4, c = 0, i;
+    for (i = 0; i < n; i++)
+    {
+        if (i % 2 == 0){
+            c = c + 1;
+            }else{
+                c = c - 1;
+            }
+        }
+        if (c > 0){
+            printf("yes");
+        }
+    }
+    return 0;
+}
+"""
+
+
+def test_a_brace_that_an_else_follows_is_never_the_one_too_many():
+    """Line 9's `}` strays from under its `if`, but without it the `else` has no `if`: the extra `}` is another
+    one, and taking out the one named leaves a program gcc accepts."""
+    diagnostic = first_error(ELSE_AFTER_A_STRAYING_BRACE)
+    assert "before 'return'" in diagnostic.message
+    blamed = likely_lines(diagnostic, ELSE_AFTER_A_STRAYING_BRACE)[0]
+    assert blamed == 12
+    lines = ELSE_AFTER_A_STRAYING_BRACE.splitlines()
+    assert lines[blamed - 1].strip() == "}"
+    without = "\n".join(lines[:blamed - 1] + lines[blamed:]) + "\n"
+    assert not [d for d in diagnose_sync("c", without, TutorSettings()) if d.severity == "error"]

@@ -306,8 +306,8 @@ def contract_for(case: Case) -> Contract:
 
 
 def meaning_name(case: Case) -> str:
-    """The offending token when it is a name that the case's meaning quotes (`def` in "uses the Python keyword
-    `def` as a name"): a text without it has lost what the error is about ("" otherwise)."""
+    """The offending token when it is a name that the case's meaning quotes (`def` in "`def` on line 3 is a
+    Python keyword"): a text without it has lost what the error is about ("" otherwise)."""
     token = case.classification.token
     return token if token and _IDENTIFIER.match(token) and f"`{token}`" in case.classification.meaning else ""
 

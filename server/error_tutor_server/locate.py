@@ -43,6 +43,7 @@ _STATEMENT = re.compile(r"^\s*(?:(?:for|while|if|else|return|do|switch|break|con
 _FUNCTION_HEADER = re.compile(r"^[A-Za-z_][\w\s*]*?\b([A-Za-z_]\w*)\s*\([^;]*\)\s*\{?\s*$")
 CONTROL_WORDS = {"if", "for", "while", "switch", "return", "else", "do", "sizeof"}
 _OPENS_BLOCK = re.compile(r"(?:\)|\belse|\bdo|=|\bstruct(?:\s+\w+)?|\bunion(?:\s+\w+)?|\benum(?:\s+\w+)?|[{(,])\s*$")
+_CLOSE_BEFORE_ELSE = re.compile(r"^\s*}\s*else\b")
 _CONTROL_HEADER = re.compile(r"^\s*(?:}\s*)?(?:else\s+if|if|for|while|else)\b(?:.*\)\s*|\s*)$")
 # `[ ]` on a name declared as a plain number: its declaration is the line to change
 SUBSCRIPT_NOT_ARRAY = re.compile(r"subscripted value is (?:neither array nor pointer|not an array)", re.IGNORECASE)
@@ -190,6 +191,16 @@ def missing_open_candidates(code: list[str], reported: int) -> list[int]:
     return found
 
 
+def closes_if_before_else(code: list[str], brace: Brace) -> bool:
+    """A ``}`` that an ``else`` follows closes an ``if`` block: without it the ``else`` would have no ``if``,
+    so it is not the ``}`` too many."""
+    text = code[brace.line - 1]
+    if brace.leads and _CLOSE_BEFORE_ELSE.match(text):
+        return True
+    following = next((t for t in code[brace.line:] if t.strip()), "")
+    return text.strip() == "}" and bool(re.match(r"\s*else\b", following))
+
+
 def extra_close_line(source: list[str], reported: int) -> int | None:
     """The ``}`` that closed the block too early, or the header that lost its ``{`` so that its
     ``}`` closed the function: whichever change best fits the indentation (a missing ``{`` wins ties)."""
@@ -201,7 +212,8 @@ def extra_close_line(source: list[str], reported: int) -> int | None:
         cost = indentation_cost(code, added) - 0.5  # a missing `{` wins ties with a `}` too many
         if cost < best_cost:
             best_cost, best_line = cost, header
-    candidates = [b for b in events if b.char == "}" and reported - SEARCH_LINES < b.line <= reported]
+    candidates = [b for b in events if b.char == "}" and reported - SEARCH_LINES < b.line <= reported
+                  and not closes_if_before_else(code, b)]
     for brace in reversed(candidates):  # latest first: ties keep the latest
         cost = indentation_cost(code, [b for b in events if b is not brace])
         if cost < best_cost:

@@ -18,7 +18,7 @@ INVALID_SYNTAX_RULES: list[Rule] = [
         source=rf"^\s*(?P<token>{_KEYWORDS})\s*=(?!=)|^\s*(?:def|class)\s+(?P<token_name>{_KEYWORDS})\s*[(:]"
                rf"|\bdef\s+\w+\s*\((?:[^()]*,)?\s*\**\s*(?P<token_parameter>{_KEYWORDS})\s*[,)=:]",
         concept="reserved names",
-        meaning="Line {line} uses the Python keyword `{token}` as a name, for a variable, a function or a parameter.",
+        meaning="`{token}` on line {line} is a Python keyword, so it cannot be used as a name for a variable, a function or a parameter.",
         why="Keywords such as `def`, `pass`, `else` or `None` are part of Python's grammar and cannot be used as identifiers (variable names), function names or parameter names.",
         hint="Which name did you mean to give on line {line}? It needs a word that is not a Python keyword.",
         fix="Choose a different, descriptive name instead of the keyword `{token}`.",
