@@ -175,6 +175,22 @@ def method_on_array(diagnostic: CompilerDiagnostic, program: str) -> tuple[str, 
     return (found[1], name) if noted or declared else None
 
 
+_OWNER_BEFORE_DOT = re.compile(r"((?:[A-Za-z_$][\w$]*\s*\.\s*)*[A-Za-z_$][\w$]*)\s*$")
+
+
+def member_after_dot(diagnostic: CompilerDiagnostic) -> tuple[str, str] | None:
+    """(owner, member) when javac's caret is on the `.` of `owner.member` (`symbols.length()`, `System.out.printn`):
+    javac looked the name up among the owner's fields and methods, not among the declared names; None otherwise."""
+    kind, name = _looked_up(diagnostic)
+    line, at = diagnostic.source_line, diagnostic.column - 1
+    if kind in ("class", "package") or not name or not 0 <= at < len(line) or line[at] != ".":
+        return None
+    if not re.match(rf"\s*{re.escape(name)}\b", line[at + 1:]):
+        return None
+    owner = _OWNER_BEFORE_DOT.search(line[:at])
+    return (re.sub(r"\s+", "", owner[1]), name) if owner else None
+
+
 # a binary operator (or an assignment) that ends the code before javac's caret
 _OPERATOR_AT_END = re.compile(r"(?P<operator>&&|\|\||[-+*/%&|^]?=|==|!=|<=|>=|<<|>>|[-+*/%<>&|^])\s*$")
 
@@ -456,15 +472,44 @@ _ELSE_WITH_CONDITION_TEXT_JA = {
     "hint": "{line} 行目で `else` と条件の間には何が入るべきですか？",
     "fix": "`else` と条件の間に `if` を書くか、他のすべての場合に実行する分岐なら条件を削除します。",
 }
+_MEMBER_NOT_FOUND = {
+    "meaning": "`{member}` on line {line} comes after `{owner}.`, so javac looks for it among the fields and methods of the type of `{owner}`, and finds none of that name.",
+    "why": "A name after a `.` must be a field or method that the type of the value (or class) before the dot has: a typo or other capitals, a method that this type does not have, or a value of another type than intended cause this; an array, for example, has only the field `length`.",
+    "hint": "On line {line}, what is the type of `{owner}`, and does that type have a member spelt exactly `{member}`?",
+    "fix": "Use a field or method that the type of `{owner}` really has, spelt as it is declared.",
+}
+_MEMBER_NOT_FOUND_JA = {
+    "meaning": "{line} 行目の `{member}` は `{owner}.` の後にあるので、javac は `{owner}` の型のフィールドとメソッドの中から探しましたが、その名前のものはありません。",
+    "why": "`.` の後の名前は、ドットの前の値（またはクラス）の型が持つフィールドかメソッドでなければなりません。綴りや大文字小文字の違い、その型にないメソッド、意図と違う型の値が原因です。たとえば配列が持つのはフィールド `length` だけです。",
+    "hint": "{line} 行目の `{owner}` の型は何ですか？その型には、`{member}` とちょうど同じ綴りのメンバーがありますか？",
+    "fix": "`{owner}` の型が本当に持つフィールドやメソッドを、宣言どおりの綴りで使います。",
+}
+_MEMBER_OF_THIS = {
+    "meaning": "`{member}` on line {line} comes after `this.`, so javac looks for it among the fields and methods declared in this class, and finds none of that name.",
+    "why": "`this.` reaches a field or method of the class itself: a field must be declared in the class body, outside every method (one declared inside a constructor or method is a local variable), and spelt the same, capitals included.",
+    "hint": "Where in the class body, outside the methods, is `{member}` declared, and is it spelt exactly the same?",
+    "fix": "Declare `{member}` as a field in the class body, or use the name the class already declares.",
+}
+_MEMBER_OF_THIS_JA = {
+    "meaning": "{line} 行目の `{member}` は `this.` の後にあるので、javac はこのクラスで宣言されたフィールドとメソッドの中から探しましたが、その名前のものはありません。",
+    "why": "`this.` はクラス自身のフィールドやメソッドを指します。フィールドはどのメソッドの外、クラスの本体で宣言し（コンストラクタやメソッドの中の宣言はローカル変数です）、大文字小文字まで同じ綴りにする必要があります。",
+    "hint": "`{member}` はクラスの本体の、メソッドの外のどこで宣言されていますか？綴りはまったく同じですか？",
+    "fix": "`{member}` をクラスの本体でフィールドとして宣言するか、クラスがすでに宣言している名前を使います。",
+}
 _LOOKUP_RULES = {"java.undefined-variable", "java.undefined-method", "java.cannot-find-symbol"}
 
 
 def _lookup_texts(diagnostic: CompilerDiagnostic, program: str) -> tuple[dict, dict, dict] | None:
-    """A method indexed like an array, or a method called on an array, for javac's "cannot find symbol"."""
+    """A method indexed like an array, a method called on an array, or a member after a `.`, for javac's
+    "cannot find symbol"."""
     if method := method_with_brackets(diagnostic, program):
         return _METHOD_WITH_BRACKETS, _METHOD_WITH_BRACKETS_JA, {"method": method}
     if found := method_on_array(diagnostic, program):
         return _METHOD_ON_ARRAY, _METHOD_ON_ARRAY_JA, {"array": found[0], "method": found[1]}
+    if (found := member_after_dot(diagnostic)) and found[0] == "this":
+        return _MEMBER_OF_THIS, _MEMBER_OF_THIS_JA, {"member": found[1]}
+    if found:
+        return _MEMBER_NOT_FOUND, _MEMBER_NOT_FOUND_JA, {"owner": found[0], "member": found[1]}
     return None
 
 
