@@ -566,7 +566,7 @@ def test_a_member_after_a_dot_is_looked_up_in_the_owners_type_not_among_declared
     `length`: where is `length` declared?". After a `.` javac looks in the type of what stands before it."""
     line = "        for (int i = 0; i < symbols.length(); i++) {"
     found = _context(_java("cannot find symbol", source_line=line, column=line.index(".length") + 1))
-    assert found.meaning.startswith("`length` on line 3 comes after `symbols.`"), found.meaning
+    assert found.meaning.startswith("`length` on line 3 is not a field or method"), found.meaning
     assert "type of `symbols`" in found.meaning and "field `length`" in found.why
     assert "Where is `length` declared" not in found.hint and "type of `symbols`" in found.hint
     field = "        this.mass = mass;"
@@ -574,6 +574,6 @@ def test_a_member_after_a_dot_is_looked_up_in_the_owners_type_not_among_declared
     assert "declared in this class" in of_this.meaning and "outside every method" in of_this.why, of_this.meaning
     javac = _javac_cases("public class Main {\n    public static void main(String[] args) {\n"
                          "        String s = \"abc\";\n        int n = s.lenght();\n    }\n}\n", "cannot find symbol")
-    assert "comes after `s.`" in javac[0].classification.meaning, javac[0].classification.meaning
+    assert "in the type of `s`" in javac[0].classification.meaning, javac[0].classification.meaning
     plain = "        total = total + 1;"  # no dot: the declared names are the place to look
-    assert "comes after" not in _context(_java("cannot find symbol", source_line=plain, column=9)).meaning
+    assert "field or method" not in _context(_java("cannot find symbol", source_line=plain, column=9)).meaning

@@ -473,25 +473,25 @@ _ELSE_WITH_CONDITION_TEXT_JA = {
     "fix": "`else` と条件の間に `if` を書くか、他のすべての場合に実行する分岐なら条件を削除します。",
 }
 _MEMBER_NOT_FOUND = {
-    "meaning": "`{member}` on line {line} comes after `{owner}.`, so javac looks for it among the fields and methods of the type of `{owner}`, and finds none of that name.",
+    "meaning": "`{member}` on line {line} is not a field or method that javac finds in the type of `{owner}`, the value before the dot.",
     "why": "A name after a `.` must be a field or method that the type of the value (or class) before the dot has: a typo or other capitals, a method that this type does not have, or a value of another type than intended cause this; an array, for example, has only the field `length`.",
     "hint": "On line {line}, what is the type of `{owner}`, and does that type have a member spelt exactly `{member}`?",
     "fix": "Use a field or method that the type of `{owner}` really has, spelt as it is declared.",
 }
 _MEMBER_NOT_FOUND_JA = {
-    "meaning": "{line} 行目の `{member}` は `{owner}.` の後にあるので、javac は `{owner}` の型のフィールドとメソッドの中から探しましたが、その名前のものはありません。",
+    "meaning": "{line} 行目の `{member}` は、ドットの前の値 `{owner}` の型に javac が見つけられるフィールドでもメソッドでもありません。",
     "why": "`.` の後の名前は、ドットの前の値（またはクラス）の型が持つフィールドかメソッドでなければなりません。綴りや大文字小文字の違い、その型にないメソッド、意図と違う型の値が原因です。たとえば配列が持つのはフィールド `length` だけです。",
     "hint": "{line} 行目の `{owner}` の型は何ですか？その型には、`{member}` とちょうど同じ綴りのメンバーがありますか？",
     "fix": "`{owner}` の型が本当に持つフィールドやメソッドを、宣言どおりの綴りで使います。",
 }
 _MEMBER_OF_THIS = {
-    "meaning": "`{member}` on line {line} comes after `this.`, so javac looks for it among the fields and methods declared in this class, and finds none of that name.",
+    "meaning": "`{member}` on line {line} is not a field or method that javac finds declared in this class, the one `this.` refers to.",
     "why": "`this.` reaches a field or method of the class itself: a field must be declared in the class body, outside every method (one declared inside a constructor or method is a local variable), and spelt the same, capitals included.",
     "hint": "Where in the class body, outside the methods, is `{member}` declared, and is it spelt exactly the same?",
     "fix": "Declare `{member}` as a field in the class body, or use the name the class already declares.",
 }
 _MEMBER_OF_THIS_JA = {
-    "meaning": "{line} 行目の `{member}` は `this.` の後にあるので、javac はこのクラスで宣言されたフィールドとメソッドの中から探しましたが、その名前のものはありません。",
+    "meaning": "{line} 行目の `{member}` は、`this.` が指すこのクラスで宣言されたフィールドでもメソッドでもありません。",
     "why": "`this.` はクラス自身のフィールドやメソッドを指します。フィールドはどのメソッドの外、クラスの本体で宣言し（コンストラクタやメソッドの中の宣言はローカル変数です）、大文字小文字まで同じ綴りにする必要があります。",
     "hint": "`{member}` はクラスの本体の、メソッドの外のどこで宣言されていますか？綴りはまったく同じですか？",
     "fix": "`{member}` をクラスの本体でフィールドとして宣言するか、クラスがすでに宣言している名前を使います。",
