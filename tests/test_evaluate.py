@@ -109,6 +109,24 @@ def test_agreement_gain_compares_the_same_cases():
     assert target["met"] and target["value"] == 0.2
 
 
+def test_a_model_is_held_to_being_shown_and_to_agreeing_more_than_the_rules():
+    """Issue targets: the model's text is shown for >= 90% of explained diagnostics, and its agreement with the expert
+    beats the rules' by 0.05 on the same cases (beating the message alone is not enough)."""
+    from error_tutor_finetune.eval_report import agreement_gains, check_targets
+
+    def record(config, case_id, agreement):
+        return {"corpus": "py.jsonl", "id": case_id, "language": "python", "config": config, "agreement": agreement}
+
+    records = [record("message", "a", 0.5), record("rules", "a", 0.7), record("grounded", "a", 0.72)]
+    row = {"language": "python", "config": "grounded", "agreement": 0.72, "model_shown": 0.88}
+    found = {t["target"]: t for t in check_targets([row], agreement_gains(records), agreement_gains(records, "rules"))}
+    assert found["agreement - message's (same cases) >= 0.05"]["met"]
+    assert not found["agreement - rules' (same cases) >= 0.05"]["met"] and found["agreement - rules' (same cases) >= 0.05"]["value"] == 0.02
+    assert not found["model shown >= 0.9"]["met"]
+    rules_row = {"language": "python", "config": "rules", "agreement": 0.7}
+    assert not any("rules'" in t["target"] or "model" in t["target"] for t in check_targets([rules_row], {}, agreement_gains(records, "rules")))
+
+
 def test_heldout_corpora_keep_only_the_split_rows(tmp_path):
     from error_tutor_finetune.eval_heldout import heldout_corpora
 

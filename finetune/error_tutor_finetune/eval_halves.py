@@ -29,7 +29,8 @@ def summarize_halves(records: list[dict], configs: list[str]) -> dict:
     summaries = {half: summarize(group, configs) for half, group in by_half.items()}
     checking = by_half["checking"]
     return {"halves": summaries,
-            "targets_checking": check_targets(summaries["checking"], agreement_gains(checking)),
+            "targets_checking": check_targets(summaries["checking"], agreement_gains(checking),
+                                              agreement_gains(checking, "rules")),
             "findings": generalisation_findings(summaries["tuning"], summaries["checking"]),
             "tuning_only_corpora": sorted({r["corpus"] for r in records if r["corpus"] in TUNING_ONLY_CORPORA})}
 

@@ -19,11 +19,12 @@ RATES = ("covered", "classified", "located", "specific", "leak", "agreement", "m
 COLUMNS = ("n", *RATES, "latency_median_ms", "latency_p95_ms")
 HEADERS = {"latency_median_ms": "median ms", "latency_p95_ms": "p95 ms", "model_shown": "model shown",
            "model_located": "model located", "model_specific": "model specific", "model_leak": "model leak"}
-# the issue's targets, for the configurations a student sees (rules and every grounded one)
-TARGETS = (("c", "covered", ">=", 0.98), ("c", "located", ">=", 0.95), ("python", "covered", ">=", 0.98),
-           ("python", "located", ">=", 0.95), ("java", "classified", ">=", 1.0), ("c", "leak", "<=", 0.0),
-           ("python", "leak", "<=", 0.0), ("java", "leak", "<=", 0.0))
-AGREEMENT_MARGIN = 0.10
+# the open issues' targets, for the configurations a student sees (rules and every grounded one)
+TARGETS = (("c", "covered", ">=", 0.98), ("c", "located", ">=", 0.95), ("c", "specific", ">=", 0.92),
+           ("python", "covered", ">=", 0.98), ("python", "located", ">=", 0.97), ("java", "classified", ">=", 1.0),
+           ("c", "leak", "<=", 0.0), ("python", "leak", "<=", 0.0), ("java", "leak", "<=", 0.0))
+MODEL_SHOWN = 0.90  # a grounded configuration's model text is shown for this share of explained diagnostics
+AGREEMENT_MARGIN = 0.05  # over the compiler's message alone (rules), and over the rules (a model)
 DEFINITIONS = """\
 - **covered**: an explanation was produced and, for `rules`/`grounded`, the knowledge base classified the
   message with a real rule (not the fallback). **classified**: the knowledge base's rule was not the fallback.
@@ -117,35 +118,42 @@ def markdown_table(summary: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def agreement_gains(records: list[dict]) -> dict[tuple[str, str], float]:
-    """Each configuration's agreement minus the message-only agreement on the same cases."""
-    message = {(r["corpus"], r["id"]): r["agreement"] for r in records
-               if r["config"] == "message" and r.get("agreement") is not None}
+def agreement_gains(records: list[dict], baseline: str = "message") -> dict[tuple[str, str], float]:
+    """Each configuration's agreement minus the ``baseline`` configuration's agreement on the same cases."""
+    base = {(r["corpus"], r["id"]): r["agreement"] for r in records
+            if r["config"] == baseline and r.get("agreement") is not None}
     pairs: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for r in records:
-        baseline = message.get((r["corpus"], r["id"]))
-        if r["config"] != "message" and r.get("agreement") is not None and baseline is not None:
-            pairs.setdefault((r["language"], r["config"]), []).append((r["agreement"], baseline))
+        reference = base.get((r["corpus"], r["id"]))
+        if r["config"] not in ("message", baseline) and r.get("agreement") is not None and reference is not None:
+            pairs.setdefault((r["language"], r["config"]), []).append((r["agreement"], reference))
     return {key: round(mean([a for a, _ in values]) - mean([b for _, b in values]), 3) for key, values in pairs.items()}
 
 
-def check_targets(summary: list[dict], gains: dict[tuple[str, str], float] | None = None) -> list[dict]:
-    """Each target for each student-facing configuration: value, and whether it is met."""
+def _target(row: dict, target: str, value: float, met: bool) -> dict:
+    return {"language": row["language"], "config": row["config"], "target": target, "value": value, "met": met}
+
+
+def check_targets(summary: list[dict], gains: dict[tuple[str, str], float] | None = None,
+                  gains_over_rules: dict[tuple[str, str], float] | None = None) -> list[dict]:
+    """Each target for each student-facing configuration: value, and whether it is met. A grounded configuration
+    also has its model's share shown and its agreement over the rules' (``gains_over_rules``)."""
     results = []
-    for row in summary:
-        if not is_student_facing(row["config"]):
-            continue
+    for row in (r for r in summary if is_student_facing(r["config"])):
         for language, metric, op, bound in TARGETS:
             value = row.get(metric)
             if row["language"] == language and value is not None:
                 met = value >= bound if op == ">=" else value <= bound
-                results.append({"language": language, "config": row["config"], "target": f"{metric} {op} {bound:g}",
-                                "value": value, "met": met})
-        gain = (gains or {}).get((row["language"], row["config"]))
-        if gain is not None:
-            results.append({"language": row["language"], "config": row["config"],
-                            "target": f"agreement - message's (same cases) >= {AGREEMENT_MARGIN:g}", "value": gain,
-                            "met": gain >= AGREEMENT_MARGIN})
+                results.append(_target(row, f"{metric} {op} {bound:g}", value, met))
+        if row["config"].startswith("grounded") and row.get("model_shown") is not None:
+            results.append(_target(row, f"model shown >= {MODEL_SHOWN:g}", row["model_shown"], row["model_shown"] >= MODEL_SHOWN))
+        key = (row["language"], row["config"])
+        if (gain := (gains or {}).get(key)) is not None:
+            results.append(_target(row, f"agreement - message's (same cases) >= {AGREEMENT_MARGIN:g}", gain,
+                                   gain >= AGREEMENT_MARGIN))
+        if (gain := (gains_over_rules or {}).get(key)) is not None:
+            results.append(_target(row, f"agreement - rules' (same cases) >= {AGREEMENT_MARGIN:g}", gain,
+                                   gain >= AGREEMENT_MARGIN))
     return results
 
 

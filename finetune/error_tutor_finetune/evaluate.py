@@ -401,7 +401,7 @@ def full_command(config: EvalConfig) -> str:
 
 def write_outputs(folder: Path, meta: dict, records: list[dict], skipped: list[dict], configs: list[str]) -> dict:
     summary = summarize(records, configs)
-    targets = check_targets(summary, agreement_gains(records))
+    targets = check_targets(summary, agreement_gains(records), agreement_gains(records, "rules"))
     halves = summarize_halves(records, configs)
     with open(folder / "cases.jsonl", "w", encoding="utf-8") as handle:
         for record in records:
