@@ -566,9 +566,13 @@ def test_a_member_after_a_dot_is_looked_up_in_the_owners_type_not_among_declared
     `length`: where is `length` declared?". After a `.` javac looks in the type of what stands before it."""
     line = "        for (int i = 0; i < symbols.length(); i++) {"
     found = _context(_java("cannot find symbol", source_line=line, column=line.index(".length") + 1))
-    assert found.meaning.startswith("`length` on line 3 is not a field or method"), found.meaning
-    assert "type of `symbols`" in found.meaning and "field `length`" in found.why
-    assert "Where is `length` declared" not in found.hint and "type of `symbols`" in found.hint
+    assert found.meaning.startswith("`length` on line 3 is called as a method, but javac finds no method"), found.meaning
+    assert "type of `symbols`" in found.meaning and "`length`, for example, is a field" in found.why
+    assert "Where is `length` declared" not in found.hint and "a field, read without parentheses" in found.hint
+    read = "        int n = word.length;"  # the other way round: a method read as a field
+    as_field = _context(_java("cannot find symbol", source_line=read, column=read.index(".") + 1))
+    assert as_field.meaning.startswith("`length` on line 3 is read as a field"), as_field.meaning
+    assert "a method that needs parentheses" in as_field.hint
     field = "        this.mass = mass;"
     of_this = _context(_java("cannot find symbol", source_line=field, column=field.index(".") + 1))
     assert "declared in this class" in of_this.meaning and "outside every method" in of_this.why, of_this.meaning

@@ -472,17 +472,29 @@ _ELSE_WITH_CONDITION_TEXT_JA = {
     "hint": "{line} 行目で `else` と条件の間には何が入るべきですか？",
     "fix": "`else` と条件の間に `if` を書くか、他のすべての場合に実行する分岐なら条件を削除します。",
 }
-_MEMBER_NOT_FOUND = {
-    "meaning": "`{member}` on line {line} is not a field or method that javac finds in the type of `{owner}`, the value before the dot.",
-    "why": "A name after a `.` must be a field or method that the type of the value (or class) before the dot has: a typo or other capitals, a method that this type does not have, or a value of another type than intended cause this; an array, for example, has only the field `length`.",
-    "hint": "On line {line}, what is the type of `{owner}`, and does that type have a member spelt exactly `{member}`?",
-    "fix": "Use a field or method that the type of `{owner}` really has, spelt as it is declared.",
+_METHOD_NOT_FOUND = {
+    "meaning": "`{member}` on line {line} is called as a method, but javac finds no method of that name in the type of `{owner}`, the value before the dot.",
+    "why": "A method called after a `.` must be one that the type of the value (or class) before the dot has: a typo or other capitals, a method this type does not have, or a field called with `()` cause this; an array's `length`, for example, is a field, read without parentheses.",
+    "hint": "On line {line}, what is the type of `{owner}`: does it have a method `{member}`, or is `{member}` a field, read without parentheses?",
+    "fix": "Call a method that the type of `{owner}` really has, spelt as it is declared, or read the field without parentheses.",
 }
-_MEMBER_NOT_FOUND_JA = {
-    "meaning": "{line} 行目の `{member}` は、ドットの前の値 `{owner}` の型に javac が見つけられるフィールドでもメソッドでもありません。",
-    "why": "`.` の後の名前は、ドットの前の値（またはクラス）の型が持つフィールドかメソッドでなければなりません。綴りや大文字小文字の違い、その型にないメソッド、意図と違う型の値が原因です。たとえば配列が持つのはフィールド `length` だけです。",
-    "hint": "{line} 行目の `{owner}` の型は何ですか？その型には、`{member}` とちょうど同じ綴りのメンバーがありますか？",
-    "fix": "`{owner}` の型が本当に持つフィールドやメソッドを、宣言どおりの綴りで使います。",
+_METHOD_NOT_FOUND_JA = {
+    "meaning": "{line} 行目の `{member}` はメソッドとして呼ばれていますが、ドットの前の値 `{owner}` の型に、javac はその名前のメソッドを見つけられません。",
+    "why": "`.` の後で呼ぶメソッドは、ドットの前の値（またはクラス）の型が持つものでなければなりません。綴りや大文字小文字の違い、その型にないメソッド、`()` を付けて呼んだフィールドが原因です。たとえば配列の `length` はフィールドで、丸括弧なしで読みます。",
+    "hint": "{line} 行目の `{owner}` の型は何ですか？その型にはメソッド `{member}` がありますか？それとも `{member}` は丸括弧なしで読むフィールドですか？",
+    "fix": "`{owner}` の型が本当に持つメソッドを宣言どおりの綴りで呼ぶか、フィールドを丸括弧なしで読みます。",
+}
+_FIELD_NOT_FOUND = {
+    "meaning": "`{member}` on line {line} is read as a field, but javac finds no field of that name in the type of `{owner}`, the value before the dot.",
+    "why": "A field read after a `.` must be one that the type of the value (or class) before the dot has: a typo or other capitals, a field this type does not have, or a method written without its `()` cause this; a `String`'s `length`, for example, is a method, called with parentheses.",
+    "hint": "On line {line}, what is the type of `{owner}`: does it have a field `{member}`, or is `{member}` a method that needs parentheses?",
+    "fix": "Read a field that the type of `{owner}` really has, spelt as it is declared, or call the method with parentheses.",
+}
+_FIELD_NOT_FOUND_JA = {
+    "meaning": "{line} 行目の `{member}` はフィールドとして読まれていますが、ドットの前の値 `{owner}` の型に、javac はその名前のフィールドを見つけられません。",
+    "why": "`.` の後で読むフィールドは、ドットの前の値（またはクラス）の型が持つものでなければなりません。綴りや大文字小文字の違い、その型にないフィールド、`()` を付け忘れたメソッドが原因です。たとえば `String` の `length` はメソッドで、丸括弧を付けて呼びます。",
+    "hint": "{line} 行目の `{owner}` の型は何ですか？その型にはフィールド `{member}` がありますか？それとも `{member}` は丸括弧が必要なメソッドですか？",
+    "fix": "`{owner}` の型が本当に持つフィールドを宣言どおりの綴りで読むか、メソッドを丸括弧を付けて呼びます。",
 }
 _MEMBER_OF_THIS = {
     "meaning": "`{member}` on line {line} is not a field or method that javac finds declared in this class, the one `this.` refers to.",
@@ -509,7 +521,9 @@ def _lookup_texts(diagnostic: CompilerDiagnostic, program: str) -> tuple[dict, d
     if (found := member_after_dot(diagnostic)) and found[0] == "this":
         return _MEMBER_OF_THIS, _MEMBER_OF_THIS_JA, {"member": found[1]}
     if found:
-        return _MEMBER_NOT_FOUND, _MEMBER_NOT_FOUND_JA, {"owner": found[0], "member": found[1]}
+        called = re.match(rf"\s*\.\s*{re.escape(found[1])}\s*\(", diagnostic.source_line[diagnostic.column - 1:])
+        texts = (_METHOD_NOT_FOUND, _METHOD_NOT_FOUND_JA) if called else (_FIELD_NOT_FOUND, _FIELD_NOT_FOUND_JA)
+        return (*texts, {"owner": found[0], "member": found[1]})
     return None
 
 
