@@ -116,6 +116,7 @@ def test_cannot_find_symbol_without_notes_uses_the_column():
     ("missing return statement", (), "java.missing-return"),
     ("reached end of file while parsing", (), "java.reached-end-of-file"),
     ("missing method body, or declare abstract", (), "java.missing-method-body"),
+    ("interface abstract methods cannot have body", (), "java.interface-method-body"),
     ("invalid method declaration; return type required", (), "java.return-type-required"),
     ("bad operand types for binary operator '&&'", ("first type:  int", "second type: boolean"),
      "java.bad-operand-types"),
@@ -581,3 +582,14 @@ def test_a_member_after_a_dot_is_looked_up_in_the_owners_type_not_among_declared
     assert "in the type of `s`" in javac[0].classification.meaning, javac[0].classification.meaning
     plain = "        total = total + 1;"  # no dot: the declared names are the place to look
     assert "field or method" not in _context(_java("cannot find symbol", source_line=plain, column=9)).meaning
+
+
+def test_a_method_without_a_body_is_named_and_not_said_to_have_one():
+    """Seventh audit: "has a body where none is allowed, or no body where one is needed" for `int[] encode(String str);`
+    (one reader of three: wrong); javac's message says which: no body. The interface's own message has its own rule."""
+    line = "    public static int[] encode(String str);"
+    found = _context(_java("missing method body, or declare abstract", source_line=line, column=line.index("encode") + 1))
+    assert found.meaning.startswith("The method `encode` declared on line 3 has no body"), found.meaning
+    assert "has a body" not in found.meaning
+    inside = _context(_java("interface abstract methods cannot have body", source_line="    void f() {", column=10))
+    assert inside.rule_id == "java.interface-method-body" and "may not have a body" in inside.meaning
