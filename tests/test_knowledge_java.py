@@ -593,3 +593,24 @@ def test_a_method_without_a_body_is_named_and_not_said_to_have_one():
     assert "has a body" not in found.meaning
     inside = _context(_java("interface abstract methods cannot have body", source_line="    void f() {", column=10))
     assert inside.rule_id == "java.interface-method-body" and "may not have a body" in inside.meaning
+
+
+@pytest.mark.parametrize("header", ["    public static int shift(int symbol, int offset) {", "    int shift(int symbol, int offset) {",
+                                    "    static String name(String first, int count) {"])
+def test_every_complaint_on_a_well_formed_header_blames_the_method_left_open_above(header):
+    """Ninth audit (three of three readers): `<identifier> expected` on `public static String decrypt(String cipher,
+    int key) {` was told as a parameter missing its name. javac reads a header inside an unclosed method as statements
+    and reports whatever symbol it wanted (`;`, `)`, `.class`, a name, an expression): the `}` missing above is the error."""
+    program = ("public class Main {\n    static int twice(int n) {\n        return 2 * n;\n\n"
+               f"{header}\n        return 1;\n    }}\n}}\n")
+    from error_tutor_server.case import Case
+    from error_tutor_server.compilers import diagnose_sync
+    from error_tutor_server.settings import TutorSettings
+
+    on_header = [d for d in diagnose_sync("java", program, TutorSettings(), filename="Main.java") if d.line == 5]
+    assert on_header
+    for diagnostic in on_header:
+        found = Case.of(diagnostic, program).classification
+        assert found.meaning.startswith("Line 5 is the header of a method, but javac is still reading the body of the "
+                                        "method above it"), (diagnostic.message, found.meaning)
+        assert "`}`" in found.why

@@ -18,7 +18,7 @@ from typing import Callable
 from error_tutor_server.case import Case
 from error_tutor_server.checks import named_lines
 from error_tutor_server.knowledge import rules_for
-from error_tutor_server.knowledge.context import c_scope_at, missing_condition_keyword
+from error_tutor_server.knowledge.context import c_scope_at, header_read_as_statements, missing_condition_keyword
 
 _QUOTED = re.compile(r"[‘'`\"]([^‘’'`\"\s]{1,60})[’'`\"]")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -271,6 +271,8 @@ class Contract:
             return []
         if missing_condition_keyword(case.diagnostic, case.program):
             return [("`if`", " if ", "keyword")]  # the context decided what the error is (knowledge/context.py)
+        if header_read_as_statements(case.classification.rule_id, case.diagnostic):
+            return [_BRACES]  # a method header inside another method: the `}` missing above is the error
         wanted = [self.key_terms] if self.key_terms else []
         return wanted + [("&", "address", "pointer")] if wants_address(case) else wanted
 

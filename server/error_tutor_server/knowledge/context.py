@@ -442,12 +442,21 @@ def for_header_part(source_line: str, column: int) -> tuple[int, int, bool] | No
     return (part, parts, False) if part is not None else None
 
 
+# what javac reports on a well-formed method header that it reads as statements, inside the method above it
+_HEADER_SYMPTOMS = {"java.not-a-statement", "java.identifier-expected", "java.missing-semicolon",
+                    "java.illegal-start-of-expression", "java.type-where-value-expected", "java.missing-parenthesis"}
+
+
+def header_read_as_statements(rule_id: str, diagnostic: CompilerDiagnostic) -> bool:
+    """javac's complaint on a well-formed method header: it is reading the header as statements, inside the method
+    above it (a `}` is missing), whatever symbol it says it expected."""
+    return rule_id in _HEADER_SYMPTOMS and java_method_header(diagnostic)
+
+
 def _java_variant(rule: Rule, diagnostic: CompilerDiagnostic) -> Rule | None:
-    """javac's "not a statement" on a method's header (a method inside another) or inside a `for` header."""
+    """javac's "not a statement" inside a `for` header."""
     if rule.id != "java.not-a-statement":
         return None
-    if java_method_header(diagnostic):
-        return _variant(rule, _METHOD_HEADER_IN_METHOD, _METHOD_HEADER_IN_METHOD_JA)
     found = for_header_part(diagnostic.source_line, diagnostic.column)
     if found is None:
         cut_short = java_context.stopped_at_punctuation(diagnostic)
@@ -578,6 +587,8 @@ def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, t
     """The rule with texts that fit the program, or None when its own texts fit."""
     if found := prose.texts_for(rule.id, diagnostic):
         return _variant(rule, *found)
+    if header_read_as_statements(rule.id, diagnostic):
+        return _variant(rule, _METHOD_HEADER_IN_METHOD, _METHOD_HEADER_IN_METHOD_JA)
     if diagnostic.language == "java":
         found = java_context.texts_for(rule.id, diagnostic, program)
         return _variant(rule, *found) if found else _java_variant(rule, diagnostic)
