@@ -45,6 +45,15 @@ def test_wrong_line_token_and_garbage_are_rejected():
     assert "does not mention the error's subject" in check("Programs are made of many parts that work.", anchors={"semicolon"}).reasons
 
 
+def test_the_prompts_fact_names_echoed_by_the_model_are_rejected():
+    """The model once wrote "Void Meaning: Line 111 is the header of a method ...": the prompt's scaffolding, not
+    an explanation. Its facts' names followed by a colon are refused; the words in a sentence are not."""
+    echoed = check("Void Meaning: the statement on line 4 is not finished with a semicolon before `printf`.")
+    assert "echoes the names of the prompt's facts" in echoed.reasons
+    plain = check("The meaning of line 4: the statement is not finished with a semicolon before `printf`.")
+    assert "echoes the names of the prompt's facts" not in plain.reasons
+
+
 def test_language_check_follows_locale():
     assert "not in Japanese" in check("The statement on line 4 is missing its end.", locale="ja").reasons
     assert check("4 行目の文がセミコロンで終わっていないため、次の行の printf でエラーになります。", locale="ja").ok

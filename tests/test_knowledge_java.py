@@ -224,7 +224,7 @@ def test_not_a_statement_on_a_method_header_blames_a_method_left_open_above(case
     case = _corpus_case(case_id)
     found = case.classification
     assert (found.rule_id, found.token) == ("java.not-a-statement", token)
-    assert "header of a method" in found.meaning and "inside another method" in found.why
+    assert "in a method header that javac reads as statements" in found.meaning and "inside another method" in found.why
     assert "`}`" in found.hint and "store it" not in found.hint and "does nothing" not in found.meaning
     assert not contract_violations(_rule_text(case), case)
     assert "メソッドの見出し" in _corpus_case(case_id, "ja").classification.meaning
@@ -611,6 +611,6 @@ def test_every_complaint_on_a_well_formed_header_blames_the_method_left_open_abo
     assert on_header
     for diagnostic in on_header:
         found = Case.of(diagnostic, program).classification
-        assert found.meaning.startswith("Line 5 is the header of a method, but javac is still reading the body of the "
-                                        "method above it"), (diagnostic.message, found.meaning)
+        assert found.meaning.startswith(f"`{found.token}` on line 5 is in a method header that javac reads as statements, "
+                                        "because the method above it is still open"), (diagnostic.message, found.meaning)
         assert "`}`" in found.why

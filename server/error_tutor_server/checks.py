@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
+from error_tutor_server.knowledge import FACT_KEYS
 
 _CODE_FENCE = re.compile(r"```|~~~")
 _BACKTICK = re.compile(r"`([^`\n]+)`")
@@ -32,6 +33,7 @@ _EMBEDDED_CODE = re.compile(
 # an aside in parentheses, "(or switch)", "(if any)": prose, never a call or a condition
 _PROSE_ASIDE = re.compile(r"\((?:at|or|and|if|e\.g\.|i\.e\.|for example|such as|the|a|an|any|not|only|usually|often|"
                           r"maybe|possibly|which|that|see|it|they|also)\b[A-Za-z ,'.-]{0,40}\)")
+_PROMPT_KEYS = re.compile(r"\b(?:%s):" % "|".join(map(re.escape, FACT_KEYS)))  # "Meaning:" echoed from the prompt
 _META = re.compile(r"\bthe student\b|\bignore (the|all|your|my|previous)\b|\bas an ai\b|\bI am\b|\bI'm\b|\blanguage model\b|\bassistant\b", re.IGNORECASE)
 MAX_CHARS, MAX_SENTENCES = 700, 5
 _LINE_REF = re.compile(r"\b(?:line|ligne|行)\s*(\d+)|(\d+)\s*行目", re.IGNORECASE)
@@ -145,6 +147,8 @@ def is_garbled(text: str) -> list[str]:
         reasons.append("too long")
     if _META.search(stripped):
         reasons.append("talks about itself or the student instead of to the student")
+    if _PROMPT_KEYS.search(stripped):
+        reasons.append("echoes the names of the prompt's facts")
     words = stripped.lower().split()
     trigrams = [tuple(words[i:i + 3]) for i in range(len(words) - 2)]
     if len(trigrams) >= 6 and len(set(trigrams)) / len(trigrams) < 0.7:

@@ -280,13 +280,13 @@ _BODILESS_CONTROL_JA = {
     "fix": "`{keyword}` が制御する文をその直後に書くか、不要なら `{keyword}` を削除します。",
 }
 _METHOD_HEADER_IN_METHOD = {
-    "meaning": "Line {line} is the header of a method, but javac is still reading the body of the method above it, so it tried to read this header as a statement and stopped at `{token}`.",
+    "meaning": "`{token}` on line {line} is in a method header that javac reads as statements, because the method above it is still open.",
     "why": "A method cannot be declared inside another method. When a `}}` is missing above (the previous method, or a block in it, is never closed), javac is still inside that method when it reaches this header.",
     "hint": "Which `}}` should close the method above line {line}, and is it there? Match the `{{` and `}}` of that method.",
     "fix": "Add the `}}` that closes the previous method (or the block in it that is still open) before line {line}.",
 }
 _METHOD_HEADER_IN_METHOD_JA = {
-    "meaning": "{line} 行目はメソッドの見出しですが、javac はまだその上のメソッドの本体を読んでいるため、この見出しを文として読もうとして `{token}` で止まりました。",
+    "meaning": "{line} 行目の `{token}` は、javac が文として読んでいるメソッドの見出しの中にあります。その上のメソッドがまだ閉じていないためです。",
     "why": "メソッドの中に別のメソッドは宣言できません。上で `}}` が抜けている（前のメソッドや、その中のブロックが閉じていない）と、javac はこの見出しに来たときもまだそのメソッドの中にいます。",
     "hint": "{line} 行目の上のメソッドを閉じる `}}` はどれで、それはありますか？そのメソッドの `{{` と `}}` を対応させましょう。",
     "fix": "{line} 行目より前に、前のメソッド（またはその中でまだ開いているブロック）を閉じる `}}` を追加します。",
