@@ -375,3 +375,20 @@ def test_a_tuned_sentence_that_moves_the_guides_lines_is_not_shown():
     kept = (f"{label} the compiler stopped at `double` at the start of line 4: the declaration on line 3, just "
             "before it, does not end with `;` or `,`.")
     assert tutor.judge(case, kept, "stop").source == "model", tutor.judge(case, kept, "stop").note
+
+
+def test_a_tuned_sentence_that_changes_the_capitals_of_a_name_is_not_shown():
+    """From the tenth evaluation: the model began its sentence with "Decrypt on line 75" for the method `decrypt`;
+    Java's names are case-sensitive, so that names another method."""
+    line = "    public static String decrypt(String cipher, int key) {"
+    diagnostic = CompilerDiagnostic(language="java", line=3, column=line.index("decrypt") + 1, end_line=3,
+                                    end_column=line.index("decrypt") + 8, severity="error", message="';' expected",
+                                    source_line=line)
+    case = Case.of(diagnostic, "class A {\n  void f() {\n" + line + "\n")
+    assert "`decrypt`" in case.classification.meaning
+    tutor = Tutor(TutorSettings(backend="none"))
+    tutor.backend = FineTuned()
+    recased = "Missing semicolon on line 3: Decrypt on line 3 is in a method header that javac reads as statements."
+    assert tutor.judge(case, recased, "stop").source == "rules"
+    kept = "Missing semicolon on line 3: `decrypt` on line 3 is in a method header that javac reads as statements."
+    assert tutor.judge(case, kept, "stop").source == "model", tutor.judge(case, kept, "stop").note

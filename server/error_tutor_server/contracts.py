@@ -330,6 +330,18 @@ def vaguer_than_the_guide(own_words: str, case: Case) -> str:
     return f"its own sentence names none of the code its guide's meaning names ({', '.join(quoted[:3])})"
 
 
+def names_recased(own_words: str, case: Case) -> str:
+    """Why a model's own words misname the code ("" when they do not): a name the guide's meaning quotes appears only
+    with other capitals ("Decrypt" for `decrypt`), which in C, Java and Python is another name."""
+    for name in dict.fromkeys(_QUOTED_CODE.findall(case.classification.meaning)):
+        if not _IDENTIFIER.match(name) or len(name) < 2:
+            continue
+        found = re.findall(rf"(?<![\w$]){re.escape(name)}(?![\w$])", own_words, re.IGNORECASE)
+        if found and name not in found:
+            return f"writes `{name}` as {found[0]}"
+    return ""
+
+
 _LINE_IN_PHRASE = re.compile(r"\b(\w+\s+\w+\s+lines?)\s+(\d+)", re.IGNORECASE)  # "the start of line 11"
 
 

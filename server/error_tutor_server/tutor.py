@@ -13,7 +13,7 @@ import threading
 from error_tutor_server.backend import Backend, make_backend
 from error_tutor_server.cache import GenerationCache, cache_key
 from error_tutor_server.checks import check_explanation, leaks_fix
-from error_tutor_server.contracts import contract_violations, lines_unlike_the_guide, vaguer_than_the_guide
+from error_tutor_server.contracts import contract_violations, lines_unlike_the_guide, names_recased, vaguer_than_the_guide
 from error_tutor_server.case import Case, Explanation, model_explanation, rule_explanation
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
@@ -156,7 +156,7 @@ class Tutor:
         reasons = result.reasons + tuple(leaks_fix(text, case.program, fixed_line, hint_level))
         reasons += tuple(contract_violations(read, case))  # what it must say and must not claim (contracts.py)
         # the model's own sentence against the guide's meaning it paraphrases (contracts.py)
-        reasons += tuple(reason for reason in [vaguer_than_the_guide(shown, case),
+        reasons += tuple(reason for reason in [vaguer_than_the_guide(shown, case), names_recased(shown, case),
                                                lines_unlike_the_guide(without_label(shown), case)] if reason)
         if not reasons:
             return model_explanation(case, without_label(shown), hint_level, why)  # checked with its label
