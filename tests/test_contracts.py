@@ -392,3 +392,6 @@ def test_a_tuned_sentence_that_changes_the_capitals_of_a_name_is_not_shown():
     assert tutor.judge(case, recased, "stop").source == "rules"
     kept = "Missing semicolon on line 3: `decrypt` on line 3 is in a method header that javac reads as statements."
     assert tutor.judge(case, kept, "stop").source == "model", tutor.judge(case, kept, "stop").note
+    # as the model really wrote it: bare and right; the label goes, and the name keeps its small letter
+    bare = tutor.judge(case, "Missing semicolon on line 3: decrypt on line 3 is in a method header.", "stop")
+    assert bare.source == "model" and bare.meaning.startswith("decrypt on line 3"), bare.meaning

@@ -97,6 +97,9 @@ def test_the_models_label_is_not_shown():
     assert without_label("Liked on line 1: the number `0123` starts with a zero.") == "The number `0123` starts with a zero."
     assert without_label("On line 3, a problem with reserved names: line 3 uses `else`.") == "Line 3 uses `else`."
     assert without_label("The compiler says `x` on line 5: it is unknown.") == "The compiler says `x` on line 5: it is unknown."
+    # a name from the code keeps its capitals: Java's `decrypt` is not `Decrypt`
+    assert without_label("Missing semicolon on line 75: decrypt on line 75 is in a method header.", {"decrypt"}) \
+        == "decrypt on line 75 is in a method header."
     assert without_label("Missing semicolon on line 6.") == "Missing semicolon on line 6."
 
 

@@ -7,6 +7,7 @@ to the model; ``complete_sentences`` keeps what a cut-off generation said in who
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from error_tutor_server.case import Case
 from error_tutor_server.knowledge import FACT_KEYS, Classification
@@ -154,12 +155,14 @@ _LABEL = re.compile(r"^(?:(?!(?:The|This|That|These|It|You|Your|A|An|In|On|Here)
                     r" on line \d+|On line \d+, a problem with [^:`\n]{1,80}): (?=\S)")
 
 
-def without_label(text: str) -> str:
-    """``text`` without its opening "<label> on line N: ", the rest starting with a capital."""
+def without_label(text: str, names: Collection[str] = ()) -> str:
+    """``text`` without its opening "<label> on line N: ", the rest starting with a capital unless it starts with
+    code: in backticks, or one of ``names`` (`decrypt` written bare stays `decrypt`, not another name `Decrypt`)."""
     rest = _LABEL.sub("", text.strip(), count=1)
     if rest == text.strip() or not rest:
         return text.strip()
-    return rest[0].upper() + rest[1:] if not rest.startswith("`") else rest
+    first = re.match(r"[\w$]+", rest)
+    return rest if rest.startswith("`") or (first and first.group(0) in names) else rest[0].upper() + rest[1:]
 
 
 SHOWN_SENTENCES = 3  # the hover shows at most this many of an untuned model's sentences

@@ -35,6 +35,11 @@ def subject_words(classification: Classification) -> set[str]:
     return stems(classification.category) or stems(classification.concept)
 
 
+def code_names(case: Case) -> set[str]:
+    """The names the case's meaning quotes, and its offending token: code whose capitals are never changed."""
+    return {case.classification.token, *re.findall(r"`([\w$]+)`", case.classification.meaning)} - {""}
+
+
 def student_safe_reasons(reasons: tuple[str, ...], limit: int = 2) -> str:
     """The checker's reasons for the footer, without the quoted code (it may be the fix)."""
     cleaned = [re.sub(r"\s*`[^`]*`", "", reason).strip() for reason in dict.fromkeys(reasons)]
@@ -159,6 +164,6 @@ class Tutor:
         reasons += tuple(reason for reason in [vaguer_than_the_guide(shown, case), names_recased(shown, case),
                                                lines_unlike_the_guide(without_label(shown), case)] if reason)
         if not reasons:
-            return model_explanation(case, without_label(shown), hint_level, why)  # checked with its label
+            return model_explanation(case, without_label(shown, code_names(case)), hint_level, why)  # checked with its label
         log.info("model text rejected (%s): %r", "; ".join(reasons), text[:200])
         return rule_explanation(case, hint_level, "rules_rejected", student_safe_reasons(reasons))
