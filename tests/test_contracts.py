@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
+from pathlib import Path
 
 import pytest
 
@@ -395,3 +396,17 @@ def test_a_tuned_sentence_that_changes_the_capitals_of_a_name_is_not_shown():
     # as the model really wrote it: bare and right; the label goes, and the name keeps its small letter
     bare = tutor.judge(case, "Missing semicolon on line 3: decrypt on line 3 is in a method header.", "stop")
     assert bare.source == "model" and bare.meaning.startswith("decrypt on line 3"), bare.meaning
+
+
+def test_a_paren_that_pairs_up_is_not_called_one_too_many():
+    """`make demo`'s average.c: after `int total = 0` without its `;`, gcc says "expected statement before ')'" on
+    `for (int i = 0; i < 5; i++) {`, whose parentheses pair up. "There is a `)` that does not close any `(`" was false
+    there; a line with a `)` too many keeps its count."""
+    program = Path(__file__).resolve().parents[1].joinpath("samples", "average.c").read_text()
+    case = only_case("c", program, "expected statement before ')'")
+    assert case.classification.rule_id == "c.extra-closing-paren"
+    assert "pair up" in case.classification.meaning and "does not close any" not in case.classification.meaning
+    assert not contract_violations(rule_text(case), case)
+    extra = only_case("c", "int main(void)\n{\n    int n = 2;\n    if (n > 1))\n        n = 0;\n    return n;\n}\n",
+                      "expected statement before ')'")
+    assert "holds 2 `)` but only 1 `(`" in extra.classification.meaning, extra.classification.meaning

@@ -128,6 +128,16 @@ def extra_closing_parens(diagnostic: CompilerDiagnostic, code_before: str) -> tu
     return (opening, closing) if closing > opening and depth == 0 else None
 
 
+def parens_pair_up(diagnostic: CompilerDiagnostic) -> bool:
+    """Whether every `(` on the offending line has its `)` there, in order (strings and comments aside)."""
+    depth = 0
+    for char in _NOISE.sub(" ", diagnostic.source_line):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0 and "(" in diagnostic.source_line
+
+
 # ---- texts: what the rule says instead, when the code shows what is wrong ----------------------------------------
 # {after} is where the stray mark stands: right after an `if`'s condition, or at the start of a statement
 _STRAY_MARK = {
@@ -199,6 +209,19 @@ _PARENS_TOO_MANY_JA = {
     "fix": "対応する `(` のない `)` を削除するか、足りない `(` を追加します。",
 }
 
+_PARENS_PAIR_UP = {
+    "meaning": "The compiler reached the `)` on line {line} where it expected a statement, although the `(` and `)` on line {line} pair up: it had already lost its place before this `)`.",
+    "why": "After a mistake earlier on the line or above it (a declaration that does not end, a `,` for a `;`), the compiler reads what follows differently, so a `)` that closes its `(` can still come where it no longer expects one.",
+    "hint": "The parentheses on line {line} pair up: what comes before the `)`, on this line or just above it, that is not finished?",
+    "fix": "Fix the earlier error first (often the one reported just before this one), then compile again.",
+}
+_PARENS_PAIR_UP_JA = {
+    "meaning": "{line} 行目の `(` と `)` は対応していますが、コンパイラは文があるはずの場所でこの `)` に達しました。この `)` より前で、すでに読む位置を見失っています。",
+    "why": "その行や上の行の誤り（終わっていない宣言、`;` の代わりの `,` など）の後では、コンパイラは続きを違うように読むので、自分の `(` を閉じる `)` でも予想しない場所に来ることがあります。",
+    "hint": "{line} 行目の括弧は対応しています。この `)` より前、この行かすぐ上の行で、終わっていないものは何ですか？",
+    "fix": "先にその前の誤り（多くはこの直前に報告されたもの）を直して、もう一度コンパイルします。",
+}
+
 
 def _stray_values(place: tuple[str, int], line: int) -> tuple[dict[str, str], dict[str, str]]:
     """Where the stray mark stands, in English and Japanese (the keyword's line named when it is another)."""
@@ -231,6 +254,8 @@ def texts_for(rule_id: str, diagnostic: CompilerDiagnostic, program: str, token:
         values = {"opening": str(counts[0]), "closing": str(counts[1])}
         return _PARENS_TOO_MANY, _PARENS_TOO_MANY_JA, {**values, "surplus": "one `)`" if surplus == 1 else f"{surplus} `)`"}, \
             {**values, "surplus_ja": f" {surplus} 個"}
+    if rule_id == "c.extra-closing-paren" and "expected statement" in diagnostic.message and parens_pair_up(diagnostic):
+        return _PARENS_PAIR_UP, _PARENS_PAIR_UP_JA, {}, {}
     return None
 
 
