@@ -319,12 +319,17 @@ def names_code(text: str, code: str) -> bool:
     return names_in_code(text, code) or (code in _SYMBOL_NAMES and _SYMBOL_NAMES[code] in text.lower())
 
 
+def quoted_in_meaning(case: Case) -> list[str]:
+    """The code the case's meaning quotes in backticks, each once, in order."""
+    return list(dict.fromkeys(_QUOTED_CODE.findall(case.classification.meaning)))
+
+
 def vaguer_than_the_guide(own_words: str, case: Case) -> str:
     """Why a model's own words say less than the guide's meaning would ("" when they do not): the meaning quotes
     code (the offending token, the keyword used as a name, the expected `;`) and they name none of it. Checked on
     the model's sentence alone, since the guide's why shown after it may name the code while the sentence itself
     says something else ("a variable, a function or a parameter is used as a name" for `def = 2`)."""
-    quoted = list(dict.fromkeys(_QUOTED_CODE.findall(case.classification.meaning)))
+    quoted = quoted_in_meaning(case)
     if not quoted or any(names_code(own_words, code) for code in quoted):
         return ""
     return f"its own sentence names none of the code its guide's meaning names ({', '.join(quoted[:3])})"
@@ -333,7 +338,7 @@ def vaguer_than_the_guide(own_words: str, case: Case) -> str:
 def names_recased(own_words: str, case: Case) -> str:
     """Why a model's own words misname the code ("" when they do not): a name the guide's meaning quotes appears only
     with other capitals ("Decrypt" for `decrypt`), which in C, Java and Python is another name."""
-    for name in dict.fromkeys(_QUOTED_CODE.findall(case.classification.meaning)):
+    for name in quoted_in_meaning(case):
         if not _IDENTIFIER.match(name) or len(name) < 2:
             continue
         found = re.findall(rf"(?<![\w$]){re.escape(name)}(?![\w$])", own_words, re.IGNORECASE)

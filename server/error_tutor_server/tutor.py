@@ -13,7 +13,8 @@ import threading
 from error_tutor_server.backend import Backend, make_backend
 from error_tutor_server.cache import GenerationCache, cache_key
 from error_tutor_server.checks import check_explanation, leaks_fix
-from error_tutor_server.contracts import contract_violations, lines_unlike_the_guide, names_recased, vaguer_than_the_guide
+from error_tutor_server.contracts import (contract_violations, lines_unlike_the_guide, names_recased, quoted_in_meaning,
+                                         vaguer_than_the_guide)
 from error_tutor_server.case import Case, Explanation, model_explanation, rule_explanation
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.errors import TutorError
@@ -37,7 +38,8 @@ def subject_words(classification: Classification) -> set[str]:
 
 def code_names(case: Case) -> set[str]:
     """The names the case's meaning quotes, and its offending token: code whose capitals are never changed."""
-    return {case.classification.token, *re.findall(r"`([\w$]+)`", case.classification.meaning)} - {""}
+    names = [code for code in quoted_in_meaning(case) if re.fullmatch(r"[\w$]+", code)]
+    return {case.classification.token, *names} - {""}
 
 
 def student_safe_reasons(reasons: tuple[str, ...], limit: int = 2) -> str:

@@ -178,17 +178,19 @@ def method_on_array(diagnostic: CompilerDiagnostic, program: str) -> tuple[str, 
 _OWNER_BEFORE_DOT = re.compile(r"((?:[A-Za-z_$][\w$]*\s*\.\s*)*[A-Za-z_$][\w$]*)\s*$")
 
 
-def member_after_dot(diagnostic: CompilerDiagnostic) -> tuple[str, str] | None:
-    """(owner, member) when javac's caret is on the `.` of `owner.member` (`symbols.length()`, `System.out.printn`):
-    javac looked the name up among the owner's fields and methods, not among the declared names; None otherwise."""
+def member_after_dot(diagnostic: CompilerDiagnostic) -> tuple[str, str, bool] | None:
+    """(owner, member, called) when javac's caret is on the `.` of `owner.member` (`symbols.length()`,
+    `System.out.printn`): javac looked the name up among the owner's fields and methods, not among the declared
+    names; ``called`` when `(` follows the member. None otherwise."""
     kind, name = _looked_up(diagnostic)
     line, at = diagnostic.source_line, diagnostic.column - 1
     if kind in ("class", "package") or not name or not 0 <= at < len(line) or line[at] != ".":
         return None
-    if not re.match(rf"\s*{re.escape(name)}\b", line[at + 1:]):
+    after = re.match(rf"\s*{re.escape(name)}\b(\s*\()?", line[at + 1:])
+    if not after:
         return None
     owner = _OWNER_BEFORE_DOT.search(line[:at])
-    return (re.sub(r"\s+", "", owner[1]), name) if owner else None
+    return (re.sub(r"\s+", "", owner[1]), name, bool(after[1])) if owner else None
 
 
 # a binary operator (or an assignment) that ends the code before javac's caret
@@ -521,9 +523,9 @@ def _lookup_texts(diagnostic: CompilerDiagnostic, program: str) -> tuple[dict, d
     if (found := member_after_dot(diagnostic)) and found[0] == "this":
         return _MEMBER_OF_THIS, _MEMBER_OF_THIS_JA, {"member": found[1]}
     if found:
-        called = re.match(rf"\s*\.\s*{re.escape(found[1])}\s*\(", diagnostic.source_line[diagnostic.column - 1:])
+        owner, member, called = found
         texts = (_METHOD_NOT_FOUND, _METHOD_NOT_FOUND_JA) if called else (_FIELD_NOT_FOUND, _FIELD_NOT_FOUND_JA)
-        return (*texts, {"owner": found[0], "member": found[1]})
+        return (*texts, {"owner": owner, "member": member})
     return None
 
 
