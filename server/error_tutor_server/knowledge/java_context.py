@@ -12,11 +12,9 @@ from __future__ import annotations
 import re
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
-from error_tutor_server.knowledge import token_at, token_before
+from error_tutor_server.knowledge import java_misreads, token_at, token_before
+from error_tutor_server.knowledge.java_misreads import STRING as _STRING, bad_char_literal
 
-# a well-formed char literal: one character or one escape ('a', '\n', '\'', '\u0041', '\0')
-_CHAR_LITERAL = re.compile(r"'(?:[^'\\\n]|\\u+[0-9a-fA-F]{4}|\\[0-7]{1,3}|\\.)'")
-_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"?')
 # the inside of a comment: `* text`, `*/`, a mistyped opener `/ *`, or a rule of dashes
 _COMMENT_MARK = re.compile(r"^\s*(?:\*+(?=\s|/|$)|\*+/|/\s+\*|[-=*_~]{4,}\s*$)")
 # `new int{...}`: array creation without the brackets
@@ -29,27 +27,6 @@ _NAME_CHAIN = r"[A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*"
 PARSE_ERRORS = {"java.missing-semicolon", "java.missing-parenthesis", "java.identifier-expected", "java.not-a-statement",
                 "java.illegal-start-of-type", "java.illegal-start-of-expression", "java.illegal-start-of-statement",
                 "java.token-expected", "java.missing-bracket", "java.new-without-parentheses"}
-
-
-def bad_char_literal(source_line: str) -> str:
-    """The text a `'` on the line opens when it is not a one-character `char` literal (`'Error`, `'ab'`),
-    else ""; strings, comments and well-formed literals such as 'a' or '\\n' are passed over."""
-    index = 0
-    while index < len(source_line) and '"""' not in source_line:
-        if source_line.startswith("//", index):
-            return ""
-        if source_line.startswith("/*", index):
-            end = source_line.find("*/", index + 2)
-            index = end + 2 if end >= 0 else len(source_line)
-        elif source_line[index] == '"':
-            index = _STRING.match(source_line, index).end()
-        elif source_line[index] == "'" and not _CHAR_LITERAL.match(source_line, index):
-            closing = source_line.find("'", index + 1)
-            text = source_line[index:closing + 1 if closing > 0 else len(source_line)].rstrip()
-            return text if len(text.strip("'")) > 1 else ""
-        else:
-            index = _CHAR_LITERAL.match(source_line, index).end() if source_line[index] == "'" else index + 1
-    return ""
 
 
 def comment_text_line(diagnostic: CompilerDiagnostic) -> bool:
@@ -533,8 +510,11 @@ def _shown(text: str) -> str:
     return text if len(text) <= 24 else text[:22].rstrip() + "…"
 
 
-def texts_for(rule_id: str, diagnostic: CompilerDiagnostic, program: str) -> tuple[dict, dict, dict] | None:
-    """(English texts, Japanese texts, values read from the code) that fit the line better than the rule's own."""
+def texts_for(rule_id: str, diagnostic: CompilerDiagnostic, program: str) -> tuple[dict, ...] | None:
+    """(English texts, Japanese texts, values read from the code[, their Japanese]) that fit the line better than
+    the rule's own."""
+    if found := java_misreads.texts_for(rule_id, diagnostic):
+        return found
     if rule_id == "java.static-context" and (qualifier := class_qualifier(diagnostic, program)):
         return _THROUGH_CLASS_NAME, _THROUGH_CLASS_NAME_JA, {"qualifier": qualifier}
     if rule_id in _LOOKUP_RULES:
