@@ -42,3 +42,17 @@ def test_templates_are_well_formed_and_translations_match(language):
                 assert set(texts) <= set(TEXT_FIELDS), (rule.id, locale)
                 if name in texts:
                     assert placeholders(texts[name]) <= placeholders(english), (rule.id, locale, name)
+
+
+def test_a_type_said_with_a_vowel_first_gets_an():
+    """javac's "int cannot be converted to ..." filled into "where a `{required}` is needed" read "a `int`"."""
+    from error_tutor_server.diagnostics import CompilerDiagnostic
+    from error_tutor_server.knowledge import classify
+
+    diagnostic = CompilerDiagnostic(language="java", line=4, column=17, end_line=4, end_column=18, severity="error",
+                                    message="incompatible types: String cannot be converted to int",
+                                    source_line='        int n = "3";')
+    assert "where an `int` is needed" in classify(diagnostic).meaning
+    assert "`int` が必要な場所" in classify(diagnostic, "ja").meaning  # other languages are left as they are
+    from error_tutor_server.knowledge import with_articles
+    assert with_articles("a `union u` and a `double`, a `unsigned`", "en") == "a `union u` and a `double`, an `unsigned`"

@@ -165,12 +165,21 @@ def classify(diagnostic: CompilerDiagnostic, locale: str = "en") -> Classificati
     return fill_rule(rules[-1], diagnostic, {}, locale, False)
 
 
+# "a `{required}`" filled with a type that is said with a vowel first: "an `int`", "an `Object`", "an `unsigned`"
+_A_BEFORE_VOWEL = re.compile(r"\b([Aa]) (`(?:[aeioAEIO]|un(?!i)))")
+
+
+def with_articles(text: str, locale: str) -> str:
+    """English ``text`` with "a" before a quoted name said with a vowel first made "an"."""
+    return _A_BEFORE_VOWEL.sub(lambda m: f"{m[1]}n {m[2]}", text) if locale == "en" else text
+
+
 def fill_rule(rule: Rule, diagnostic: CompilerDiagnostic, groups: dict, locale: str,
               matched: bool) -> Classification:
     """The rule's texts filled with ``groups`` (the message's, and the code's for a rule read in context)."""
     token = offending_token(diagnostic, groups)
     values = _Blank(groups, token=token, line=str(diagnostic.line), message=diagnostic.message,
                     previous=groups.get("previous") or token_before(diagnostic.source_line, diagnostic.column, token))
-    texts = {k: v.format_map(values).strip() for k, v in _texts(rule, locale).items()}
+    texts = {k: with_articles(v.format_map(values).strip(), locale) for k, v in _texts(rule, locale).items()}
     return Classification(rule_id=rule.id, category=rule.id.split(".", 1)[1], concept=rule.concept,
                           token=token, matched=matched, **texts)
