@@ -1,0 +1,321 @@
+"""Knowledge base, C, part 1 of 3: files, characters and literals, then statement structure
+(the ``;``, parentheses, brackets and braces that hold statements together).
+
+Also the quote patterns every C rule is written with. ``c_rules.RULES`` is the whole C table:
+these rules first, then ``c_rules_names_types``, then the warnings in ``c_rules``.
+"""
+
+import re
+
+from error_tutor_server.knowledge import Rule
+
+O, C = "['‘]", "['’]"  # an opening / closing quote as gcc or clang print it
+NAME = rf"{O}(?P<token>[^'’‘\s]+){C}"  # a quoted identifier, captured as the token
+BEFORE = rf" before {O}(?P<token>[^'’‘]+){C}"  # gcc's "... before 'x'": the token it stopped at
+
+
+def q(text: str) -> str:
+    """``text`` taken literally, between quotes."""
+    return O + re.escape(text) + C
+
+
+SYNTAX_RULES: list[Rule] = [
+    # ---- Files, characters and literals -----------------------------------------------------
+    Rule(
+        id="c.missing-header", language="c",
+        patterns=(rf"{O}?(?P<token>[^'’‘:\s]+){C}?:? (?:No such file or directory|file not found)",),
+        concept="header files",
+        meaning="The compiler could not find the header file `{token}` named in an `#include`.",
+        why="Header names must be spelled exactly like the standard ones (for example stdio, stdlib, math, string); a typo or a missing `.h` makes the file impossible to find.",
+        hint="Compare the spelling of `{token}` letter by letter with the header you meant.",
+        fix="Correct the file name inside the `#include` so it names a real standard header.",
+    ),
+    Rule(
+        id="c.stray-character", language="c",
+        patterns=(rf"stray {O}(?P<token>[^'’‘]+){C} in program", r"non-ASCII characters are not allowed"),
+        concept="characters outside literals",
+        meaning="The character `{token}` appears where C does not allow it: outside any string or character literal.",
+        why="A backslash or `#` only has a meaning inside quotes or at the start of a directive; codes like \\302 are invisible or typographic characters pasted from a document (curly quotes, long dashes, non-breaking spaces).",
+        hint="Is `{token}` meant to be inside a string or a character literal? If it is a pasted character, retype that part of line {line} by hand.",
+        fix="Move the character inside the quotes it belongs to, or delete it and retype the symbols with plain keyboard characters.",
+        translations={"ja": {
+            "meaning": "文字 `{token}` が、C では許されない場所（文字列や文字定数の外）にあります。",
+            "why": "バックスラッシュや `#` は引用符の中や指令の先頭でしか意味を持ちません。\\302 のようなコードは、文書からコピーした見えない文字や全角・装飾文字です。",
+            "hint": "`{token}` は文字列や文字定数の中にあるべきものですか？コピーした文字なら、{line} 行目のその部分を手で打ち直しましょう。",
+            "fix": "その文字を本来の引用符の中に移すか、削除して普通のキーボードの文字で打ち直します。"}},
+    ),
+    Rule(
+        id="c.unterminated-string", language="c",
+        patterns=(rf"missing terminating {O}?(?P<quote>[\"']){C}? character",),
+        concept="string and character literals",
+        meaning="A literal opened with `{quote}` on this line is never closed by a matching `{quote}`.",
+        why="A string or character literal must start and end on the same line; a quote inside a string needs a backslash before it, otherwise it ends the string early and leaves the rest unmatched.",
+        hint="Count the `{quote}` characters on line {line}: which one is meant to be part of the text, and which one closes it?",
+        fix="Add the closing `{quote}`, or put a `\\` before a quote that should appear inside the text.",
+        translations={"ja": {
+            "meaning": "この行で `{quote}` で始まったリテラルが、対応する `{quote}` で閉じられていません。",
+            "why": "文字列や文字定数は同じ行の中で始まり終わる必要があります。文字列中の引用符にはバックスラッシュが必要で、ないとそこで文字列が終わってしまいます。",
+            "hint": "{line} 行目の `{quote}` を数えましょう。どれが文字の一部で、どれが閉じる引用符ですか？",
+            "fix": "閉じる `{quote}` を追加するか、文中に出したい引用符の前に `\\` を付けます。"}},
+    ),
+    Rule(
+        id="c.multichar-constant", language="c",
+        patterns=(r"multi-character character constant", r"character constant too long", r"empty character constant"),
+        concept="characters vs strings",
+        meaning="Single quotes here hold more (or less) than exactly one character.",
+        why="In C single quotes make one character, like the letter a; text of several characters is a string and needs double quotes. Escape sequences such as \\n count as one character.",
+        hint="Should the thing in single quotes on line {line} be one character, or is it really a string?",
+        fix="Keep exactly one character between single quotes, or switch to double quotes for text.",
+    ),
+    Rule(
+        id="c.invalid-number-suffix", language="c",
+        patterns=(r"invalid suffix [\"'‘]?(?P<token>\w+)[\"'’]? on (?:integer|floating)", r"invalid digit [\"'‘]?(?P<token>\w+)",
+                  r"fixed-point types not supported"),
+        concept="writing multiplication",
+        meaning="A number is directly followed by letters (`{token}`), which C cannot read as a number.",
+        why="In maths 2a means 2 times a, but C never multiplies implicitly, and a name cannot start with a digit.",
+        hint="What operator should stand between the number and `{token}`?",
+        fix="Write the multiplication operator `*` between the number and the name, or rename a variable so it starts with a letter.",
+    ),
+    Rule(
+        id="c.nested-comment", language="c",
+        patterns=(r"[\"'‘]/\*[\"'’] within (?:block )?comment",),
+        concept="comments",
+        meaning="A `/*` appears inside a comment that is already open.",
+        why="Block comments do not nest: the first `*/` ends the comment, so text after it is read as code.",
+        hint="Where does each `/*` comment end? Is a `*/` missing before line {line}?",
+        fix="Close the earlier comment before opening a new one, or use `//` comments for single lines.",
+    ),
+    Rule(
+        id="c.unknown-escape", language="c",
+        patterns=(r"unknown escape sequence",),
+        concept="escape sequences",
+        meaning="A backslash in a string is followed by a character that has no special meaning.",
+        why="Inside quotes the backslash starts an escape such as \\n, \\t, \\\\ or \\\"; any other letter after it is not valid.",
+        hint="Did you mean a different escape, or a forward slash `/` instead of `\\`?",
+        fix="Use a valid escape sequence, or double the backslash to print one.",
+    ),
+    # ---- Statement structure: ; ( ) { } -----------------------------------------------------
+    Rule(
+        id="c.for-header-separator", language="c",
+        patterns=(rf"expected {q(';')} in {q('for')} statement specifier",),
+        concept="for-loop syntax",
+        meaning="The header of this `for` loop does not have its three parts separated properly.",
+        why="A for header has exactly three parts (start; condition; step) separated by two semicolons; commas or a missing part confuse the compiler.",
+        hint="Look at the separators inside the `for (...)` on line {line}: are there exactly two `;`?",
+        fix="Separate the start, condition and step of the loop with `;` instead of `,`.",
+        translations={"ja": {
+            "meaning": "この `for` ループの見出し部分が、正しく 3 つに区切られていません。",
+            "why": "for の見出しは「初期化; 条件; 更新」の 3 部分で、2 つのセミコロンで区切ります。カンマや部分の欠落があるとコンパイラは混乱します。",
+            "hint": "{line} 行目の `for (...)` の中の区切りを見ましょう。`;` はちょうど 2 つありますか？",
+            "fix": "ループの初期化・条件・更新の間を `,` ではなく `;` で区切ります。"}},
+    ),
+    Rule(
+        id="c.struct-missing-semicolon", language="c",
+        patterns=(rf"expected {q(';')} after struct", rf"expected {q(';')}, identifier or {q('(')} before"),
+        concept="struct definitions",
+        meaning="A `struct` definition is not ended with `;` after its closing brace.",
+        why="Unlike a function body, a struct definition is a declaration, so its `}}` must be followed by a semicolon.",
+        hint="Look at the closing `}}` of the struct just before line {line}: what must come right after it?",
+        fix="Add `;` after the closing brace of the struct definition.",
+        translations={"ja": {
+            "meaning": "`struct` の定義が、閉じ波括弧の後の `;` で終わっていません。",
+            "why": "関数の本体と違い、構造体の定義は宣言なので、`}}` の後にセミコロンが必要です。",
+            "hint": "{line} 行目の直前にある構造体の閉じ `}}` を見ましょう。その直後に何が必要ですか？",
+            "fix": "構造体定義の閉じ波括弧の後に `;` を追加します。"}},
+    ),
+    Rule(
+        id="c.extra-closing-paren", language="c",
+        patterns=(rf"expected statement before {O}(?P<token>\)){C}", rf"extraneous {O}(?P<token>\)){C}",
+                  rf"expected {q(';')} before {O}(?P<token>\)){C}"),
+        concept="balancing parentheses",
+        meaning="There is a `)` that does not close any `(`, so the statement ends in the wrong place.",
+        why="Every `(` needs exactly one `)`; with one too many the compiler thinks the condition or call ended early.",
+        hint="Count the `(` and `)` on line {line}: do they pair up one to one?",
+        fix="Remove the extra `)` (or add the missing `(`).",
+        translations={"ja": {
+            "meaning": "どの `(` も閉じていない `)` があり、文が間違った場所で終わっています。",
+            "why": "`(` には必ず 1 つの `)` が対応します。1 つ多いと、条件や呼び出しが早く終わったとみなされます。",
+            "hint": "{line} 行目の `(` と `)` を数えましょう。1 対 1 で対応していますか？",
+            "fix": "余分な `)` を削除します（または足りない `(` を追加します）。"}},
+    ),
+    Rule(
+        id="c.missing-semicolon", language="c",
+        patterns=(rf"expected {q(';')}(?: or {q(',')})?{BEFORE}", rf"expected {q(',')} or {q(';')}{BEFORE}",
+                  rf"expected {q(';')}(?: or {q(',')})? (?:before|after|at end)", rf"expected {q(',')} or {q(';')}"),
+        concept="statement terminators",
+        meaning="The compiler stopped at `{token}`, where it expected the previous statement or declaration to have ended with `;`.",
+        why="In C every statement and declaration ends with a semicolon; when one is missing the compiler only notices at the next token, which may already be on the following line.",
+        hint="Check how the statement on line {line}, or the last one on the line above it, ends: what must every C statement end with?",
+        fix="Add the missing `;` at the end of the statement or declaration just before the reported spot.",
+        translations={"ja": {
+            "meaning": "コンパイラは `{token}` で止まりました。その前の文や宣言が `;` で終わっているはずの場所です。",
+            "why": "C ではすべての文と宣言はセミコロンで終わります。抜けていると次のトークンで初めて気づくため、そのトークンはもう次の行にあることがあります。",
+            "hint": "{line} 行目の文、またはその前の行の最後の文がどう終わっているか確認しましょう。C の文は何で終わりますか？",
+            "fix": "報告された場所の直前の文や宣言の最後に `;` を追加します。"}},
+    ),
+    Rule(
+        id="c.missing-closing-paren", language="c",
+        patterns=(rf"expected {q(')')}{BEFORE}", rf"expected {q(')')}"),
+        concept="balancing parentheses",
+        meaning="The compiler expected a `)` to close a parenthesis before `{token}`.",
+        why="Usually a `(` was never closed, two arguments lack the `,` between them, or a stray quote ended a string early so the rest of the line no longer makes sense.",
+        hint="Match every `(` on line {line} with its `)`. Is something missing just before `{token}`, such as a `,` between arguments or the end of a string?",
+        fix="Add the missing `)` (or the missing `,` between arguments) where the expression really ends.",
+        translations={"ja": {
+            "meaning": "`{token}` の前で、括弧を閉じる `)` が必要でした。",
+            "why": "たいていは `(` が閉じられていない、引数の間の `,` が抜けている、または余分な引用符で文字列が早く終わり残りが意味をなさなくなっています。",
+            "hint": "{line} 行目のすべての `(` を対応する `)` と組み合わせましょう。`{token}` の直前に、引数の間の `,` や文字列の終わりが抜けていませんか？",
+            "fix": "式が本当に終わる場所に、足りない `)`（または引数の間の `,`）を追加します。"}},
+    ),
+    Rule(
+        id="c.missing-bracket", language="c",
+        patterns=(rf"expected {q(']')}", rf"extraneous {q(']')}"),
+        concept="array subscripts",
+        meaning="The square brackets of an array subscript do not pair up.",
+        why="Each index is written between one `[` and one `]`; a misplaced, missing or extra bracket breaks the expression.",
+        hint="Pair up every `[` on line {line} with its `]`.",
+        fix="Close the subscript with `]` right after the index expression.",
+    ),
+    Rule(
+        id="c.missing-opening-paren", language="c",
+        patterns=(rf"expected {q('(')}{BEFORE}", rf"expected {q('(')} after {O}(?P<token>[^'’‘]+){C}", rf"expected {q('(')} (?:after|before)"),
+        concept="control-statement syntax",
+        meaning="The compiler expected a `(` next to `{token}`: the condition after `if`, `while`, `for` or `switch` must be written inside parentheses.",
+        why="C requires the whole condition to be enclosed in `(` and `)` right after the keyword.",
+        hint="Where does the condition on line {line} start and end? Is it wrapped in parentheses?",
+        fix="Put the whole condition between `(` and `)` directly after the keyword.",
+    ),
+    Rule(
+        id="c.unclosed-brace", language="c",
+        patterns=(r"expected declaration or statement at end of input", rf"(?m)^expected {q('}')}$", r"at end of input"),
+        concept="matching braces",
+        meaning="The file ended while a `{{` was still open: a closing `}}` is missing.",
+        why="Every block opened with `{{` (a function, loop or if) needs its own `}}`; when one is missing the compiler only finds out at the end of the file.",
+        hint="Go through your functions and blocks: which `{{` has no matching `}}`? Consistent indentation makes it easy to see.",
+        fix="Add the missing `}}` at the end of the block or function that is still open.",
+        translations={"ja": {
+            "meaning": "`{{` が開いたままファイルが終わりました。閉じる `}}` が足りません。",
+            "why": "`{{` で始まるブロック（関数・ループ・if）にはそれぞれ `}}` が必要です。抜けているとファイルの最後で初めて分かります。",
+            "hint": "関数やブロックを順に見ましょう。対応する `}}` のない `{{` はどれですか？インデントをそろえると分かりやすくなります。",
+            "fix": "開いたままのブロックや関数の終わりに、足りない `}}` を追加します。"}},
+    ),
+    Rule(
+        id="c.brace-before-else", language="c",
+        patterns=(rf"expected {q('}')}{BEFORE}", rf"expected {q('}')} before"),
+        concept="matching braces",
+        meaning="A block was still open when the compiler reached `{token}`: a `}}` is missing before it.",
+        why="An `if` block that starts with `{{` must be closed with `}}` before its `else` or before the code after it.",
+        hint="Which `{{` above line {line} is still open when `{token}` appears?",
+        fix="Close the block with `}}` just before `{token}`.",
+    ),
+    Rule(
+        id="c.extra-closing-brace", language="c",
+        patterns=(r"extraneous closing brace", rf"expected identifier or {q('(')} before {q('}')}"),
+        concept="matching braces",
+        meaning="The `}}` on line {line} does not close any open block, so it is outside every function.",
+        why="Usually an earlier `}}` closed the function too soon (an extra one, or one block closed twice), so the rest of the code is left outside.",
+        hint="Match the braces from the start of the function: which `}}` closes the function before line {line}?",
+        fix="Remove the extra `}}` or move it so that each `{{` has exactly one `}}`.",
+        translations={"ja": {
+            "meaning": "{line} 行目の `}}` はどのブロックも閉じておらず、関数の外にあります。",
+            "why": "たいていは前の `}}` が関数を早く閉じてしまい（余分な `}}` や二重に閉じたブロック）、残りのコードが外に出ています。",
+            "hint": "関数の最初から括弧を対応させましょう。{line} 行目より前で関数を閉じているのはどの `}}` ですか？",
+            "fix": "余分な `}}` を削除するか移動して、各 `{{` にちょうど 1 つの `}}` が対応するようにします。"}},
+    ),
+    Rule(
+        id="c.code-outside-function", language="c",
+        patterns=(rf"expected identifier or {q('(')}{BEFORE}", rf"expected identifier or {q('(')}",
+                  rf"expected declaration specifiers{BEFORE}", r"expected declaration specifiers before"),
+        concept="program structure",
+        meaning="The compiler found `{token}` on line {line} outside any function, where only declarations are allowed.",
+        why="Statements such as `return`, loops and calls must be inside a function body; an extra `}}` earlier, or a stray comma in a declaration, leaves them outside.",
+        hint="Is `{token}` on line {line} still inside a function? Check the braces above it, and the commas in the declaration.",
+        fix="Remove the `}}` that closes the function too early, or the extra `,` in the declaration.",
+        translations={"ja": {
+            "meaning": "コンパイラは {line} 行目で、関数の外（宣言しか書けない場所）に `{token}` を見つけました。",
+            "why": "`return`・ループ・関数呼び出しなどの文は関数の本体の中に書く必要があります。前の余分な `}}` や宣言中の余計なカンマがあると外に出てしまいます。",
+            "hint": "{line} 行目の `{token}` はまだ関数の中ですか？その上の括弧と、宣言のカンマを確認しましょう。",
+            "fix": "関数を早く閉じている `}}` か、宣言中の余分な `,` を削除します。"}},
+    ),
+    Rule(
+        id="c.bad-function-header", language="c",
+        patterns=(rf"expected {q('=')}, {q(',')}, {q(';')}, {q('asm')}.*?{BEFORE}", rf"expected {q('=')}, {q(',')}, {q(';')}, {q('asm')}",
+                  r"expected function body after function declarator", r"function definition is not allowed here"),
+        concept="function definitions",
+        meaning="The code before `{token}` is not a complete declaration or function header.",
+        why="A function header needs a parameter list in parentheses before its `{{`, a prototype ends with `;` and has no body, and a function cannot be defined inside another function.",
+        hint="Look at the header just before `{token}`: does it have its `()`, and is a `;` between the header and `{{`, or a missing `}}` above it?",
+        fix="Give the function its parameter list, remove a `;` between a header and its body, or close the previous function first.",
+        translations={"ja": {
+            "meaning": "`{token}` の前のコードは、完全な宣言や関数の見出しになっていません。",
+            "why": "関数の見出しには `{{` の前に括弧で囲んだ引数リストが必要です。プロトタイプは `;` で終わり本体を持たず、関数の中で別の関数は定義できません。",
+            "hint": "`{token}` の直前の見出しを見ましょう。`()` はありますか？見出しと `{{` の間に `;` がある、または上で `}}` が足りないということはありませんか？",
+            "fix": "関数に引数リストを付けるか、見出しと本体の間の `;` を削除するか、先に前の関数を閉じます。"}},
+    ),
+    Rule(
+        id="c.parameter-declaration", language="c",
+        patterns=(rf"expected declaration specifiers or {q('...')}{BEFORE}", r"expected declaration specifiers or", r"parameter names \(without types\)", r"parameter list without types",
+                  r"parameter name omitted", r"expected parameter declarator"),
+        concept="function parameters",
+        meaning="The parameter list of a function declaration is not written as types and names (the compiler stopped at `{token}`).",
+        why="In a declaration or definition each parameter needs a type and a name; values and calls belong in a call, not in the header.",
+        hint="Is line {line} meant to declare a function or to call it? If it declares, does every parameter have a type?",
+        fix="Give each parameter a type and a name, or, if you meant to call the function, do it inside a function body.",
+    ),
+    Rule(
+        id="c.else-without-if", language="c",
+        patterns=(rf"{q('else')} without a previous {q('if')}",),
+        concept="if/else structure",
+        meaning="This `else` is not attached to an `if`.",
+        why="An `else` must follow the statement or `}}` of its `if` directly; a `;` right after the if's condition, or several statements without braces, cut it off.",
+        hint="What comes between the `if` and this `else` on line {line}? Is there a `;` after the condition, or missing braces?",
+        fix="Remove the `;` after the if condition, or put the statements of the if branch inside `{{` and `}}`.",
+        translations={"ja": {
+            "meaning": "この `else` はどの `if` にもつながっていません。",
+            "why": "`else` は対応する `if` の文または `}}` の直後に来る必要があります。条件直後の `;` や、波括弧なしの複数の文があると切り離されます。",
+            "hint": "{line} 行目の `else` と `if` の間に何がありますか？条件の後の `;` や、足りない波括弧はありませんか？",
+            "fix": "if の条件の後の `;` を削除するか、if の中の文を `{{` と `}}` で囲みます。"}},
+    ),
+    Rule(
+        id="c.case-label", language="c",
+        patterns=(rf"expected {q(':')} or {q('...')}{BEFORE}", rf"expected {q(':')} (?:after|or)"),
+        concept="switch statements",
+        meaning="A `case` or `default` label is not followed by `:` (the compiler found `{token}` instead).",
+        why="Each label in a switch is written as the keyword, a constant, then a colon.",
+        hint="How does the `case` label on line {line} end?",
+        fix="Put `:` after the constant of the case label.",
+    ),
+    Rule(
+        id="c.expected-identifier", language="c",
+        patterns=(rf"expected identifier{BEFORE}", r"expected identifier(?! or)"),
+        concept="names after . and ->",
+        meaning="A name was expected before `{token}`, for example a member name after `.` or a variable in a declaration.",
+        why="A `.` after a string or number, or a member written in parentheses, leaves the compiler without the name it needs.",
+        hint="What stands just before `{token}` on line {line}? Is a `.` or `,` in the wrong place?",
+        fix="Remove the misplaced `.` or `,`, or write the member name directly after the `.`.",
+    ),
+    Rule(
+        id="c.expected-expression", language="c",
+        patterns=(rf"expected expression{BEFORE}", r"expected expression"),
+        concept="expression syntax",
+        meaning="The compiler expected a value or expression before `{token}` but found something else.",
+        why="An operator, comma or bracket is missing its operand: for example `&&` with nothing after it, `[]` with no index, an empty argument, or a typo in an operator like `=<`.",
+        hint="Look just before `{token}` on line {line}: which operator or separator has nothing on one side?",
+        fix="Supply the missing operand, remove the stray operator or separator, or fix the spelling of the operator.",
+        translations={"ja": {
+            "meaning": "`{token}` の前に値や式があるはずでしたが、別のものが見つかりました。",
+            "why": "演算子・カンマ・括弧の片側が空です。例えば `&&` の後に何もない、`[]` に添字がない、引数が空、`=<` のような演算子の書き間違いなどです。",
+            "hint": "{line} 行目の `{token}` の直前を見ましょう。片側が空になっている演算子や区切りはどれですか？",
+            "fix": "足りない値を補うか、余分な演算子・区切りを削除するか、演算子の綴りを直します。"}},
+    ),
+    Rule(
+        id="c.expected-statement", language="c",
+        patterns=(rf"expected statement{BEFORE}", r"expected statement"),
+        concept="statement syntax",
+        meaning="A statement was expected before `{token}`, for example the body of an `if`, `else` or loop.",
+        why="An `if`, `else` or loop header must be followed by a statement or a block; a closing brace right after it leaves the body empty.",
+        hint="What is the body of the `if`, `else` or loop just before line {line}?",
+        fix="Give the control statement a body, or remove the unfinished header.",
+    ),
+]
