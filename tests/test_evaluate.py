@@ -97,6 +97,21 @@ def test_the_models_own_text_is_scored_before_the_checks():
     assert named_line("No number here.") is None
 
 
+def test_the_agreement_ceiling_puts_the_experts_first_sentence_in_place_of_the_meaning():
+    """A fine-tuned model writes the "What it means" sentence only: the ceiling keeps the rest of the guide's hover."""
+    from error_tutor_finetune.eval_metrics import expert_in_place
+    from error_tutor_finetune.eval_report import ceiling_lines
+
+    hover = "SyntaxError: bad\n\n**Where:** line 1\n\n**What it means:** The guide's sentence.\n\n**Why:** Because."
+    replaced = expert_in_place(hover, "You wrote `def` as a name. Python keeps it for functions.")
+    assert replaced == hover.replace("The guide's sentence.", "You wrote `def` as a name.")
+    assert expert_in_place("no such section", "Anything.") == ""
+    records = [{"language": "python", "config": "rules", "agreement": 0.70, "agreement_ceiling": 0.74},
+               {"language": "python", "config": "rules", "agreement": 0.60, "agreement_ceiling": 0.62}]
+    [blank, line] = ceiling_lines(records)
+    assert "(2 cases)" in line and "scores 0.650" in line and "score 0.680 (+0.030)" in line and "+0.05" in line
+
+
 def test_agreement_gain_compares_the_same_cases():
     from error_tutor_finetune.eval_report import agreement_gains, check_targets
 
@@ -322,6 +337,9 @@ def test_real_run_metrics_are_sensible(real_run):
         if row["language"] == "python":
             assert -1.0 <= row["agreement"] <= 1.0
     assert all(t["value"] is not None for t in summary["targets"])
+    ceilings = [r["agreement_ceiling"] for r in records_of(out) if r.get("agreement_ceiling") is not None]
+    assert ceilings and all(-1.0 <= value <= 1.0 for value in ceilings)
+    assert "**Agreement ceiling, Python**" in (out / "report.md").read_text(encoding="utf-8")
 
 
 def test_the_held_out_evaluation_script_says_how_to_fix_a_wrong_folder(tmp_path, capsys):

@@ -36,6 +36,20 @@ _WORDY = re.compile(r"^[A-Za-z_0-9][\w.]*$")
 _MARKUP = re.compile(r"\*\*[^*\n]{1,40}:\*\*|\*\*|__")
 
 
+_MEANING_LINE = re.compile(r"^(\*\*What it means:\*\*)[^\n]*", re.MULTILINE)
+_FIRST_SENTENCE = re.compile(r"^.+?[.!?](?=\s|$)", re.DOTALL)
+
+
+def expert_in_place(hover: str, reference: str) -> str:
+    """The hover with its "What it means" sentence (the one a fine-tuned model writes) replaced by the expert's own
+    first sentence: the most a model writing that sentence could agree with the expert, the rest being the guide's.
+    "" when the hover has no such sentence."""
+    first = _FIRST_SENTENCE.match(reference.strip())
+    sentence = first.group(0) if first else reference.strip()
+    replaced, count = _MEANING_LINE.subn(lambda m: f"{m.group(1)} {sentence}", hover, count=1)
+    return replaced if count else ""
+
+
 def located(line: int, truth_lines) -> bool:
     """The explanation's line is one the mistake is on."""
     return line in set(truth_lines)

@@ -157,6 +157,22 @@ def check_targets(summary: list[dict], gains: dict[tuple[str, str], float] | Non
     return results
 
 
+def ceiling_lines(records: list[dict]) -> list[str]:
+    """What a model that writes only the "What it means" sentence could reach at best: the rules' hover with the
+    expert's own first sentence in that sentence's place (``agreement_ceiling``), beside the rules' agreement."""
+    lines = []
+    for language, name in LANGUAGE_NAMES.items():
+        pairs = [(r["agreement"], r["agreement_ceiling"]) for r in records if r["language"] == language
+                 and r["config"] == "rules" and r.get("agreement_ceiling") is not None and r.get("agreement") is not None]
+        if pairs:
+            rules, ceiling = mean([a for a, _ in pairs]), mean([c for _, c in pairs])
+            lines += ["", f"**Agreement ceiling, {name}** ({len(pairs)} cases): the guide's hover scores {rules:.3f}; with the "
+                      f"expert's own first sentence as its meaning it would score {ceiling:.3f} ({ceiling - rules:+.3f}). "
+                      "A fine-tuned model writes that sentence only (the message, where and why stay the guide's), so "
+                      f"this is the most it could gain over the rules; the target asks for {AGREEMENT_MARGIN:+g}."]
+    return lines
+
+
 def _quote(text: str, limit: int = 400) -> str:
     text = " ".join((text or "").split())
     return "> " + (text[:limit] + (" ..." if len(text) > limit else ""))
@@ -272,6 +288,7 @@ def write_report(path: Path, meta: dict, summary: list[dict], targets: list[dict
     lines += ["", "## Targets", "", "| language | configuration | target | value | met |", "|---|---|---|---:|---|"]
     lines += [f"| {t['language']} | {t['config']} | {t['target']} | {t['value']} | {'yes' if t['met'] else '**no**'} |"
               for t in targets]
+    lines += ceiling_lines(records)
     lines += list(halves_lines)
     lines += ["", "## Why the checks rejected the model's texts", *(rejection_lines(records) or ["", "No text was rejected."])]
     lines += ["", "## Examples of the model's texts", *(example_lines(records) or ["No grounded configuration ran."])]

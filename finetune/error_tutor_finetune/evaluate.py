@@ -38,7 +38,7 @@ from error_tutor_finetune.eval_audit import write_audit
 from error_tutor_finetune.eval_cases import HALVES, Case, Skipped, build_case, corpus_half, load_corpus
 from error_tutor_finetune.eval_halves import halves_report_lines, summarize_halves
 from error_tutor_finetune.eval_judge import RULES, grade_all, open_judge
-from error_tutor_finetune.eval_metrics import Embedder, leak_reasons, located, named_line, specific
+from error_tutor_finetune.eval_metrics import Embedder, expert_in_place, leak_reasons, located, named_line, specific
 from error_tutor_finetune.eval_report import (agreement_gains, check_targets, format_table, summarize, write_charts,
                                               write_report)
 from error_tutor_server import config_loader
@@ -357,10 +357,15 @@ def add_agreement(records: list[dict], references: dict[int, str], threads: int)
         return
     log.info("embedding %d explanations for the agreement metric", len(scored))
     # a journal written before "meaning" existed may be resumed: its records have only the text
-    values = Embedder(threads or 1).similarities([(r.get("meaning") or r["explanation"], references[id(r)])
-                                                  for r in scored])
+    embedder = Embedder(threads or 1)
+    values = embedder.similarities([(r.get("meaning") or r["explanation"], references[id(r)]) for r in scored])
     for record, value in zip(scored, values):
         record["agreement"] = value
+    # the ceiling of a model that writes the meaning sentence: the rules' hover with the expert's sentence in its place
+    ceilings = [(r, text) for r in scored if r["config"] == "rules"
+                and (text := expert_in_place(r.get("meaning") or "", references[id(r)]))]
+    for (record, _), value in zip(ceilings, embedder.similarities([(text, references[id(r)]) for r, text in ceilings])):
+        record["agreement_ceiling"] = value
 
 
 def open_judges(config: EvalConfig) -> list:
