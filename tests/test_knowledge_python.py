@@ -294,3 +294,19 @@ def test_the_meaning_opens_with_the_offending_code(rule_id):
     assert len(found) >= 3
     for diagnostic, result in found:
         assert result.token and result.meaning.startswith(f"`{result.token}` on line {diagnostic.line}"), result.meaning
+
+
+@pytest.mark.parametrize("source, quoted", [
+    ("... = 1\n", "`...` on the left side of `=`"), ("x + 1 = 2\n", "`x + 1` on the left side of `=`"),
+    ('del "Hello world!"\n', "applied to `\"Hello world!\"`"), ("print(42java)\n", "The number `42java`"),
+    ("f(x for x in L, 1)\n", "The generator expression `x for x in L`"),
+])
+def test_meanings_quote_the_code_python_marks(source, quoted):
+    """The model restates the meaning it is given: one that quotes no code ("the left side of `=` (ellipsis)")
+    left its sentence naming none either (the checking half, 2026-12-01)."""
+    from error_tutor_server.case import Case
+    from error_tutor_server.compilers import diagnose_sync
+    from error_tutor_server.settings import TutorSettings
+
+    [diagnostic] = diagnose_sync("python", source, TutorSettings())
+    assert quoted in Case.of(diagnostic, source).classification.meaning

@@ -34,7 +34,7 @@ def test_templates_are_well_formed_and_translations_match(language):
     for rule in rules_for(language):
         groups = {name for pattern in rule.compiled for name in pattern.groupindex}
         groups |= set(re.compile(rule.source).groupindex) if rule.source else set()  # the line's groups feed them too
-        allowed = groups | {"token", "line", "message"}
+        allowed = groups | {"token", "line", "message", "previous", "span"}  # what fill_rule provides
         for name in TEXT_FIELDS:
             english = getattr(rule, name)
             assert placeholders(english) <= allowed, (rule.id, name)

@@ -3,8 +3,9 @@
 ``classify(diagnostic)`` finds the rule whose pattern matches the compiler's message and
 returns a :class:`Classification`: the category, the concept behind it, the offending token
 and texts (what it means, why it happens, a hint, and a fix for self-study). The texts are
-templates over the regex's named groups plus ``{token}``, ``{line}`` and ``{previous}`` (the
-token just before the offending one on its line, "" when there is none). The rule-based
+templates over the regex's named groups plus ``{token}``, ``{line}``, ``{previous}`` (the
+token just before the offending one on its line, "" when there is none) and ``{span}`` (the code the
+compiler marks, such as Python's `x + 1` in `x + 1 = 2`; else the token). The rule-based
 explanation is built from these texts, and the model is given them as facts.
 """
 
@@ -165,6 +166,16 @@ def classify(diagnostic: CompilerDiagnostic, locale: str = "en") -> Classificati
     return fill_rule(rules[-1], diagnostic, {}, locale, False)
 
 
+def marked_code(diagnostic: CompilerDiagnostic, token: str) -> str:
+    """The code the compiler marks from its column to its end column on the line (Python marks `x + 1` in
+    `x + 1 = 2`), when that is a short run of code and more than a part of the offending token; else the token."""
+    if diagnostic.end_line == diagnostic.line and diagnostic.end_column > diagnostic.column:
+        code = diagnostic.source_line[diagnostic.column - 1:diagnostic.end_column - 1].strip()
+        if 0 < len(code) <= 40 and code not in token:  # a part of the token (`j` of `42java`): the token
+            return code
+    return token
+
+
 # "a `{required}`" filled with a type that is said with a vowel first: "an `int`", "an `Object`", "an `unsigned`"
 _A_BEFORE_VOWEL = re.compile(r"\b([Aa]) (`(?:[aeioAEIO]|un(?!i)))")
 
@@ -178,7 +189,7 @@ def fill_rule(rule: Rule, diagnostic: CompilerDiagnostic, groups: dict, locale: 
               matched: bool) -> Classification:
     """The rule's texts filled with ``groups`` (the message's, and the code's for a rule read in context)."""
     token = offending_token(diagnostic, groups)
-    values = _Blank(groups, token=token, line=str(diagnostic.line), message=diagnostic.message,
+    values = _Blank(groups, token=token, line=str(diagnostic.line), message=diagnostic.message, span=marked_code(diagnostic, token),
                     previous=groups.get("previous") or token_before(diagnostic.source_line, diagnostic.column, token))
     texts = {k: with_articles(v.format_map(values).strip(), locale) for k, v in _texts(rule, locale).items()}
     return Classification(rule_id=rule.id, category=rule.id.split(".", 1)[1], concept=rule.concept,

@@ -155,7 +155,7 @@ RULES: list[Rule] = [
         patterns=(r"Generator expression must be parenthesized",
                   r"did you forget parentheses around the comprehension target"),
         concept="comprehension syntax",
-        meaning="A generator expression or comprehension on line {line} needs its own parentheses here.",
+        meaning="The generator expression `{span}` on line {line} needs its own parentheses here.",
         why="When a generator or comprehension is not the only argument, or its target has several parts, Python cannot tell where it ends without extra parentheses.",
         hint="Which part of line {line} belongs to the generator expression, and where does it end?",
         fix="Put parentheses around the whole generator expression, or around the tuple that comes before its for keyword.",
