@@ -101,6 +101,9 @@ def test_the_models_label_is_not_shown():
     assert without_label("Missing semicolon on line 75: decrypt on line 75 is in a method header.", {"decrypt"}) \
         == "decrypt on line 75 is in a method header."
     assert without_label("Missing semicolon on line 6.") == "Missing semicolon on line 6."
+    # the compiler's name stays in lower case ("Javac read `(int [] a)`", eval of 2026-12-01)
+    assert without_label("Declaration in expression on line 62: javac read `(int [] a)` as a lambda.") \
+        == "javac read `(int [] a)` as a lambda."
 
 
 def test_the_models_pointer_sentence_is_not_shown():

@@ -155,14 +155,20 @@ _LABEL = re.compile(r"^(?:(?!(?:The|This|That|These|It|You|Your|A|An|In|On|Here)
                     r" on line \d+|On line \d+, a problem with [^:`\n]{1,80}): (?=\S)")
 
 
+LOWERCASE_TOOLS = {"javac", "gcc", "clang", "python3"}  # program names, written in lower case even first in a sentence
+
+
 def without_label(text: str, names: Collection[str] = ()) -> str:
     """``text`` without its opening "<label> on line N: ", the rest starting with a capital unless it starts with
-    code: in backticks, or one of ``names`` (`decrypt` written bare stays `decrypt`, not another name `Decrypt`)."""
+    code: in backticks, or one of ``names`` (`decrypt` written bare stays `decrypt`, not another name `Decrypt`), or a
+    compiler's name ("javac read ...")."""
     rest = _LABEL.sub("", text.strip(), count=1)
     if rest == text.strip() or not rest:
         return text.strip()
     first = re.match(r"[\w$]+", rest)
-    return rest if rest.startswith("`") or (first and first.group(0) in names) else rest[0].upper() + rest[1:]
+    kept = first and (first.group(0) in names or first.group(0) in LOWERCASE_TOOLS)
+    return rest if rest.startswith("`") or kept else rest[0].upper() + rest[1:]
+
 
 
 SHOWN_SENTENCES = 3  # the hover shows at most this many of an untuned model's sentences
