@@ -62,6 +62,14 @@ def test_a_faulty_char_literal_is_quoted_with_what_is_wrong(line, literal, fault
     assert found.meaning.startswith(f"`{literal}` on line 3 ") and fault in found.meaning, found.meaning
 
 
+def test_code_in_single_quotes_is_not_pushed_towards_double_quotes():
+    """`'[str.charAt(i)]'` (eleventh audit: a hint offering only single or double quotes leads to a String where the
+    student meant the code's value): the hint names code without quotes as a choice too."""
+    found = _corpus_case("upenn2020_hw03_6769").classification
+    assert "`'[str.charAt(i)]'` on line 39 holds 15 characters" in found.meaning
+    assert "code that gives a value (no quotes at all)" in found.hint
+
+
 def test_javacs_second_report_on_a_literal_quotes_the_literal_not_its_closing_quote():
     meanings = _meanings("unclosed character literal")
     assert len(meanings) == 2 and all(m.startswith("`'65'` on line 9 holds 2 characters") for m in meanings), meanings

@@ -144,11 +144,11 @@ _HEADER_WITHOUT_TYPE_JA = {
 }
 _CHAR_LITERAL_FAULT = {
     "meaning": "`{literal}` on line {line} {fault}: in Java single quotes make a `char` literal, which holds exactly one character.",
-    "hint": "Look at `{literal}` on line {line}: is it one character (single quotes) or text (double quotes)?",
+    "hint": "Look at `{literal}` on line {line}: is it meant as one character (single quotes), as text (double quotes), or as code that gives a value (no quotes at all)?",
 }
 _CHAR_LITERAL_FAULT_JA = {
     "meaning": "{line} 行目の `{literal}` は{fault}。Java のシングルクォートは `char` リテラルで、ちょうど 1 文字を表します。",
-    "hint": "{line} 行目の `{literal}` を見てください。1 文字（シングルクォート）ですか、それとも文字列（ダブルクォート）ですか？",
+    "hint": "{line} 行目の `{literal}` を見てください。1 文字（シングルクォート）、文字列（ダブルクォート）、それとも値を返すコード（クォートなし）のつもりですか？",
 }
 _LAMBDA_PARAMETERS = {
     "meaning": "javac read `{code}` on line {line} as the parameters of a lambda (code in parentheses where a value was expected), so it expected `->` after them, {where}.",
