@@ -152,18 +152,22 @@ _CHAR_LITERAL_FAULT_JA = {
 }
 _LAMBDA_PARAMETERS = {
     "meaning": "javac read `{code}` on line {line} as the parameters of a lambda (code in parentheses where a value was expected), so it expected `->` after them, {where}.",
+    "why": "A type and a name inside parentheses, where a value is expected (after `return`, in a call), look to javac like the parameters of a lambda such as `(int x) -> x + 1`; a variable's value is written by its name alone, without its type.",
     "hint": "What should `{code}` on line {line} be: a value, such as a variable's name alone, or something else?",
 }
 _LAMBDA_PARAMETERS_JA = {
     "meaning": "javac は {line} 行目の `{code}` を、ラムダ式の引数（値が来るはずの場所にある括弧の中のコード）と読んだので、{where}で `->` を期待しました。",
+    "why": "値が来るはずの場所（`return` の後や呼び出しの中）で括弧の中に型と名前があると、javac には `(int x) -> x + 1` のようなラムダ式の引数に見えます。変数の値は、型を付けずに名前だけで書きます。",
     "hint": "{line} 行目の `{code}` は何のつもりですか？変数名だけのような値ですか、それとも別のものですか？",
 }
 _GENERIC_TYPE = {
     "meaning": "javac read `{code}` on line {line} as the start of a generic type such as List<String> (a name followed by `<`), so it expected a closing `>` {where}.",
+    "why": "Where javac expects a declaration, a name followed by `<` starts a generic type; a `,` where a for header needs `;` makes the rest of its first part a declaration, and a `for` that is missing or misspelled leaves its header looking like one.",
     "hint": "What was javac expecting on line {line} when it reached `{code}`: a declaration or a condition? Check the separators around it and the lines just above.",
 }
 _GENERIC_TYPE_JA = {
     "meaning": "javac は {line} 行目の `{code}` を List<String> のようなジェネリック型の始まり（名前の後に `<`）と読んだので、{where}で閉じる `>` を期待しました。",
+    "why": "javac が宣言を待っている場所では、名前の後の `<` はジェネリック型の始まりです。for の見出しで `;` の代わりに `,` を書くと最初の部分の残りが宣言になり、`for` がない・つづりが違うと見出し全体が宣言のように見えます。",
     "hint": "{line} 行目の `{code}` に来たとき、javac は宣言と条件のどちらを待っていましたか？まわりの区切り記号とすぐ上の行を確かめてください。",
 }
 
