@@ -16,7 +16,7 @@ import re
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.knowledge import (Classification, Rule, c_brace_context, c_expression_context, fill_rule, java_context,
-                                         prose, rules_for, token_at, token_before)
+                                         prose, python_context, rules_for, token_at, token_before)
 
 # comments, string and character literals and preprocessor lines, blanked so braces in them do not count
 _C_NOISE = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|^[ \t]*#[^\n]*', re.S | re.M)
@@ -518,71 +518,6 @@ def body_after_prototype(diagnostic: CompilerDiagnostic, program: str, token: st
     return bool(_PROTOTYPE.match(above)) and c_scope_at(program, diagnostic.line) == "file"
 
 
-_FIXED_NAME_AS = {
-    "attribute": {
-        "meaning": "On line {line} `{token}` is set as an attribute, after a `.`, but `{token}` is a name fixed by Python: it cannot be given a new value, not even as an attribute of an object.",
-        "why": "A few names are fixed by the language, and Python refuses every assignment to them: as a variable, as an attribute or as a keyword argument.",
-        "hint": "Which attribute did you mean to set on line {line}? It needs a name that is not `{token}`.",
-        "fix": "Give the attribute a different, descriptive name instead of `{token}`.",
-    },
-    "keyword argument": {
-        "meaning": "On line {line} `{token}` is used as the name of a keyword argument, but `{token}` is a name fixed by Python, so it cannot be given a value there.",
-        "why": "A few names are fixed by the language, and Python refuses every assignment to them: as a variable, as an attribute or as a keyword argument.",
-        "hint": "Which parameter did you mean to pass on line {line}? Its name cannot be `{token}`.",
-        "fix": "Pass the value under the name of one of the function's parameters, not `{token}`.",
-    },
-}
-
-
-def fixed_name_role(diagnostic: CompilerDiagnostic, token: str) -> str:
-    """What a name Python fixes (`__debug__`) is assigned as on the line: "attribute" after a `.`, "keyword
-    argument" after `(` or `,` and before a single `=`, "" otherwise (a variable, or unsure)."""
-    if not token or diagnostic.language != "python":
-        return ""
-    code, name = _code_of(diagnostic.source_line, "python"), re.escape(token)
-    if re.search(rf"\.\s*{name}\b", code):
-        return "attribute"
-    return "keyword argument" if re.search(rf"[(,]\s*{name}\s*=(?!=)", code) else ""
-
-
-_BLOCK_MISSING = {
-    "meaning": "The `{keyword}` header on line {header} ends with `:`, so it starts a block, but its block is missing: nothing indented follows it in the file.",
-    "why": "After a header line such as an if, for, while, def or class line, Python needs at least one indented statement; when the file ends, or only blank lines and comments follow, the block is empty.",
-    "hint": "Which statements belong to the `{keyword}` on line {header}, and where must they stand in relation to it?",
-    "fix": "Write the statements of the block below line {header}, indented one level deeper than the header; if the block is meant to be empty for now, give it the placeholder statement pass.",
-}
-_BLOCK_MISSING_JA = {
-    "meaning": "{header} 行目の `{keyword}` の見出しは `:` で終わりブロックを始めていますが、そのブロックがありません。ファイルの中で、インデントされた行が後に続いていません。",
-    "why": "if・for・while・def・class などの見出しの行の後には、インデントされた文が少なくとも 1 つ必要です。ファイルが終わるか、空行とコメントしか続かないと、ブロックは空になります。",
-    "hint": "{header} 行目の `{keyword}` に属する文はどれですか？それはその行に対してどこに書く必要がありますか？",
-    "fix": "{header} 行目の下に、見出しより 1 段深くインデントしてブロックの文を書きます。今は空にしておきたいなら、何もしない文 pass を書きます。",
-}
-_BLOCK_AFTER = re.compile(r"expected an indented block after '?(?P<keyword>[\w ]+?)'? (?:statement|definition)? ?on line (?P<header>\d+)")
-
-
-def block_missing_after(diagnostic: CompilerDiagnostic, program: str) -> tuple[str, int] | None:
-    """(keyword, header line) for "expected an indented block after 'for' statement on line N" when no code follows
-    the header in the program (the file ends, or only blank lines and comments follow); None when unsure."""
-    found = _BLOCK_AFTER.search(diagnostic.message)
-    lines = program.splitlines()
-    if not found or not 1 <= int(found["header"]) <= len(lines):
-        return None
-    header = int(found["header"])
-    if any(_code_of(text, "python").strip() for text in lines[header:]):
-        return None
-    keyword = found["keyword"].split()[0]
-    return ("def" if keyword == "function" else keyword), header
-
-
-def _python_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, token: str) -> Rule | None:
-    """A fixed name set as an attribute or keyword argument, or a header with no block after it."""
-    if rule.id == "python.assign-to-keyword" and (role := fixed_name_role(diagnostic, token)):
-        return _variant(rule, _FIXED_NAME_AS[role], {})
-    if rule.id == "python.expected-indented-block" and (block := block_missing_after(diagnostic, program)):
-        return _variant(rule, _BLOCK_MISSING, _BLOCK_MISSING_JA, {"keyword": block[0], "header": str(block[1])})
-    return None
-
-
 def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, token: str) -> Rule | None:
     """The rule with texts that fit the program, or None when its own texts fit."""
     if found := prose.texts_for(rule.id, diagnostic):
@@ -592,8 +527,8 @@ def _context_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: str, t
     if diagnostic.language == "java":
         found = java_context.texts_for(rule.id, diagnostic, program)
         return _variant(rule, *found) if found else _java_variant(rule, diagnostic)
-    if diagnostic.language == "python" and (found := _python_variant(rule, diagnostic, program, token)):
-        return found
+    if diagnostic.language == "python" and (found := python_context.texts_for(rule.id, diagnostic, program, token)):
+        return _variant(rule, *found)
     if missing_condition_keyword(diagnostic, program):
         return _variant(rule, _MISSING_KEYWORD, _MISSING_KEYWORD_JA, *_KEYWORD_WORDS[diagnostic.language])
     if rule.id == "c.expected-expression" and (control := bodiless_control(diagnostic, program, token)):
