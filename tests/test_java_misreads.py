@@ -27,6 +27,11 @@ PROGRAM = """public class Main {
 """
 
 
+def _rule_text(case) -> str:
+    found = case.classification
+    return "\n".join((found.meaning, found.why, found.hint))
+
+
 def _meanings(message: str) -> list[str]:
     return [case.classification.meaning for case in _javac_cases(PROGRAM, message)]
 
@@ -34,10 +39,14 @@ def _meanings(message: str) -> list[str]:
 def test_a_call_outside_any_method_is_not_called_a_method_declaration():
     """javac reads `gcd(int 40, int 12);` in a class body as a method declaration without a return type."""
     meanings = _meanings("invalid method declaration; return type required")
-    assert any("`gcd(...)` on line 2 is a call" in m and "outside any method" in m for m in meanings), meanings
+    assert any("The call to `gcd` on line 2 is a statement" in m and "outside any method" in m for m in meanings), meanings
     course = _corpus_case("upenn2020_hw00_45").classification  # `System.out.println(numbers.charAt(i));`
-    assert "`System.out.println(...)` on line 19 is a call" in course.meaning and "`println(`" in course.meaning
+    assert "The call to `System.out.println` on line 19" in course.meaning and "`println(`" in course.meaning
     assert "method declared" not in course.meaning
+    from error_tutor_server.checks import leaks_fix  # what it quotes is the student's own code (the whole checking half)
+    for case_id in ("upenn2020_hw00_45", "upenn2020_hw03_9177"):
+        case = _corpus_case(case_id)
+        assert not leaks_fix(_rule_text(case), case.program, "", "hint"), case.classification.meaning
 
 
 def test_a_header_without_a_return_type_names_the_method():
@@ -103,6 +112,6 @@ def test_every_course_message_of_these_kinds_gets_filled_texts():
                 assert not re.search(r"\{[a-z_]+\}", text), text
             if "javac misread" in found.meaning or "The method declared" in found.meaning:
                 continue  # the rule's own, general text
-            code = found.meaning.split("`")[1].replace("(...)", "").rstrip("(…")
+            code = found.meaning.split("`")[1].rstrip("(…")
             assert code and code in diagnostic.source_line, (found.meaning, diagnostic.source_line)
     assert seen >= 20, seen

@@ -123,13 +123,13 @@ def generic_misread(diagnostic: CompilerDiagnostic) -> str:
 
 
 _CALL_OUTSIDE_METHOD = {
-    "meaning": "`{call}(...)` on line {line} is a call, a statement, but it stands directly in the class, outside any method, where javac reads only declarations: it took `{token}(` for the start of a method declaration without a return type.",
+    "meaning": "The call to `{call}` on line {line} is a statement, but it stands directly in the class, outside any method, where javac reads only declarations: it took `{token}(` for the start of a method declaration without a return type.",
     "why": "Directly inside a class only declarations (fields, methods, constructors) are allowed; a call like this one must be inside a method's body, and a `}}` that closes a method too early often leaves it outside.",
     "hint": "Which method is line {line} meant to be in, and does a `}}` above it close that method too early?",
     "fix": "Move the call into a method body (for example `main`), or fix the braces above it so the method is still open.",
 }
 _CALL_OUTSIDE_METHOD_JA = {
-    "meaning": "{line} 行目の `{call}(...)` は呼び出し（文）ですが、メソッドの外、クラスの直下にあります。javac はそこで宣言だけを読むので、`{token}(` を戻り値の型のないメソッド宣言の始まりと受け取りました。",
+    "meaning": "{line} 行目の `{call}` の呼び出しは文ですが、メソッドの外、クラスの直下にあります。javac はそこで宣言だけを読むので、`{token}(` を戻り値の型のないメソッド宣言の始まりと受け取りました。",
     "why": "クラスの直下に書けるのは宣言（フィールド・メソッド・コンストラクタ）だけです。このような呼び出しはメソッドの本体の中に必要で、`}}` がメソッドを早く閉じていると外に出てしまいます。",
     "hint": "{line} 行目はどのメソッドの中にあるはずですか？上の `}}` がそのメソッドを早く閉じていませんか？",
     "fix": "呼び出しをメソッドの本体（たとえば `main`）に移すか、上の波括弧を直してメソッドが開いたままになるようにします。",
