@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from test_java_context import _rule_text
 from test_knowledge_java import _cases, _context, _corpus_case, _diagnostic, _java, _javac_cases
 
 PROGRAM = """public class Main {
@@ -25,11 +26,6 @@ PROGRAM = """public class Main {
     }
 }
 """
-
-
-def _rule_text(case) -> str:
-    found = case.classification
-    return "\n".join((found.meaning, found.why, found.hint))
 
 
 def _meanings(message: str) -> list[str]:

@@ -100,6 +100,14 @@ _WORD = re.compile(r'"(?:[^"\\]|\\.)*"?|\'(?:[^\'\\]|\\.)*\'?|[A-Za-z_][A-Za-z0-
                    r"|==|!=|<=|>=|&&|\|\||\+\+|--|->|\S")
 
 
+def code_of(line: str, language: str) -> str:
+    """``line`` without a trailing comment (`#` in Python, `//` otherwise; kept when the line has quotes), trailing
+    blanks removed."""
+    comment = "#" if language == "python" else "//"
+    return line.split(comment, 1)[0].rstrip() if comment in line and '"' not in line and "'" not in line \
+        else line.rstrip()
+
+
 def token_at(source_line: str, column: int) -> str:
     """The token that starts at (or covers) the 1-based ``column`` of ``source_line``."""
     index = max(column - 1, 0)
@@ -189,7 +197,8 @@ def fill_rule(rule: Rule, diagnostic: CompilerDiagnostic, groups: dict, locale: 
               matched: bool) -> Classification:
     """The rule's texts filled with ``groups`` (the message's, and the code's for a rule read in context)."""
     token = offending_token(diagnostic, groups)
-    values = _Blank(groups, token=token, line=str(diagnostic.line), message=diagnostic.message, span=marked_code(diagnostic, token),
+    values = _Blank(groups, token=token, line=str(diagnostic.line), message=diagnostic.message,
+                    span=marked_code(diagnostic, token),
                     previous=groups.get("previous") or token_before(diagnostic.source_line, diagnostic.column, token))
     texts = {k: with_articles(v.format_map(values).strip(), locale) for k, v in _texts(rule, locale).items()}
     return Classification(rule_id=rule.id, category=rule.id.split(".", 1)[1], concept=rule.concept,

@@ -15,8 +15,8 @@ import dataclasses
 import re
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
-from error_tutor_server.knowledge import (Classification, Rule, c_brace_context, c_expression_context, fill_rule, java_context,
-                                         prose, python_context, rules_for, token_at, token_before)
+from error_tutor_server.knowledge import (Classification, Rule, c_brace_context, c_expression_context, code_of, fill_rule,
+                                         java_context, prose, python_context, rules_for, token_at, token_before)
 
 # comments, string and character literals and preprocessor lines, blanked so braces in them do not count
 _C_NOISE = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|^[ \t]*#[^\n]*', re.S | re.M)
@@ -91,24 +91,18 @@ def described_token(diagnostic: CompilerDiagnostic) -> str:
     return token_at(diagnostic.source_line, diagnostic.column)
 
 
-def _code_of(line: str, language: str) -> str:
-    comment = "#" if language == "python" else "//"
-    return line.split(comment, 1)[0].rstrip() if comment in line and '"' not in line and "'" not in line \
-        else line.rstrip()
-
-
 def missing_condition_keyword(diagnostic: CompilerDiagnostic, program: str) -> bool:
     """Whether the offending line is a condition that opens a block but has no `if`/`while` before it."""
     lines = program.splitlines()
     if not 1 <= diagnostic.line <= len(lines):
         return False
-    code = _code_of(lines[diagnostic.line - 1], diagnostic.language).strip()
+    code = code_of(lines[diagnostic.line - 1], diagnostic.language).strip()
     if diagnostic.language == "python":
         first = re.match(r"\w*", code).group()
         return code.endswith(":") and first not in _PY_BLOCK_KEYWORDS and bool(_CONDITION_OPERATOR.search(code[:-1]))
     if diagnostic.language == "c":
         condition = re.fullmatch(r"\((?P<inside>.*)\)\s*\{?", code)
-        above = next((_code_of(text, "c").strip() for text in reversed(lines[:diagnostic.line - 1]) if text.strip()), "")
+        above = next((code_of(text, "c").strip() for text in reversed(lines[:diagnostic.line - 1]) if text.strip()), "")
         return bool(condition and _CONDITION_OPERATOR.search(condition["inside"])
                     and not _C_OPEN_CONTINUATION.search(above))
     return False
@@ -417,7 +411,7 @@ def _declaration_variant(rule: Rule, diagnostic: CompilerDiagnostic, program: st
 def java_method_header(diagnostic: CompilerDiagnostic) -> bool:
     """Whether the offending Java line is a method's header: modifiers or a return type, a name, parameters
     (each a type and a name) in parentheses, then `{`, `throws` or nothing."""
-    found = _JAVA_METHOD_HEADER.match(_code_of(diagnostic.source_line, "java"))
+    found = _JAVA_METHOD_HEADER.match(code_of(diagnostic.source_line, "java"))
     return bool(diagnostic.language == "java" and found and (found["modifiers"] or found["type"])
                 and found["name"] not in _JAVA_KEYWORDS and found["type"] not in _JAVA_KEYWORDS)
 
@@ -490,7 +484,7 @@ def else_with_condition(diagnostic: CompilerDiagnostic, program: str) -> bool:
     lines = program.splitlines()
     if diagnostic.language != "c" or not 1 <= diagnostic.line <= len(lines):
         return False
-    found = _ELSE_CONDITION.match(_code_of(lines[diagnostic.line - 1], "c").strip())
+    found = _ELSE_CONDITION.match(code_of(lines[diagnostic.line - 1], "c").strip())
     return bool(found and _CONDITION_OPERATOR.search(found["inside"]))
 
 
@@ -514,7 +508,7 @@ def body_after_prototype(diagnostic: CompilerDiagnostic, program: str, token: st
     lines = program.splitlines()
     if diagnostic.language != "c" or token != "{" or not 1 < diagnostic.line <= len(lines):
         return False
-    above = next((_code_of(text, "c").strip() for text in reversed(lines[:diagnostic.line - 1]) if text.strip()), "")
+    above = next((code_of(text, "c").strip() for text in reversed(lines[:diagnostic.line - 1]) if text.strip()), "")
     return bool(_PROTOTYPE.match(above)) and c_scope_at(program, diagnostic.line) == "file"
 
 

@@ -13,7 +13,7 @@ import re
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
 from error_tutor_server.knowledge import java_misreads, token_at, token_before
-from error_tutor_server.knowledge.java_misreads import STRING as _STRING, bad_char_literal
+from error_tutor_server.knowledge.java_misreads import STRING as _STRING, bad_char_literal, quoted_code
 
 # the inside of a comment: `* text`, `*/`, a mistyped opener `/ *`, or a rule of dashes
 _COMMENT_MARK = re.compile(r"^\s*(?:\*+(?=\s|/|$)|\*+/|/\s+\*|[-=*_~]{4,}\s*$)")
@@ -506,10 +506,6 @@ def _lookup_texts(diagnostic: CompilerDiagnostic, program: str) -> tuple[dict, d
     return None
 
 
-def _shown(text: str) -> str:
-    return text if len(text) <= 24 else text[:22].rstrip() + "…"
-
-
 def texts_for(rule_id: str, diagnostic: CompilerDiagnostic, program: str) -> tuple[dict, ...] | None:
     """(English texts, Japanese texts, values read from the code[, their Japanese]) that fit the line better than
     the rule's own."""
@@ -526,7 +522,7 @@ def texts_for(rule_id: str, diagnostic: CompilerDiagnostic, program: str) -> tup
     if comment_text_line(diagnostic):
         return _COMMENT_AS_CODE, _COMMENT_AS_CODE_JA, {}
     if quoted := bad_char_literal(diagnostic.source_line):
-        return _SINGLE_QUOTED_TEXT, _SINGLE_QUOTED_TEXT_JA, {"quoted": _shown(quoted).replace("{", "{{").replace("}", "}}")}
+        return _SINGLE_QUOTED_TEXT, _SINGLE_QUOTED_TEXT_JA, {"quoted": quoted_code(quoted, 24)}
     if array_type := array_without_brackets(diagnostic):
         return _ARRAY_WITHOUT_BRACKETS, _ARRAY_WITHOUT_BRACKETS_JA, {"type": array_type}
     if bare_array_values(diagnostic):

@@ -22,14 +22,26 @@ _MODIFIERS_ONLY = re.compile(r"\s*(?:(?:public|private|protected|static|final|ab
 _CALL_CHAIN = re.compile(r"(?:[A-Za-z_$][\w$]*\s*\.\s*)*[A-Za-z_$][\w$]*\s*$")
 
 
-def _escaped(code: str) -> str:
-    """Code put into a text template (its braces are literal)."""
-    code = code if len(code) <= 32 else code[:30].rstrip() + "…"
+def quoted_code(code: str, limit: int = 32) -> str:
+    """Code put into a text template: cut with "…" past ``limit`` characters, its braces made literal."""
+    code = code if len(code) <= limit else code[:limit - 2].rstrip() + "…"
     return code.replace("{", "{{").replace("}", "}}")
 
 
 def _code_part(line: str) -> str:
     return line.split("//", 1)[0].rstrip()
+
+
+def _code_before(diagnostic: CompilerDiagnostic) -> str:
+    """The line's code before javac's caret, trailing blanks removed."""
+    return _code_part(diagnostic.source_line)[:diagnostic.column - 1].rstrip()
+
+
+def _name_called_at(diagnostic: CompilerDiagnostic) -> tuple[str, re.Match] | None:
+    """(the line's code, the name at javac's caret) when `(` follows that name, else None."""
+    line = _code_part(diagnostic.source_line)
+    name = _NAME.match(line, diagnostic.column - 1)
+    return (line, name) if name and re.match(r"\s*\(", line[name.end():]) else None
 
 
 def _where(diagnostic: CompilerDiagnostic) -> tuple[str, str]:
@@ -41,10 +53,10 @@ def _where(diagnostic: CompilerDiagnostic) -> tuple[str, str]:
 
 def call_outside_method(diagnostic: CompilerDiagnostic) -> str:
     """For "return type required" on a call statement (`System.out.println(x);`): the called chain, else ""."""
-    line, index = _code_part(diagnostic.source_line), diagnostic.column - 1
-    name = _NAME.match(line, index)
-    if not name or not line.endswith(";") or not re.match(r"\s*\(", line[name.end():]):
+    found = _name_called_at(diagnostic)
+    if not found or not found[0].endswith(";"):
         return ""
+    line, name = found
     chain = _CALL_CHAIN.search(line[:name.end()])
     return re.sub(r"\s+", "", chain.group(0)) if chain else name.group(0)
 
@@ -52,11 +64,11 @@ def call_outside_method(diagnostic: CompilerDiagnostic) -> str:
 def header_name(diagnostic: CompilerDiagnostic) -> str:
     """For "return type required" on a header (`public LFSR(int n) {`): the name javac stopped at, when only
     modifiers stand before it, else "" (after `double` or a garbled word, the line does not show what javac read)."""
-    line, index = _code_part(diagnostic.source_line), diagnostic.column - 1
-    name = _NAME.match(line, index)
-    if not name or line.endswith(";") or not re.match(r"\s*\(", line[name.end():]):
+    found = _name_called_at(diagnostic)
+    if not found or found[0].endswith(";"):
         return ""
-    return name.group(0) if _MODIFIERS_ONLY.fullmatch(line[:index]) else ""
+    line, name = found
+    return name.group(0) if _MODIFIERS_ONLY.fullmatch(line[:name.start()]) else ""
 
 
 def bad_char_literal(source_line: str) -> str:
@@ -104,7 +116,7 @@ def char_literal_fault(token: str) -> tuple[str, str] | None:
 def lambda_parameters(diagnostic: CompilerDiagnostic) -> str:
     """For "-> expected": the parenthesised code just before javac's caret, which it read as a lambda's
     parameters (`(int [] symbolArray)`, `()`), else ""."""
-    before = _code_part(diagnostic.source_line)[:diagnostic.column - 1].rstrip()
+    before = _code_before(diagnostic)
     if not before.endswith(")"):
         return ""
     depth = 0
@@ -117,7 +129,7 @@ def lambda_parameters(diagnostic: CompilerDiagnostic) -> str:
 
 def generic_misread(diagnostic: CompilerDiagnostic) -> str:
     """For "> expected": `name < ...` just before javac's caret, which it read as a generic type, else ""."""
-    before = _code_part(diagnostic.source_line)[:diagnostic.column - 1].rstrip()
+    before = _code_before(diagnostic)
     found = re.search(r"([A-Za-z_$][\w$]*\s*<(?![<=])[^<>;(){}]*)$", before)
     return found.group(1).strip() if found else ""
 
@@ -176,12 +188,12 @@ def texts_for(rule_id: str, diagnostic: CompilerDiagnostic) -> tuple[dict, dict,
     """(English texts, Japanese texts, values, Japanese values) quoting the code javac misread, or None."""
     if rule_id == "java.return-type-required":
         if call := call_outside_method(diagnostic):
-            return _CALL_OUTSIDE_METHOD, _CALL_OUTSIDE_METHOD_JA, {"call": _escaped(call)}, {"call": _escaped(call)}
+            return _CALL_OUTSIDE_METHOD, _CALL_OUTSIDE_METHOD_JA, {"call": quoted_code(call)}, {"call": quoted_code(call)}
         return (_HEADER_WITHOUT_TYPE, _HEADER_WITHOUT_TYPE_JA, {}, {}) if header_name(diagnostic) else None
     if rule_id == "java.unclosed-char-literal":
         literal = quoted_literal(diagnostic)
         fault = char_literal_fault(literal)
-        values = {"literal": _escaped(literal)}
+        values = {"literal": quoted_code(literal)}
         return (_CHAR_LITERAL_FAULT, _CHAR_LITERAL_FAULT_JA, {**values, "fault": fault[0]}, {**values, "fault": fault[1]}) \
             if fault else None
     if rule_id == "java.declaration-in-expression":
@@ -189,5 +201,5 @@ def texts_for(rule_id: str, diagnostic: CompilerDiagnostic) -> tuple[dict, dict,
         code = lambda_code or (generic_misread(diagnostic) if diagnostic.message.startswith(">") else "")
         texts = (_LAMBDA_PARAMETERS, _LAMBDA_PARAMETERS_JA) if lambda_code else (_GENERIC_TYPE, _GENERIC_TYPE_JA)
         where, where_ja = _where(diagnostic)
-        return (*texts, {"code": _escaped(code), "where": where}, {"code": _escaped(code), "where": where_ja}) if code else None
+        return (*texts, {"code": quoted_code(code), "where": where}, {"code": quoted_code(code), "where": where_ja}) if code else None
     return None

@@ -12,11 +12,7 @@ from __future__ import annotations
 import re
 
 from error_tutor_server.diagnostics import CompilerDiagnostic
-
-
-def _code_of(line: str) -> str:
-    """``line`` without a trailing `#` comment (kept when the line has quotes), trailing blanks removed."""
-    return line.split("#", 1)[0].rstrip() if "#" in line and '"' not in line and "'" not in line else line.rstrip()
+from error_tutor_server.knowledge import code_of
 
 
 _FIXED_NAME_AS = {
@@ -40,7 +36,7 @@ def fixed_name_role(diagnostic: CompilerDiagnostic, token: str) -> str:
     argument" after `(` or `,` and before a single `=`, "" otherwise (a variable, or unsure)."""
     if not token or diagnostic.language != "python":
         return ""
-    code, name = _code_of(diagnostic.source_line), re.escape(token)
+    code, name = code_of(diagnostic.source_line, "python"), re.escape(token)
     if re.search(rf"\.\s*{name}\b", code):
         return "attribute"
     return "keyword argument" if re.search(rf"[(,]\s*{name}\s*=(?!=)", code) else ""
@@ -69,7 +65,7 @@ def block_missing_after(diagnostic: CompilerDiagnostic, program: str) -> tuple[s
     if not found or not 1 <= int(found["header"]) <= len(lines):
         return None
     header = int(found["header"])
-    if any(_code_of(text).strip() for text in lines[header:]):
+    if any(code_of(text, "python").strip() for text in lines[header:]):
         return None
     keyword = found["keyword"].split()[0]
     return ("def" if keyword == "function" else keyword), header
