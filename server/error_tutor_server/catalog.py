@@ -75,7 +75,8 @@ BASES = {b.name: b for b in (
 )}
 MODELS = {m.name: m for m in (
     ModelChoice("tutor-smollm2-135m", "smollm2-135m", "error-tutor-smollm2-135m.lora.gguf", prompt_facts="compact"),
-    ModelChoice("tutor-qwen2.5-coder-0.5b", "qwen2.5-coder-0.5b", "error-tutor-qwen2.5-coder-0.5b.lora.gguf"),
+    ModelChoice("tutor-qwen2.5-coder-0.5b", "qwen2.5-coder-0.5b", "error-tutor-qwen2.5-coder-0.5b.lora.gguf",
+                prompt_facts="compact"),
     ModelChoice("qwen2.5-coder-0.5b", "qwen2.5-coder-0.5b"),
     ModelChoice("smollm2-135m", "smollm2-135m"),
 )}
