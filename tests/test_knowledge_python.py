@@ -298,7 +298,7 @@ def test_the_meaning_opens_with_the_offending_code(rule_id):
 
 @pytest.mark.parametrize("source, quoted", [
     ("... = 1\n", "`...` on the left side of `=`"), ("x + 1 = 2\n", "`x + 1` on the left side of `=`"),
-    ('del "Hello world!"\n', "applied to `\"Hello world!\"`"), ("print(42java)\n", "The number `42java`"),
+    ('del "Hello world!"\n', "applied to `\"Hello world!\"`"), ("print(42java)\n", "`42java` on line 1"),
     ("f(x for x in L, 1)\n", "The generator expression `x for x in L`"),
 ])
 def test_meanings_quote_the_code_python_marks(source, quoted):
@@ -310,3 +310,32 @@ def test_meanings_quote_the_code_python_marks(source, quoted):
 
     [diagnostic] = diagnose_sync("python", source, TutorSettings())
     assert quoted in Case.of(diagnostic, source).classification.meaning
+
+
+@pytest.mark.parametrize("source, rule_id, said, not_said", [
+    ("print(42java)\n", "python.invalid-imaginary", "followed by `j` as an imaginary", "0x"),
+    ("n = 1jx\n", "python.invalid-imaginary", "followed by `j` as an imaginary", "0x"),
+    ("n = 0o8\n", "python.invalid-digit", "after `0o` only 0–7", "`j`"),
+    ("n = 0xg1\n", "python.invalid-number", "letters a–f", "`j`"),
+    ("f(x for x in L, 1)\n", "python.generator-parentheses", "sole argument of a call", "several"),
+    ("pairs = [x, y for x, y in z]\n", "python.comprehension-target", "must be a single expression", "argument"),
+])
+def test_each_number_and_comprehension_message_gets_the_why_that_fits_it(source, rule_id, said, not_said):
+    """The third Qwen audit (2026-12-01): one why for every malformed number spoke of `0x` prefixes and `j`
+    not `i` for `42java` (Python read `42j` then letters), and one for both comprehension messages said a
+    generator needs parentheses when "its target has several parts". Each message now has its own why."""
+    from error_tutor_server.compilers import diagnose_sync
+    from error_tutor_server.settings import TutorSettings
+
+    [diagnostic] = diagnose_sync("python", source, TutorSettings())
+    result = classify(diagnostic)
+    assert result.rule_id == rule_id and said in result.why and not_said not in result.why, result.why
+
+
+def test_a_wrong_digit_is_named_as_a_digit_of_a_number_in_its_base():
+    """friendly-traceback's `0O1876` was told as "The number `8`" (the message names only the digit)."""
+    from error_tutor_server.compilers import diagnose_sync
+    from error_tutor_server.settings import TutorSettings
+
+    [diagnostic] = diagnose_sync("python", "b = 0O1876\n", TutorSettings())
+    assert classify(diagnostic).meaning == "The digit `8` on line 1 cannot appear in a number written in octal."

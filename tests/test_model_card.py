@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from error_tutor_finetune.model_card import card
+from error_tutor_finetune.model_card import card, main
 from error_tutor_server import catalog
 from error_tutor_server.gguf_header import read_metadata
 
@@ -40,3 +40,20 @@ def test_a_card_is_written_from_the_run_the_data_and_the_evaluation(tmp_path):
     assert f"`train.jsonl`: 7 rows, sha256 `{'ab' * 32}`" in text
     assert "| c | rules | 9 | 100.0% | 90.0% | 80.0% | 0.0% | - | - | 0.5 |" in text
     assert "`error-tutor eval --half checking`" in text and f"model = \"{catalog.MODELS[NAME].base}\"" in text
+
+
+def test_evaluating_a_shipped_adapter_again_replaces_only_its_evaluation_section(tmp_path):
+    adapter = tmp_path / ADAPTER.name
+    adapter.write_bytes(ADAPTER.read_bytes())
+    before = ADAPTER.with_suffix(".md").read_text(encoding="utf-8")
+    adapter.with_suffix(".md").write_text(before, encoding="utf-8")
+    summary = tmp_path / "summary.json"
+    summary.write_text(json.dumps({"meta": {"command": "error-tutor eval --catalog-model qwen2.5-coder-0.5b"},
+                                   "halves": {"checking": [{"language": "java", "config": "grounded:qwen2.5-coder-0.5b",
+                                                            "n": 20, "model_shown": 0.7, "leak": 0.0}]}}))
+    assert main(["--name", NAME, "--adapter", str(adapter), "--eval", str(summary)]) == 0
+    after = adapter.with_suffix(".md").read_text(encoding="utf-8")
+    assert "| java | grounded:qwen2.5-coder-0.5b | 20 |" in after and "--catalog-model qwen2.5-coder-0.5b" in after
+    assert after.count("## Evaluation") == 1 and "| c | rules | 116 |" not in after
+    unchanged = before.partition("## Evaluation")[0], before.partition("## Licence")[1:]
+    assert after.startswith(unchanged[0]) and after.endswith("".join(unchanged[1]))

@@ -8,7 +8,12 @@ Everything in it is read from files the pipeline wrote: the training run's ``tra
 (base, config, time, tokens/s, loss), the data build's ``manifest.json`` (sha256 of every file), the
 exported GGUF's ``error_tutor.*`` metadata (read back from the file), and an evaluation's
 ``summary.json`` (the checking halves' table of every configuration). Written beside the adapter as
-``<adapter>.md``.
+``<adapter>.md``. Without ``--run``, only the card's evaluation section is replaced (a shipped adapter
+evaluated again, for example beside its untuned base; the training facts stay as the run wrote them):
+
+    python -m error_tutor_finetune.model_card --name tutor-qwen2.5-coder-0.5b \
+        --adapter server/error_tutor_server/models/error-tutor-qwen2.5-coder-0.5b.lora.gguf \
+        --eval runs/eval-bases/summary.json
 """
 
 from __future__ import annotations
@@ -32,6 +37,10 @@ ATTRIBUTIONS = [
     "explanations that are the Python targets.",
     "University of Pennsylvania, github SERI-CS/iticse24-error-measures, MIT: the CS1 javac messages.",
 ]
+
+
+EVALUATION_HEADING = "## Evaluation (development corpora, checking halves)"
+LICENCE_HEADING = "## Licence and attributions"
 
 
 def read_json(path: Path) -> dict:
@@ -59,6 +68,24 @@ def teachers_said(data_config: dict) -> str:
     return (f"Targets by the knowledge base's grounded rules and, for Python, {python}, each checked by the "
             f"server's checker and fact contract{ranked}; only the tuning halves of the development corpora and "
             "c_tracer_more.jsonl (the checking halves stay unseen).")
+
+
+def evaluation_section(evaluation: dict | None) -> list[str]:
+    if not evaluation:
+        return []
+    return [EVALUATION_HEADING, "", f"`{evaluation.get('meta', {}).get('command', 'error-tutor eval')}`", "",
+            *evaluation_table(evaluation), ""]
+
+
+def with_evaluation(text: str, evaluation: dict) -> str:
+    """A card's text with its evaluation section (added or) replaced, everything else kept."""
+    head, found, _ = text.partition(EVALUATION_HEADING)
+    if not found:
+        head, _, _ = text.partition(LICENCE_HEADING)
+    _, licence, tail = text.partition(LICENCE_HEADING)
+    if not licence:
+        raise ValueError("the card has no licence section: write it again from the run with --run")
+    return head + "\n".join(evaluation_section(evaluation)) + "\n" + licence + tail
 
 
 def card(name: str, run: Path, adapter: Path, evaluation: dict | None) -> str:
@@ -98,11 +125,8 @@ def card(name: str, run: Path, adapter: Path, evaluation: dict | None) -> str:
     lines += [f"- `{info['file']}`: {info.get('rows', '-')} rows, sha256 `{info['sha256']}`"
               for key, info in manifest["files"].items() if isinstance(info, dict) and info.get("sha256")]
     lines += [f"- adapter sha256 (of the PEFT weights): `{metadata.get('error_tutor.adapter_sha256', '')}`", ""]
-    if evaluation:
-        lines += ["## Evaluation (development corpora, checking halves)", "",
-                  f"`{evaluation.get('meta', {}).get('command', 'error-tutor eval')}`", ""]
-        lines += evaluation_table(evaluation) + [""]
-    lines += ["## Licence and attributions", "",
+    lines += evaluation_section(evaluation)
+    lines += [LICENCE_HEADING, "",
               f"The adapter: Apache-2.0. The base: {base.licence}. Training data:", ""]
     lines += [f"- {text}" for text in ATTRIBUTIONS]
     return "\n".join(lines) + "\n"
@@ -111,14 +135,20 @@ def card(name: str, run: Path, adapter: Path, evaluation: dict | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m error_tutor_finetune.model_card", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--run", required=True, type=Path, help="the training run's folder (train_summary.json)")
+    parser.add_argument("--run", type=Path, help="the training run's folder (train_summary.json); without it, only "
+                        "the existing card's evaluation section is replaced by --eval's")
     parser.add_argument("--adapter", required=True, type=Path, help="the exported adapter GGUF (the card goes beside it)")
     parser.add_argument("--name", required=True, choices=[m for m in MODELS if MODELS[m].fine_tuned], help="its catalog name")
     parser.add_argument("--eval", type=Path, help="an evaluation's summary.json to include")
     args = parser.parse_args(argv)
     evaluation = read_json(args.eval) if args.eval else None
     out = args.adapter.with_suffix(".md")
-    out.write_text(card(args.name, args.run, args.adapter, evaluation), encoding="utf-8")
+    if args.run is None:
+        if evaluation is None or not out.exists():
+            parser.error("without --run, give --eval and an adapter whose card exists")
+        out.write_text(with_evaluation(out.read_text(encoding="utf-8"), evaluation), encoding="utf-8")
+    else:
+        out.write_text(card(args.name, args.run, args.adapter, evaluation), encoding="utf-8")
     print(out)
     return 0
 
