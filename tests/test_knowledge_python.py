@@ -339,3 +339,23 @@ def test_a_wrong_digit_is_named_as_a_digit_of_a_number_in_its_base():
 
     [diagnostic] = diagnose_sync("python", "b = 0O1876\n", TutorSettings())
     assert classify(diagnostic).meaning == "The digit `8` on line 1 cannot appear in a number written in octal."
+
+
+@pytest.mark.parametrize("header, written, found", [
+    ("def test.x():", "test.x", "`.`"), ("def my-func():", "my-func", "`-`"), ("def my func():", "my func", "`func`"),
+    ("async def a.b(x):", "a.b", "`.`"),
+])
+def test_a_function_name_that_is_not_one_word_is_told_as_such(header, written, found):
+    """Python says only "expected '('" (friendly-traceback's `def test.x():`, read as "a missing part" in the third
+    Qwen audit): the line says the name runs on; a header that only lacks its parentheses keeps the rule's text."""
+    from error_tutor_server.case import Case
+    from error_tutor_server.compilers import diagnose_sync
+    from error_tutor_server.settings import TutorSettings
+
+    source = f"{header}\n    pass\n"
+    [diagnostic] = diagnose_sync("python", source, TutorSettings())
+    result = Case.of(diagnostic, source).classification
+    assert result.meaning.startswith(f"The function's name `{written}` on line 1 is not a single name") and found in result.meaning
+    assert "one word" in result.why and written not in result.hint
+    [plain] = diagnose_sync("python", "def f:\n    pass\n", TutorSettings())
+    assert Case.of(plain, "def f:\n    pass\n").classification.meaning == "Python expected `(` at this point on line 1."

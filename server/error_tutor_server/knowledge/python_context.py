@@ -3,7 +3,7 @@
 Python says "cannot assign to __debug__" whether the fixed name is set as a variable, as an attribute
 (after a `.`) or as a keyword argument, and "expected an indented block after 'for' statement on line N"
 whether the block is mis-indented or missing altogether (nothing but blank lines and comments follow the
-header). These functions read the offending line and the program and answer "" or None when unsure;
+header), and "expected '('" whatever stands in a `def` line's name (`def test.x():`, `def my-func():`). These functions read the offending line and the program and answer "" or None when unsure;
 ``texts_for`` gives the texts that fit, which ``context.in_context`` puts in place of the rule's own.
 """
 
@@ -71,12 +71,39 @@ def block_missing_after(diagnostic: CompilerDiagnostic, program: str) -> tuple[s
     return ("def" if keyword == "function" else keyword), header
 
 
+_NAME_NOT_ONE_WORD = {
+    "meaning": "The function's name `{written}` on line {line} is not a single name: Python read `{name}` as the name, then expected the `(` of the parameters and found `{after}`.",
+    "why": "A function's name is one word of letters, digits and underscores, directly followed by the parentheses of its parameters; a `.`, a `-` or a space cannot be part of it.",
+    "hint": "Which single name should the function on line {line} have?",
+    "fix": "Write the function's name as one word, with underscores in place of dots, dashes or spaces.",
+}
+_NAME_NOT_ONE_WORD_JA = {
+    "meaning": "{line} 行目の関数名 `{written}` は 1 つの名前になっていません。Python は `{name}` を名前と読み、次に引数の `(` を期待しましたが `{after}` がありました。",
+    "why": "関数名は文字・数字・アンダースコアでできた 1 語で、すぐ後に引数の括弧が続きます。`.`・`-`・空白は名前に含められません。",
+    "hint": "{line} 行目の関数には、どんな 1 つの名前を付けるべきですか？",
+    "fix": "関数名を 1 語にし、点・ハイフン・空白の代わりにアンダースコアを使います。",
+}
+_DEF_NAME = re.compile(r"^\s*(?:async\s+)?def\s+(?P<name>\w+)(?P<after>\.|-|\s+(?=\w))(?P<rest>[^(:]*)")
+
+
+def name_not_one_word(diagnostic: CompilerDiagnostic) -> dict[str, str] | None:
+    """{name, after, written} for "expected '('" on a `def` line whose name runs on with `.`, `-` or a space and
+    another word (`def test.x():`); None otherwise (`def f:` only lacks its parentheses)."""
+    found = _DEF_NAME.match(code_of(diagnostic.source_line, "python"))
+    if not found or "expected '('" not in diagnostic.message:
+        return None
+    written = (found["name"] + found["after"] + found["rest"]).strip()
+    return {"name": found["name"], "after": found["after"].strip() or found["rest"].split()[0], "written": written}
+
+
 def texts_for(rule_id: str, diagnostic: CompilerDiagnostic, program: str,
               token: str) -> tuple[dict, dict] | tuple[dict, dict, dict] | None:
-    """(English texts, Japanese texts[, values]) for a fixed name set as an attribute or keyword argument, or a
-    header with no block after it; None when the rule's own texts fit."""
+    """(English texts, Japanese texts[, values]) for a fixed name set as an attribute or keyword argument, a
+    header with no block after it, or a function name that is not one word; None when the rule's own texts fit."""
     if rule_id == "python.assign-to-keyword" and (role := fixed_name_role(diagnostic, token)):
         return _FIXED_NAME_AS[role], {}
     if rule_id == "python.expected-indented-block" and (block := block_missing_after(diagnostic, program)):
         return _BLOCK_MISSING, _BLOCK_MISSING_JA, {"keyword": block[0], "header": str(block[1])}
+    if rule_id == "python.expected-token" and (parts := name_not_one_word(diagnostic)):
+        return _NAME_NOT_ONE_WORD, _NAME_NOT_ONE_WORD_JA, parts
     return None
