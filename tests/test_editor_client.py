@@ -135,3 +135,20 @@ def test_build_sh_compiles_tests_and_packages_an_installable_vsix():
         bundle = archive.read("extension/out/extension.js").decode("utf-8")
     assert packaged["contributes"]["configuration"]["properties"] == PROPERTIES
     assert "errorTutor/status" in bundle and "error_tutor_server" in bundle
+
+
+def test_the_main_readmes_settings_table_states_each_default():
+    """The project README's table once said `model` defaults to the untuned `smollm2-135m`: each single-setting
+    row's default is the one the extension (and the server's settings object) declares."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| `([^`]*)` \|", readme, flags=re.M)
+    checked = {key for key, _ in rows if f"errorTutor.{key}" in PROPERTIES}
+    assert {"model", "hintLevel", "threads", "modelText", "enabledLanguages"} <= checked
+    for key, stated in rows:
+        if (entry := PROPERTIES.get(f"errorTutor.{key}")) is None or key == "cacheDir":  # "" means the cache folder
+            continue
+        default = entry["default"]
+        if isinstance(default, (int, float)) and not isinstance(default, bool):
+            assert float(stated) == default, key
+        else:
+            assert stated == (default if isinstance(default, str) else json.dumps(default, separators=(",", ":"))), key
