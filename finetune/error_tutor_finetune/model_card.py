@@ -79,12 +79,10 @@ def evaluation_section(evaluation: dict | None) -> list[str]:
 
 def with_evaluation(text: str, evaluation: dict) -> str:
     """A card's text with its evaluation section (added or) replaced, everything else kept."""
-    head, found, _ = text.partition(EVALUATION_HEADING)
-    if not found:
-        head, _, _ = text.partition(LICENCE_HEADING)
-    _, licence, tail = text.partition(LICENCE_HEADING)
+    before, licence, tail = text.partition(LICENCE_HEADING)
     if not licence:
         raise ValueError("the card has no licence section: write it again from the run with --run")
+    head = before.partition(EVALUATION_HEADING)[0]  # the evaluation section comes just before the licence
     return head + "\n".join(evaluation_section(evaluation)) + "\n" + licence + tail
 
 

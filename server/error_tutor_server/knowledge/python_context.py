@@ -3,7 +3,8 @@
 Python says "cannot assign to __debug__" whether the fixed name is set as a variable, as an attribute
 (after a `.`) or as a keyword argument, and "expected an indented block after 'for' statement on line N"
 whether the block is mis-indented or missing altogether (nothing but blank lines and comments follow the
-header), and "expected '('" whatever stands in a `def` line's name (`def test.x():`, `def my-func():`). These functions read the offending line and the program and answer "" or None when unsure;
+header), and "expected '('" whatever stands in a `def` line's name (`def test.x():`, `def my-func():`).
+These functions read the offending line and the program and answer "" or None when unsure;
 ``texts_for`` gives the texts that fit, which ``context.in_context`` puts in place of the rule's own.
 """
 

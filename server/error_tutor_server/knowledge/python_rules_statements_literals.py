@@ -8,6 +8,10 @@
 from error_tutor_server.knowledge import Rule
 from error_tutor_server.knowledge.python_rules_layout import _PY
 
+# the digits each prefix allows: the why of a malformed prefixed number and of a digit outside its base
+_BASE_DIGITS = "After the prefix `0x` only the digits 0–9 and letters a–f may follow, after `0o` only 0–7, and after `0b` only 0 and 1"
+_BASE_DIGITS_JA = "接頭辞 `0x` の後には 0–9 と a–f、`0o` の後には 0–7、`0b` の後には 0 と 1 "
+
 STATEMENT_AND_LITERAL_RULES: list[Rule] = [
     # --- statements and operators ---------------------------------------------------------------------
     Rule(
@@ -233,12 +237,12 @@ STATEMENT_AND_LITERAL_RULES: list[Rule] = [
         patterns=(r"invalid (?:hexadecimal|octal|binary) literal",),
         concept="number literals",
         meaning="The number `{span}` on line {line} is written in a form Python does not accept.",
-        why="After the prefix `0x` only the digits 0–9 and letters a–f may follow, after `0o` only 0–7, and after `0b` only 0 and 1; at least one such digit is needed.",
+        why=f"{_BASE_DIGITS}; at least one such digit is needed.",
         hint="Check each character of the number near `{token}` on line {line} against what its prefix allows.",
         fix="Use only the digits allowed for that kind of number, or write it as an ordinary decimal number.",
         translations={"ja": {
             "meaning": "{line} 行目の数 `{span}` が、Python の受け付けない形で書かれています。",
-            "why": "接頭辞 `0x` の後には 0–9 と a–f、`0o` の後には 0–7、`0b` の後には 0 と 1 しか使えず、少なくとも 1 桁が必要です。",
+            "why": f"{_BASE_DIGITS_JA}しか使えず、少なくとも 1 桁が必要です。",
             "hint": "{line} 行目の `{token}` 付近の数の各文字が、その接頭辞で使えるものか確認しましょう。",
             "fix": "その種類の数で使える数字だけにするか、普通の 10 進数で書きます。"}},
     ),
@@ -247,12 +251,12 @@ STATEMENT_AND_LITERAL_RULES: list[Rule] = [
         patterns=(r"invalid digit '(?P<token>[^']+)' in (?P<base>\w+) literal",),
         concept="number literals",
         meaning="The digit `{token}` on line {line} cannot appear in a number written in {base}.",
-        why="After the prefix `0x` only the digits 0–9 and letters a–f may follow, after `0o` only 0–7, and after `0b` only 0 and 1.",
+        why=f"{_BASE_DIGITS}.",
         hint="Which base does the prefix of the number on line {line} choose, and which digits does that base have?",
         fix="Use only the digits of that base, or drop the prefix and write an ordinary decimal number.",
         translations={"ja": {
             "meaning": "{line} 行目の数字 `{token}` は、{base} で書かれた数には使えません。",
-            "why": "接頭辞 `0x` の後には 0–9 と a–f、`0o` の後には 0–7、`0b` の後には 0 と 1 しか使えません。",
+            "why": f"{_BASE_DIGITS_JA}しか使えません。",
             "hint": "{line} 行目の数の接頭辞はどの進数を選んでいて、その進数にはどの数字がありますか？",
             "fix": "その進数の数字だけを使うか、接頭辞を取って普通の 10 進数で書きます。"}},
     ),
